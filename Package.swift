@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// Pix2PixZoo: pix2pix image-to-image translation as a model zoo.
+// Module direction (DESIGN §3): pix2pix → Zoo → Pix2Pix → NN → Tensor → COneDNN;
+// NN → Checkpoint → CZstd; Pix2Pix → Imaging → CHDF5, CImageCodecs.
+import PackageDescription
+
+/// C kernels are compiled with -O3 even in debug builds so that tests stay fast (TOOLCHAIN §6).
+let cKernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+
+let package = Package(
+    name: "Pix2PixZoo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pix2pix", targets: ["pix2pix"]),
+        .library(name: "Pix2PixZoo", targets: ["Tensor", "NN", "Checkpoint", "Imaging", "Pix2Pix", "Zoo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages, installed by scripts/bootstrap).
+        .systemLibrary(name: "COneDNN", providers: [.apt(["libdnnl-dev"])]),  // Debian ships no dnnl.pc
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CImageCodecs", pkgConfig: "libpng16",
+                       providers: [.apt(["libpng-dev", "libturbojpeg0-dev"])]),
+        // Vectorised elementwise kernels, conversions and checksums in C (run-time CPU dispatch).
+        .target(name: "CKernels", cSettings: cKernelFlags, linkerSettings: [.linkedLibrary("m")]),
+
+        .target(name: "Tensor", dependencies: ["COneDNN", "CKernels"]),
+        .target(name: "Checkpoint", dependencies: ["CZstd", "CKernels"]),
+        .target(name: "NN", dependencies: ["Tensor", "Checkpoint"]),
+        .target(name: "Imaging", dependencies: ["CHDF5", "CImageCodecs", "CKernels"]),
+        .target(name: "Pix2Pix", dependencies: [
+            "NN", "Tensor", "Checkpoint", "Imaging", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Zoo", dependencies: ["Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
+        .executableTarget(name: "pix2pix", dependencies: [
+            "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The DocC catalog lives in the top-level Docs/ (product card); see TOOLCHAIN §3.
+        .target(name: "Pix2PixZoo", dependencies: ["Tensor", "NN"], path: "Docs"),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["pix2pix"]),
+    ]
+)
+
+// swift-docc-plugin only when docs are built (`make docs`): it costs every cold build 3–5 s otherwise.
+if Context.environment["PIX2PIX_DOCS"] == "1" {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"))
+}

@@ -1,0 +1,18 @@
+#include <hdf5.h>
+// HDF5's type and flag "constants" are macros over globals that are only valid after H5open();
+// Swift 6 cannot import them (see shared/TOOLCHAIN.md), so they are exposed as inline functions.
+static inline hid_t chdf5_native_float(void) { H5open(); return H5T_NATIVE_FLOAT; }
+static inline hid_t chdf5_native_double(void) { H5open(); return H5T_NATIVE_DOUBLE; }
+static inline hid_t chdf5_native_uint8(void) { H5open(); return H5T_NATIVE_UINT8; }
+static inline hid_t chdf5_native_int32(void) { H5open(); return H5T_NATIVE_INT32; }
+static inline hid_t chdf5_native_int64(void) { H5open(); return H5T_NATIVE_INT64; }
+static inline hid_t chdf5_c_s1(void) { H5open(); return H5T_C_S1; }
+static inline unsigned chdf5_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned chdf5_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline unsigned chdf5_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned chdf5_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline hid_t chdf5_p_default(void) { return H5P_DEFAULT; }
+static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
+static inline hid_t chdf5_p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
+static inline hid_t chdf5_p_link_create(void) { H5open(); return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }

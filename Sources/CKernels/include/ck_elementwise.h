@@ -1,0 +1,48 @@
+#ifndef CK_ELEMENTWISE_H
+#define CK_ELEMENTWISE_H
+#include <stddef.h>
+#include <stdint.h>
+
+// Plain float32 kernels over contiguous buffers. Every function takes (pointers, n) and is safe to
+// call on disjoint sub-ranges from several threads. Compiled -O3 so the compiler vectorises them.
+
+void ck_fill(float *dst, float value, size_t n);
+void ck_copy(float *dst, const float *src, size_t n);
+void ck_add(float *dst, const float *a, const float *b, size_t n);
+void ck_sub(float *dst, const float *a, const float *b, size_t n);
+void ck_mul(float *dst, const float *a, const float *b, size_t n);
+void ck_div(float *dst, const float *a, const float *b, size_t n);
+/// dst = a * s + t
+void ck_affine(float *dst, const float *a, float s, float t, size_t n);
+/// dst += a * s
+void ck_axpy(float *dst, const float *a, float s, size_t n);
+/// dst += a (in place accumulate)
+void ck_acc(float *dst, const float *a, size_t n);
+void ck_abs(float *dst, const float *a, size_t n);
+/// dst = sign(a) * s (sign(0) = 0, as torch.sign)
+void ck_sign_scaled(float *dst, const float *a, float s, size_t n);
+void ck_exp(float *dst, const float *a, size_t n);
+void ck_log(float *dst, const float *a, size_t n);
+/// Sum in double precision, so that means over millions of elements stay exact to float precision.
+double ck_sum(const float *a, size_t n);
+double ck_sum_abs_diff(const float *a, const float *b, size_t n);
+double ck_sum_sq_diff(const float *a, const float *b, size_t n);
+/// Numerically stable BCE with logits summed: sum(max(x,0) - x*y + log1p(exp(-|x|))).
+double ck_bce_logits_sum(const float *x, const float *y, size_t n);
+/// d/dx of the summed BCE-with-logits, scaled: dst = (sigmoid(x) - y) * s.
+void ck_bce_logits_grad(float *dst, const float *x, const float *y, float s, size_t n);
+/// dst = (a > 0 ? b : 0) * (keep mask) used by dropout: dst = a * mask * scale
+void ck_mask_scale(float *dst, const float *a, const float *mask, float scale, size_t n);
+
+/// One fused Adam step (torch.optim.Adam, L2 weight decay folded into the gradient like torch):
+/// m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; p -= lr * (m / bc1) / (sqrt(v / bc2) + eps)
+void ck_adam(float *p, const float *g, float *m, float *v, size_t n,
+             float lr, float b1, float b2, float eps, float bc1, float bc2, float weight_decay);
+
+/// Channel-last (N*H*W rows of C channels) per-channel sums: out[c] += sum_rows x[r*c + c].
+void ck_channel_sum(const float *x, size_t rows, size_t channels, double *out);
+/// Copies a [rows, cols] block of src (row stride src_stride) to dst (row stride dst_stride).
+void ck_copy_strided(float *dst, size_t dst_stride, const float *src, size_t src_stride,
+                     size_t rows, size_t cols);
+
+#endif

@@ -1,0 +1,1 @@
+// The Checkpoint module; see Docs/Pix2PixZoo.docc.
