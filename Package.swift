@@ -32,9 +32,7 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["CZstd", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor", "Checkpoint"]),
         .target(name: "Imaging", dependencies: ["CHDF5", "CImageCodecs", "CKernels"]),
-        .target(name: "Pix2Pix", dependencies: [
-            "NN", "Tensor", "Checkpoint", "Imaging", .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(name: "Pix2Pix", dependencies: ["NN", "Tensor"]),
         .target(name: "Zoo", dependencies: ["Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
             "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
@@ -44,10 +42,14 @@ let package = Package(
         // The DocC catalog lives in the top-level Docs/ (product card); see TOOLCHAIN §3.
         .target(name: "Pix2PixZoo", dependencies: ["Tensor", "NN"], path: "Docs"),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"], resources: [.copy("Fixtures")]),
+        // Golden-tensor loader and comparison shared by the test targets (PyTorch fixtures).
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "Pix2PixTests", dependencies: ["Pix2Pix", "NN", "Tensor", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix"]),
     ]
 )

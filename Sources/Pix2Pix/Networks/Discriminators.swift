@@ -1,0 +1,92 @@
+import NN
+import Tensor
+
+/// The PatchGAN / ImageGAN discriminator, the reference's `NLayerDiscriminator`: a 4×4 stride-2
+/// convolution, `layers − 1` more stride-2 convolutions with norm, then two stride-1
+/// convolutions; the channel multiplier is capped at 8, the first convolution has no norm, and
+/// the output is a grid of logits (no sigmoid), one per receptive field.
+///
+/// Child `model` is a ``Sequential`` laid out as the reference's, so keys are `model.0.weight`, ….
+public final class PatchGANDiscriminator: Module, DiscriminatorNetwork {
+    public let config: PatchGANConfig
+    let model: Sequential
+
+    public init(config: PatchGANConfig) throws {
+        guard config.layers >= 0, config.layers <= 8 else {
+            throw RegistryError.invalidConfig(name: "patchgan", message: "layers must be in 0…8 (3 gives the 70×70 PatchGAN), got \(config.layers)")
+        }
+        guard config.ndf >= 1, config.inputChannels >= 1 else {
+            throw RegistryError.invalidConfig(name: "patchgan", message: "ndf and input channels must be ≥ 1, got ndf \(config.ndf), input \(config.inputChannels)")
+        }
+        self.config = config
+        let useBias = config.norm.convolutionsUseBias
+        let ndf = config.ndf
+        var layers: [any UnaryLayer] = [
+            try Conv2d(inputChannels: config.inputChannels, outputChannels: ndf, kernelSize: 4, stride: 2, padding: 1, bias: true),
+            LeakyReLU(0.2),
+        ]
+        var multiplier = 1
+        for n in stride(from: 1, to: config.layers + 1, by: 1) {
+            let previous = multiplier
+            multiplier = min(1 << n, 8)
+            // The last of the n_layers convolutions has stride 1 (the reference's second-to-last conv).
+            let isLast = n == config.layers
+            layers.append(try Conv2d(inputChannels: ndf * previous, outputChannels: ndf * multiplier, kernelSize: 4,
+                                     stride: isLast ? 1 : 2, padding: 1, bias: useBias))
+            if let norm = try makeNorm(config.norm, channels: ndf * multiplier) { layers.append(norm) }
+            layers.append(LeakyReLU(0.2))
+        }
+        layers.append(try Conv2d(inputChannels: ndf * multiplier, outputChannels: 1, kernelSize: 4, stride: 1, padding: 1, bias: true))
+        model = Sequential(layers)
+        super.init()
+        registerModule("model", model)
+    }
+
+    public var inputChannels: Int { config.inputChannels }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        try checkInput(shape: input.shape)
+        return try model(input)
+    }
+
+    public override var layerDescription: String {
+        "PatchGANDiscriminator(layers \(config.layers), ndf \(config.ndf), \(config.norm.rawValue) norm)"
+    }
+}
+
+/// The 1×1 PixelGAN, the reference's `PixelDiscriminator`: 1×1 convolutions ndf → 2·ndf → 1,
+/// judging each pixel on its own (receptive field 1). Child `net` as the reference's.
+public final class PixelGANDiscriminator: Module, DiscriminatorNetwork {
+    public let config: PixelGANConfig
+    let net: Sequential
+
+    public init(config: PixelGANConfig) throws {
+        guard config.ndf >= 1, config.inputChannels >= 1 else {
+            throw RegistryError.invalidConfig(name: "pixelgan", message: "ndf and input channels must be ≥ 1, got ndf \(config.ndf), input \(config.inputChannels)")
+        }
+        self.config = config
+        let useBias = config.norm.convolutionsUseBias
+        var layers: [any UnaryLayer] = [
+            try Conv2d(inputChannels: config.inputChannels, outputChannels: config.ndf, kernelSize: 1, stride: 1, padding: 0, bias: true),
+            LeakyReLU(0.2),
+            try Conv2d(inputChannels: config.ndf, outputChannels: config.ndf * 2, kernelSize: 1, stride: 1, padding: 0, bias: useBias),
+        ]
+        if let norm = try makeNorm(config.norm, channels: config.ndf * 2) { layers.append(norm) }
+        layers.append(LeakyReLU(0.2))
+        layers.append(try Conv2d(inputChannels: config.ndf * 2, outputChannels: 1, kernelSize: 1, stride: 1, padding: 0, bias: useBias))
+        net = Sequential(layers)
+        super.init()
+        registerModule("net", net)
+    }
+
+    public var inputChannels: Int { config.inputChannels }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        try checkInput(shape: input.shape)
+        return try net(input)
+    }
+
+    public override var layerDescription: String {
+        "PixelGANDiscriminator(ndf \(config.ndf), \(config.norm.rawValue) norm)"
+    }
+}

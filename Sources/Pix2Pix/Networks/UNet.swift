@@ -1,0 +1,136 @@
+import NN
+import Tensor
+
+/// One level of the U-Net, the reference's `UnetSkipConnectionBlock`: a down convolution, the
+/// next level inside, an up convolution, and — except at the outermost level — the skip
+/// connection that concatenates this level's input with the inner output along channels.
+///
+/// Its child `model` is a ``Sequential`` laid out exactly as the reference's, so parameter keys
+/// (`model.model.1.model.1.weight`, …) are PyTorch's.
+final class UNetBlock: Module, UnaryLayer {
+    enum Position { case outermost, middle, innermost }
+
+    let position: Position
+    let skip: Bool
+    let model: Sequential
+
+    /// - Parameters:
+    ///   - outer: channels this block outputs (before the skip concatenation).
+    ///   - inner: channels of the down convolution.
+    ///   - input: channels this block reads (the image's channels at the outermost level).
+    ///   - submodule: the next level inside (nil for the innermost).
+    ///   - skip: whether inner levels concatenate their input (U-Net) or not (encoder-decoder).
+    init(outer: Int, inner: Int, input: Int, submodule: UNetBlock?, position: Position,
+         norm: NormKind, dropout: Bool, skip: Bool, randomSource: RandomSource) throws {
+        self.position = position
+        self.skip = skip
+        let useBias = norm.convolutionsUseBias
+        // The inner block's output has 2·inner channels when it concatenates its input (U-Net).
+        let innerOutput = submodule.map { $0.skip ? inner * 2 : inner } ?? inner
+        let downConv = try Conv2d(inputChannels: input, outputChannels: inner, kernelSize: 4, stride: 2,
+                                  padding: 1, bias: useBias)
+        var layers: [any UnaryLayer] = []
+        switch position {
+        case .outermost:
+            let upConv = try ConvTranspose2d(inputChannels: innerOutput, outputChannels: outer, kernelSize: 4,
+                                             stride: 2, padding: 1, bias: true)
+            layers = [downConv, submodule!, ReLU(), upConv, Tanh()]
+        case .innermost:
+            let upConv = try ConvTranspose2d(inputChannels: inner, outputChannels: outer, kernelSize: 4,
+                                             stride: 2, padding: 1, bias: useBias)
+            layers = [LeakyReLU(0.2), downConv, ReLU(), upConv]
+            if let n = try makeNorm(norm, channels: outer) { layers.append(n) }
+        case .middle:
+            let upConv = try ConvTranspose2d(inputChannels: innerOutput, outputChannels: outer, kernelSize: 4,
+                                             stride: 2, padding: 1, bias: useBias)
+            layers = [LeakyReLU(0.2), downConv]
+            if let n = try makeNorm(norm, channels: inner) { layers.append(n) }
+            layers += [submodule!, ReLU(), upConv]
+            if let n = try makeNorm(norm, channels: outer) { layers.append(n) }
+            if dropout { layers.append(try Dropout(probability: 0.5, randomSource: randomSource)) }
+        }
+        model = Sequential(layers)
+        super.init()
+        registerModule("model", model)
+    }
+
+    func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let y = try model(input)
+        if position == .outermost || !skip { return y }
+        return try Tensor.concatChannels([input, y])
+    }
+
+    override var layerDescription: String {
+        "UNetBlock(\(position)\(skip ? "" : ", no skip"))"
+    }
+}
+
+/// The pix2pix generator: a U-Net (`skip: true`, the reference's `UnetGenerator`) or the plain
+/// encoder-decoder without skip connections (the Lua original's `defineG_encoder_decoder`).
+///
+/// Input and output are NHWC images in [-1, 1]; height and width must be multiples of 2^depth.
+/// Built from a loop over levels, innermost first, as the reference builds it.
+public final class UNetGenerator: Module, GeneratorNetwork {
+    public let config: UNetConfig
+    public let skipConnections: Bool
+    /// The stream dropout masks come from; the trainer saves its state for an exact resume.
+    public let randomSource: RandomSource
+
+    public init(config: UNetConfig, skipConnections: Bool, randomSource: RandomSource) throws {
+        try Self.validate(config)
+        self.config = config
+        self.skipConnections = skipConnections
+        self.randomSource = randomSource
+        var block: UNetBlock? = nil
+        // Levels depth−1 (innermost) … 0 (outermost); level ℓ's down conv maps width(ℓ−1) → width(ℓ).
+        for level in stride(from: config.depth - 1, through: 0, by: -1) {
+            let inner = config.width(level: level)
+            let position: UNetBlock.Position = level == 0 ? .outermost : (level == config.depth - 1 ? .innermost : .middle)
+            let outer = level == 0 ? config.outputChannels : config.width(level: level - 1)
+            let input = level == 0 ? config.inputChannels : outer
+            // The reference puts dropout in the blocks between the ngf·8 transition and the innermost.
+            let dropoutHere = config.dropout && position == .middle && level >= 4
+            block = try UNetBlock(outer: outer, inner: inner, input: input, submodule: block, position: position,
+                                  norm: config.norm, dropout: dropoutHere, skip: skipConnections,
+                                  randomSource: randomSource)
+        }
+        super.init()
+        registerModule("model", block!)
+    }
+
+    static func validate(_ config: UNetConfig) throws {
+        guard config.depth >= 2, config.depth <= 12 else {
+            throw RegistryError.invalidConfig(name: "unet", message: "depth must be in 2…12 (8 for 256², 7 for 128², 6 for 64²), got \(config.depth)")
+        }
+        guard config.ngf >= 1 else {
+            throw RegistryError.invalidConfig(name: "unet", message: "ngf must be ≥ 1, got \(config.ngf)")
+        }
+        guard config.inputChannels >= 1, config.outputChannels >= 1 else {
+            throw RegistryError.invalidConfig(name: "unet", message: "channels must be ≥ 1, got input \(config.inputChannels), output \(config.outputChannels)")
+        }
+    }
+
+    public var channels: ChannelSpec {
+        ChannelSpec(inputChannels: config.inputChannels, outputChannels: config.outputChannels)
+    }
+    public var sizeMultiple: Int { config.sizeMultiple }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        try checkInput(shape: input.shape)
+        return try children[0].module.forwardUnary(input)
+    }
+
+    public override var layerDescription: String {
+        "\(skipConnections ? "UNetGenerator" : "EncoderDecoderGenerator")(depth \(config.depth), ngf \(config.ngf), \(config.norm.rawValue) norm, dropout \(config.dropout))"
+    }
+}
+
+extension Module {
+    /// Calls a child known to be a ``UnaryLayer``.
+    func forwardUnary(_ x: Tensor) throws -> Tensor {
+        guard let layer = self as? any UnaryLayer else {
+            preconditionFailure("\(type(of: self)) is not a UnaryLayer")
+        }
+        return try layer(x)
+    }
+}
