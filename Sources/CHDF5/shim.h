@@ -16,3 +16,14 @@ static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
 static inline hid_t chdf5_p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
 static inline hid_t chdf5_p_link_create(void) { H5open(); return H5P_LINK_CREATE; }
 static inline hid_t chdf5_p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }
+// Imaging (issue 5): error-stack control, unlimited extents, group creation properties.
+static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
+/// Stops HDF5 from printing its error stack to stderr; errors are read with H5Ewalk2 instead.
+static inline herr_t chdf5_silence_errors(void) { H5open(); return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static inline hsize_t chdf5_s_unlimited(void) { return H5S_UNLIMITED; }
+static inline hid_t chdf5_p_group_create(void) { H5open(); return H5P_GROUP_CREATE; }
+static inline hid_t chdf5_p_dataset_access(void) { H5open(); return H5P_DATASET_ACCESS; }
+static inline hid_t chdf5_native_uint16(void) { H5open(); return H5T_NATIVE_UINT16; }
+static inline hid_t chdf5_std_u8le(void) { H5open(); return H5T_STD_U8LE; }
+static inline hid_t chdf5_std_i64le(void) { H5open(); return H5T_STD_I64LE; }
+static inline hid_t chdf5_ieee_f64le(void) { H5open(); return H5T_IEEE_F64LE; }

@@ -38,10 +38,14 @@ struct DemoCommand: ParsableCommand {
         return (try Tensor(shape: [1, size, size, 3], values: a), try Tensor(shape: [1, size, size, 3], values: b))
     }
 
-    func run() throws {
+    func validate() throws {
         guard size >= 64, size % 64 == 0 else {
-            throw ValidationError("--size must be a positive multiple of 64, got \(size)")
+            throw ValidationError("--size must be a positive multiple of 64 (unet_64 halves it 6 times), got \(size)")
         }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
+
+    func run() throws {
         let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70",
                                      options: ModelOptions(ngf: 16, ndf: 16), seed: seed)
         let (a, b) = try Self.syntheticPair(size: size)

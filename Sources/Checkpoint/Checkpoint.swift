@@ -1,1 +1,0 @@
-// The Checkpoint module; see Docs/Pix2PixZoo.docc.

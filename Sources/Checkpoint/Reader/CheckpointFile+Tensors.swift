@@ -1,0 +1,108 @@
+/// Reading tensor data into Float32.
+extension CheckpointFile {
+    /// Threads used to decode chunks (`PIX2PIX_THREADS` or the core count).
+    static var decodeThreads: Int { Workers.defaultCount }
+
+    /// Loads one tensor as Float32.
+    public func tensor(named name: String) throws -> TensorRecord {
+        let entry = try requireEntry(name)
+        try checkFrameHeaders(entry)  // before allocating from the declared size
+        let values = try [Float](unsafeUninitializedCapacity: entry.elementCount) { buffer, initialized in
+            try decode(entry, into: buffer)
+            initialized = entry.elementCount
+        }
+        return TensorRecord(name: entry.name, shape: entry.shape, values: values, storage: entry.dtype)
+    }
+
+    /// Decodes tensor `name` into caller memory (e.g. a tensor's storage) without an intermediate copy.
+    /// `destination.count` must equal the tensor's element count.
+    public func readTensor(named name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        let entry = try requireEntry(name)
+        precondition(destination.count == entry.elementCount,
+                     "readTensor(named: \"\(name)\"): destination holds \(destination.count) floats, tensor \(entry.shape) has \(entry.elementCount)")
+        try decode(entry, into: destination)
+    }
+
+    /// Decodes several tensors (all by default, in file order) into buffers the caller allocates per
+    /// entry — the shape is known before any data is read — decoding every chunk of every tensor in
+    /// parallel. This is the fast path for loading a whole state dict.
+    public func readTensors(_ names: [String]? = nil,
+                            into destination: (TensorEntry) throws -> UnsafeMutableBufferPointer<Float>) throws {
+        let selected = try (names ?? header.tensors.map(\.name)).map { try requireEntry($0) }
+        var jobs: [(entry: Int, chunk: Int, target: UnsafeMutablePointer<Float>)] = []
+        for (i, entry) in selected.enumerated() {
+            try checkFrameHeaders(entry)
+            let buffer = try destination(entry)
+            precondition(buffer.count == entry.elementCount,
+                         "readTensors: the buffer for \"\(entry.name)\" holds \(buffer.count) floats, tensor \(entry.shape) has \(entry.elementCount)")
+            var element = 0
+            for (c, chunk) in entry.chunks.enumerated() {
+                jobs.append((i, c, buffer.baseAddress! + element))
+                element += chunk.rawLength / entry.dtype.byteWidth
+            }
+        }
+        let workers = max(1, min(CheckpointFile.decodeThreads, jobs.count))
+        try withDecoders(workers) { decoders in
+            try Workers.run(count: jobs.count, workers: workers) { worker, j in
+                let job = jobs[j]
+                try decoders[worker].decode(selected[job.entry], chunk: job.chunk, from: source,
+                                            dataStart: dataStart, into: job.target)
+            }
+        }
+    }
+
+    /// Every tensor, in file order, as Float32.
+    public func allTensors() throws -> [TensorRecord] {
+        try header.tensors.map { try tensor(named: $0.name) }
+    }
+
+    /// Reads and checks every chunk (CRC, zstd frame, sizes) without keeping the values.
+    public func verifyData() throws {
+        let largest = header.tensors.map(\.elementCount).max() ?? 0
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(largest, 1))
+        defer { buffer.deallocate() }
+        for entry in header.tensors {
+            try checkFrameHeaders(entry)
+            try decode(entry, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<entry.elementCount]))
+        }
+    }
+
+    // MARK: - Internals
+
+    private func requireEntry(_ name: String) throws -> TensorEntry {
+        guard let entry = entry(named: name) else {
+            throw CheckpointError.tensorNotFound(file: self.name, tensor: name, available: header.tensors.map(\.name))
+        }
+        return entry
+    }
+
+    /// Reads the first bytes of each zstd chunk and checks the declared content size.
+    private func checkFrameHeaders(_ entry: TensorEntry) throws {
+        guard entry.codec == .zstd else { return }
+        var head = [UInt8](repeating: 0, count: 18)
+        for (index, chunk) in entry.chunks.enumerated() {
+            let n = min(chunk.storedLength, 18)
+            try head.withUnsafeMutableBytes { buffer in
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]), at: dataStart + chunk.offset)
+                try ChunkDecoder.checkFrameHeader(buffer.baseAddress!, entry: entry, index: index, file: name)
+            }
+        }
+    }
+
+    private func decode(_ entry: TensorEntry, into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        guard !entry.chunks.isEmpty else { return }
+        var starts: [Int] = []
+        var element = 0
+        for chunk in entry.chunks {
+            starts.append(element)
+            element += chunk.rawLength / entry.dtype.byteWidth
+        }
+        let workers = max(1, min(CheckpointFile.decodeThreads, entry.chunks.count))
+        let base = buffer.baseAddress!
+        try withDecoders(workers) { decoders in
+            try Workers.run(count: entry.chunks.count, workers: workers) { worker, c in
+                try decoders[worker].decode(entry, chunk: c, from: source, dataStart: dataStart, into: base + starts[c])
+            }
+        }
+    }
+}

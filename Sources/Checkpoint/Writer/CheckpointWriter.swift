@@ -1,0 +1,222 @@
+import Foundation
+
+/// Writes `.pzck` checkpoints: chunks of at most 4 MiB raw, byte-shuffled, zstd-compressed (level 3
+/// by default), aligned to 64 bytes, with a CRC-32 each; a JSON header with sorted keys and no
+/// timestamps, so the same tensors and metadata always give the same bytes (for a given zstd
+/// version). Files are replaced atomically.
+///
+/// ```swift
+/// let writer = CheckpointWriter(storage: .bf16)
+/// try writer.write(to: url, kind: .inference, model: ["generator": ["name": "unet_256"]],
+///                  tensors: [TensorRecord(name: "w", shape: [2, 2], values: [1, 2, 3, 4])])
+/// ```
+public struct CheckpointWriter: Sendable {
+    /// Storage type of tensors that do not choose their own.
+    public var storage: StorageType
+    /// zstd level (negative fast levels through 22); nil stores chunks uncompressed (codec `none`).
+    public var compressionLevel: Int?
+    /// Byte-shuffle chunks before compressing (helps zstd on float data: ratio 1.08 → 1.17 on fp32 weights).
+    public var byteShuffle: Bool
+    /// Threads compressing chunks in parallel; the bytes written do not depend on it.
+    public var threads: Int
+    /// Written to the header's `producer` field.
+    public var producer: String
+
+    public init(storage: StorageType = .f32, compressionLevel: Int? = 3, byteShuffle: Bool = true,
+                threads: Int? = nil, producer: String = "Pix2PixZoo") {
+        self.storage = storage
+        self.compressionLevel = compressionLevel
+        self.byteShuffle = byteShuffle
+        self.threads = threads ?? Workers.defaultCount
+        self.producer = producer
+    }
+
+    /// Writes `tensors` (in this order) with the header fields to `url`, atomically.
+    /// - Parameters:
+    ///   - model: a JSON object describing the architecture (opaque here).
+    ///   - metadata: free-form caller metadata (no timestamps are added; pass one if you want it).
+    ///   - sections: extra named JSON sections, e.g. `"training"`.
+    public func write(to url: URL, kind: CheckpointKind, model: JSONValue, tensors: [TensorRecord],
+                      metadata: [String: JSONValue] = [:], sections: [String: JSONValue] = [:]) throws {
+        let plan = try encode(file: url.path, kind: kind, model: model, metadata: metadata, sections: sections,
+                              inputs: .records(tensors))
+        try AtomicFile.write(to: url) { sink in try plan.emit(to: &sink) }
+    }
+
+    /// As ``write(to:kind:model:tensors:metadata:sections:)``, reading the values in place.
+    /// Every view's buffer must stay valid and unchanged until the call returns.
+    public func write(to url: URL, kind: CheckpointKind, model: JSONValue, views: [TensorView],
+                      metadata: [String: JSONValue] = [:], sections: [String: JSONValue] = [:]) throws {
+        let plan = try encode(file: url.path, kind: kind, model: model, metadata: metadata, sections: sections,
+                              inputs: .views(views))
+        try AtomicFile.write(to: url) { sink in try plan.emit(to: &sink) }
+    }
+
+    /// The bytes of the checkpoint ``write(to:kind:model:tensors:metadata:sections:)`` would write.
+    public func encode(kind: CheckpointKind, model: JSONValue, tensors: [TensorRecord],
+                       metadata: [String: JSONValue] = [:], sections: [String: JSONValue] = [:]) throws -> [UInt8] {
+        var sink = MemorySink()
+        try encode(file: "<memory>", kind: kind, model: model, metadata: metadata, sections: sections,
+                   inputs: .records(tensors)).emit(to: &sink)
+        return sink.bytes
+    }
+
+    /// The bytes of a checkpoint written from views (see ``write(to:kind:model:views:metadata:sections:)``).
+    public func encode(kind: CheckpointKind, model: JSONValue, views: [TensorView],
+                       metadata: [String: JSONValue] = [:], sections: [String: JSONValue] = [:]) throws -> [UInt8] {
+        var sink = MemorySink()
+        try encode(file: "<memory>", kind: kind, model: model, metadata: metadata, sections: sections,
+                   inputs: .views(views)).emit(to: &sink)
+        return sink.bytes
+    }
+
+    // MARK: - Encoding
+
+    /// The tensors to write, lent one at a time as (name, shape, storage override, values).
+    private enum Inputs {
+        case records([TensorRecord])
+        case views([TensorView])
+
+        var count: Int {
+            switch self {
+            case .records(let r): return r.count
+            case .views(let v): return v.count
+            }
+        }
+
+        func with(_ i: Int, _ body: (String, [Int], StorageType?, UnsafeBufferPointer<Float>) throws -> Void) throws {
+            switch self {
+            case .records(let r):
+                try r[i].values.withUnsafeBufferPointer { try body(r[i].name, r[i].shape, r[i].storage, $0) }
+            case .views(let v):
+                try body(v[i].name, v[i].shape, v[i].storage, v[i].values)
+            }
+        }
+    }
+
+    private struct EncodedTensor {
+        var name: String
+        var shape: [Int]
+        var dtype: StorageType
+        var chunks: [EncodedChunk]
+    }
+
+    private func encode(file: String, kind: CheckpointKind, model: JSONValue, metadata: [String: JSONValue],
+                        sections: [String: JSONValue], inputs: Inputs) throws -> EncodedCheckpoint {
+        func bad(_ tensor: String?, _ reason: String) -> CheckpointError {
+            .invalidArgument(file: file, tensor: tensor, reason: reason)
+        }
+        guard model.objectValue != nil else { throw bad(nil, "the model description must be a JSON object, got \(model)") }
+        if let level = compressionLevel, !ZstdCompressor.levels.contains(level) {
+            throw bad(nil, "zstd level \(level) is outside \(ZstdCompressor.levels)")
+        }
+        let workers = max(1, threads)
+        let encoders: [ChunkEncoder]
+        do {
+            encoders = try (0..<workers).map { _ in try ChunkEncoder(shuffle: byteShuffle, level: compressionLevel) }
+        } catch let failure as ZstdFailure {
+            throw bad(nil, "zstd setup failed: \(failure.message)")
+        }
+
+        var encoded: [EncodedTensor] = []
+        encoded.reserveCapacity(inputs.count)
+        var names = Set<String>()
+        for i in 0..<inputs.count {
+            try inputs.with(i) { name, shape, storageOverride, values in
+                guard !name.isEmpty else { throw bad(nil, "tensor \(i) has an empty name") }
+                guard names.insert(name).inserted else { throw bad(name, "the name appears more than once") }
+                guard shape.allSatisfy({ $0 >= 0 }) else { throw bad(name, "shape \(shape) has a negative extent") }
+                var elements = 1
+                for e in shape {
+                    let (p, overflow) = elements.multipliedReportingOverflow(by: e)
+                    guard !overflow else { throw bad(name, "shape \(shape) overflows") }
+                    elements = p
+                }
+                guard elements == values.count else {
+                    throw bad(name, "shape \(shape) holds \(elements) elements but \(values.count) values were given")
+                }
+                let dtype = storageOverride ?? storage
+                let perChunk = ChunkEncoder.elementsPerChunk(dtype)
+                let chunkCount = (elements + perChunk - 1) / perChunk
+                let results = UnsafeMutableBufferPointer<EncodedChunk?>.allocate(capacity: max(chunkCount, 1))
+                results.initialize(repeating: nil)
+                defer { results.deinitialize(); results.deallocate() }
+                let base = values.baseAddress
+                try Workers.run(count: chunkCount, workers: workers) { worker, c in
+                    let start = c * perChunk
+                    do {
+                        results[c] = try encoders[worker].encode(base! + start, count: min(perChunk, elements - start), as: dtype)
+                    } catch let failure as ZstdFailure {
+                        throw bad(name, "zstd compression failed: \(failure.message)")
+                    }
+                }
+                encoded.append(EncodedTensor(name: name, shape: shape, dtype: dtype,
+                                             chunks: (0..<chunkCount).map { results[$0]! }))
+            }
+        }
+        return try layout(file: file, kind: kind, model: model, metadata: metadata, sections: sections, tensors: encoded)
+    }
+
+    /// Assigns offsets and builds the header.
+    private func layout(file: String, kind: CheckpointKind, model: JSONValue, metadata: [String: JSONValue],
+                        sections: [String: JSONValue], tensors: [EncodedTensor]) throws -> EncodedCheckpoint {
+        var offset = 0
+        var placed: [(offset: Int, chunk: EncodedChunk)] = []
+        var rows: [JSONValue] = []
+        let codec: ChunkCodec = compressionLevel == nil ? .none : .zstd
+        let filter: ChunkFilter = byteShuffle ? .byteShuffle : .none
+        for t in tensors {
+            var chunkRows: [JSONValue] = []
+            for c in t.chunks {
+                chunkRows.append(["offset": .int(offset), "stored_length": .int(c.bytes.count),
+                                  "raw_length": .int(c.rawLength), "crc32": .int(Int(c.crc32))])
+                placed.append((offset, c))
+                offset = Layout.alignUp(offset + c.bytes.count)
+            }
+            rows.append(["name": .string(t.name), "dtype": .string(t.dtype.rawValue),
+                         "shape": .array(t.shape.map { .int($0) }), "codec": .string(codec.rawValue),
+                         "filter": .string(filter.rawValue), "chunks": .array(chunkRows)])
+        }
+        let header: JSONValue = ["producer": .string(producer), "kind": .string(kind.rawValue), "model": model,
+                                 "metadata": .object(metadata), "sections": .object(sections),
+                                 "data_length": .int(offset), "tensors": .array(rows)]
+        let headerBytes = header.serialized()
+        guard headerBytes.count <= Layout.maximumHeaderLength else {
+            throw CheckpointError.invalidArgument(
+                file: file, tensor: nil,
+                reason: "the header would be \(headerBytes.count) bytes, over the \(Layout.maximumHeaderLength)-byte limit; keep metadata and sections small (store large data as tensors)")
+        }
+        return EncodedCheckpoint(header: headerBytes, chunks: placed, dataLength: offset)
+    }
+}
+
+/// A laid-out checkpoint ready to stream: preamble, header, padding, chunks, trailer.
+struct EncodedCheckpoint {
+    let header: [UInt8]
+    let chunks: [(offset: Int, chunk: EncodedChunk)]
+    let dataLength: Int
+
+    func emit<S: ByteSink>(to sink: inout S) throws {
+        var preamble = Layout.magic
+        preamble.appendLE(UInt16(Layout.majorVersion))
+        preamble.appendLE(UInt16(Layout.minorVersion))
+        preamble.appendLE(UInt32(0))
+        preamble.appendLE(UInt64(header.count))
+        preamble.appendLE(Checksum.crc32(header))
+        preamble.appendLE(Checksum.crc32(preamble))
+        try sink.write(preamble)
+        try sink.write(header)
+        try sink.writeZeros(Layout.dataStart(headerLength: header.count) - Layout.preambleSize - header.count)
+        var position = 0
+        for (offset, chunk) in chunks {
+            try sink.writeZeros(offset - position)
+            try sink.write(chunk.bytes)
+            position = offset + chunk.bytes.count
+        }
+        try sink.writeZeros(dataLength - position)
+        var trailer: [UInt8] = []
+        trailer.appendLE(UInt64(dataLength))
+        trailer.append(contentsOf: Layout.endMagic)
+        try sink.write(trailer)
+    }
+}

@@ -1,0 +1,462 @@
+import CHDF5
+import Foundation
+
+// A thin, internal layer over libhdf5's C API: one global lock (Debian's serial libhdf5 is not
+// thread-safe), error stacks turned into messages instead of stderr prints, and RAII-style handles.
+
+/// The element type of an HDF5 dataset or attribute, as reported by `inspect`.
+public enum HDF5ElementType: Sendable, Equatable, CustomStringConvertible {
+    case unsignedInteger(bits: Int)
+    case signedInteger(bits: Int)
+    case float(bits: Int)
+    case string
+    case other(String)
+
+    public static let uint8 = HDF5ElementType.unsignedInteger(bits: 8)
+    public static let float32 = HDF5ElementType.float(bits: 32)
+
+    public var description: String {
+        switch self {
+        case let .unsignedInteger(bits): return "uint\(bits)"
+        case let .signedInteger(bits): return "int\(bits)"
+        case let .float(bits): return "float\(bits)"
+        case .string: return "string"
+        case let .other(name): return name
+        }
+    }
+
+    /// Integers and floats (which we can read as numbers).
+    public var isNumeric: Bool {
+        switch self {
+        case .unsignedInteger, .signedInteger, .float: return true
+        default: return false
+        }
+    }
+}
+
+/// One object found in an HDF5 file.
+public struct HDF5Object: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case group, dataset, other }
+    /// Path inside the file, without a leading slash ("train/A").
+    public var path: String
+    public var kind: Kind
+    /// Datasets only.
+    public var elementType: HDF5ElementType?
+    /// Datasets only.
+    public var shape: [Int]?
+
+    public var description: String {
+        switch kind {
+        case .group: return "\(path)/ (group)"
+        case .dataset: return "\(path) \(elementType.map(\.description) ?? "?") \(shape.map { $0.map(String.init).joined(separator: "x") } ?? "?")"
+        case .other: return "\(path) (other object)"
+        }
+    }
+}
+
+/// A scalar attribute value.
+public enum HDF5AttributeValue: Sendable, Equatable, CustomStringConvertible {
+    case string(String)
+    case integer(Int64)
+    case double(Double)
+    /// Anything else (arrays, compound types), described.
+    case other(String)
+
+    public var description: String {
+        switch self {
+        case let .string(s): return s
+        case let .integer(i): return String(i)
+        case let .double(d): return String(d)
+        case let .other(s): return s
+        }
+    }
+
+    public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
+    public var integerValue: Int64? { if case let .integer(i) = self { return i } else { return nil } }
+}
+
+enum HDF5Lib {
+    static let lock = NSRecursiveLock()
+
+    private static let setUp: Bool = {
+        _ = chdf5_silence_errors()
+        return true
+    }()
+
+    /// Runs `body` holding the library lock, with automatic error printing turned off.
+    static func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = setUp
+        return try body()
+    }
+
+    final class ErrorBox { var lines: [String] = [] }
+
+    /// The current error stack (innermost first), joined into one line.
+    static func errorStack() -> String {
+        let box = ErrorBox()
+        let unmanaged = Unmanaged.passRetained(box)
+        defer { unmanaged.release() }
+        _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_UPWARD, { _, err, data in
+            guard let err, let data else { return 0 }
+            let box = Unmanaged<ErrorBox>.fromOpaque(data).takeUnretainedValue()
+            let desc = err.pointee.desc.map { String(cString: $0) } ?? ""
+            let fn = err.pointee.func_name.map { String(cString: $0) } ?? ""
+            box.lines.append(desc.isEmpty ? fn : "\(desc) (\(fn))")
+            return 0
+        }, unmanaged.toOpaque())
+        _ = H5Eclear2(chdf5_e_default())
+        var seen = Set<String>()
+        let unique = box.lines.filter { seen.insert($0).inserted }
+        return unique.isEmpty ? "no detail from the HDF5 library" : unique.prefix(4).joined(separator: "; ")
+    }
+
+    static func fail(_ path: String, _ operation: String) -> ImagingError {
+        .hdf5(path: path, operation: operation, detail: errorStack())
+    }
+
+    static func elementType(_ type: hid_t) -> HDF5ElementType {
+        let cls = H5Tget_class(type)
+        let bits = Int(H5Tget_size(type)) * 8
+        if cls == H5T_INTEGER { return H5Tget_sign(type) == H5T_SGN_NONE ? .unsignedInteger(bits: bits) : .signedInteger(bits: bits) }
+        if cls == H5T_FLOAT { return .float(bits: bits) }
+        if cls == H5T_STRING { return .string }
+        let names: [(H5T_class_t, String)] = [(H5T_COMPOUND, "compound"), (H5T_ENUM, "enum"), (H5T_ARRAY, "array"),
+                                              (H5T_VLEN, "vlen"), (H5T_OPAQUE, "opaque"), (H5T_REFERENCE, "reference"),
+                                              (H5T_BITFIELD, "bitfield"), (H5T_TIME, "time")]
+        return .other(names.first { $0.0 == cls }?.1 ?? "unknown type")
+    }
+
+    static func shape(ofSpace space: hid_t) -> [Int] {
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank > 0 else { return [] }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        _ = H5Sget_simple_extent_dims(space, &dims, nil)
+        return dims.map { Int($0) }
+    }
+}
+
+/// An open HDF5 file. All methods take the library lock.
+final class HDF5File: @unchecked Sendable {
+    let id: hid_t
+    let path: String
+
+    private init(id: hid_t, path: String) {
+        self.id = id
+        self.path = path
+    }
+
+    static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
+        try HDF5Lib.locked {
+            guard FileIO.exists(path) else { throw ImagingError.io(path: path, reason: "no such file") }
+            let isHDF5 = H5Fis_hdf5(path)
+            if isHDF5 <= 0 {
+                let detail = isHDF5 < 0 ? HDF5Lib.errorStack() : "no HDF5 signature found"
+                throw ImagingError.corrupt(path: path, format: "HDF5", reason: detail)
+            }
+            let fapl = H5Pcreate(chdf5_p_file_access())
+            defer { H5Pclose(fapl) }
+            _ = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
+            let id = H5Fopen(path, writable ? chdf5_acc_rdwr() : chdf5_acc_rdonly(), fapl)
+            guard id >= 0 else { throw ImagingError.corrupt(path: path, format: "HDF5", reason: HDF5Lib.errorStack()) }
+            return HDF5File(id: id, path: path)
+        }
+    }
+
+    /// Creates (truncating) a file at `path`.
+    static func create(_ path: String) throws -> HDF5File {
+        try HDF5Lib.locked {
+            let fapl = H5Pcreate(chdf5_p_file_access())
+            defer { H5Pclose(fapl) }
+            _ = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
+            let id = H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), fapl)
+            guard id >= 0 else { throw HDF5Lib.fail(path, "create") }
+            return HDF5File(id: id, path: path)
+        }
+    }
+
+    deinit {
+        HDF5Lib.locked { _ = H5Fclose(id) }
+    }
+
+    func flush() throws {
+        try HDF5Lib.locked {
+            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Lib.fail(path, "flush") }
+        }
+    }
+
+    final class NameBox { var names: [String] = [] }
+
+    /// Every group and dataset in the file, in name order.
+    func objects() throws -> [HDF5Object] {
+        try HDF5Lib.locked {
+            let box = NameBox()
+            let unmanaged = Unmanaged.passRetained(box)
+            defer { unmanaged.release() }
+            let rc = H5Lvisit(id, H5_INDEX_NAME, H5_ITER_INC, { _, name, info, data in
+                guard let name, let data, let info else { return 0 }
+                if info.pointee.type == H5L_TYPE_HARD {
+                    Unmanaged<NameBox>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
+                }
+                return 0
+            }, unmanaged.toOpaque())
+            guard rc >= 0 else { throw ImagingError.corrupt(path: path, format: "HDF5", reason: "cannot list objects: \(HDF5Lib.errorStack())") }
+            return box.names.map { name in
+                let obj = H5Oopen(id, name, chdf5_p_default())
+                guard obj >= 0 else { return HDF5Object(path: name, kind: .other) }
+                defer { H5Oclose(obj) }
+                switch H5Iget_type(obj) {
+                case H5I_GROUP:
+                    return HDF5Object(path: name, kind: .group)
+                case H5I_DATASET:
+                    let type = H5Dget_type(obj), space = H5Dget_space(obj)
+                    defer { H5Tclose(type); H5Sclose(space) }
+                    return HDF5Object(path: name, kind: .dataset, elementType: HDF5Lib.elementType(type),
+                                      shape: HDF5Lib.shape(ofSpace: space))
+                default:
+                    return HDF5Object(path: name, kind: .other)
+                }
+            }
+        }
+    }
+
+    final class AttrBox { var names: [String] = [] }
+
+    /// The scalar attributes of an object ("" or "/" = the root group).
+    func attributes(of object: String = "/") throws -> [String: HDF5AttributeValue] {
+        try HDF5Lib.locked {
+            let obj = H5Oopen(id, object.isEmpty ? "/" : object, chdf5_p_default())
+            guard obj >= 0 else { throw HDF5Lib.fail(path, "open '\(object)'") }
+            defer { H5Oclose(obj) }
+            let box = AttrBox()
+            let unmanaged = Unmanaged.passRetained(box)
+            defer { unmanaged.release() }
+            var idx: hsize_t = 0
+            _ = H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, { _, name, _, data in
+                guard let name, let data else { return 0 }
+                Unmanaged<AttrBox>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
+                return 0
+            }, unmanaged.toOpaque())
+            var result: [String: HDF5AttributeValue] = [:]
+            for name in box.names {
+                let attr = H5Aopen_by_name(obj, ".", name, chdf5_p_default(), chdf5_p_default())
+                guard attr >= 0 else { continue }
+                defer { H5Aclose(attr) }
+                result[name] = Self.readAttribute(attr)
+            }
+            return result
+        }
+    }
+
+    private static func readAttribute(_ attr: hid_t) -> HDF5AttributeValue {
+        let type = H5Aget_type(attr), space = H5Aget_space(attr)
+        defer { H5Tclose(type); H5Sclose(space) }
+        let shape = HDF5Lib.shape(ofSpace: space)
+        let count = shape.reduce(1, *)
+        let element = HDF5Lib.elementType(type)
+        guard count == 1 else { return .other("\(element) array \(shape)") }
+        switch element {
+        case .string:
+            if H5Tis_variable_str(type) > 0 {
+                var ptr: UnsafeMutablePointer<CChar>?
+                let memType = H5Tcopy(chdf5_c_s1())
+                defer { H5Tclose(memType) }
+                _ = H5Tset_size(memType, Int(bitPattern: UInt.max))            // H5T_VARIABLE
+                _ = H5Tset_cset(memType, H5Tget_cset(type))
+                guard H5Aread(attr, memType, &ptr) >= 0, let ptr else { return .other("unreadable string") }
+                let s = String(cString: ptr)
+                H5free_memory(ptr)
+                return .string(s)
+            }
+            let size = Int(H5Tget_size(type))
+            var buffer = [CChar](repeating: 0, count: size + 1)
+            guard H5Aread(attr, type, &buffer) >= 0 else { return .other("unreadable string") }
+            return .string(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        case .signedInteger, .unsignedInteger:
+            var value: Int64 = 0
+            guard H5Aread(attr, chdf5_native_int64(), &value) >= 0 else { return .other("unreadable integer") }
+            return .integer(value)
+        case .float:
+            var value: Double = 0
+            guard H5Aread(attr, chdf5_native_double(), &value) >= 0 else { return .other("unreadable float") }
+            return .double(value)
+        case let .other(name):
+            return .other(name)
+        }
+    }
+
+    /// Writes a scalar attribute on an object (default: the root group).
+    func setAttribute(_ name: String, _ value: HDF5AttributeValue, on object: String = "/") throws {
+        try HDF5Lib.locked {
+            let obj = H5Oopen(id, object, chdf5_p_default())
+            guard obj >= 0 else { throw HDF5Lib.fail(path, "open '\(object)'") }
+            defer { H5Oclose(obj) }
+            let space = H5Screate(H5S_SCALAR)
+            defer { H5Sclose(space) }
+            var rc: herr_t = -1
+            switch value {
+            case let .string(s):
+                let type = H5Tcopy(chdf5_c_s1())
+                defer { H5Tclose(type) }
+                _ = H5Tset_size(type, Int(bitPattern: UInt.max))            // H5T_VARIABLE
+                _ = H5Tset_cset(type, H5T_CSET_UTF8)
+                let attr = H5Acreate2(obj, name, type, space, chdf5_p_default(), chdf5_p_default())
+                guard attr >= 0 else { throw HDF5Lib.fail(path, "create attribute '\(name)'") }
+                defer { H5Aclose(attr) }
+                rc = s.withCString { cs in
+                    var ptr: UnsafePointer<CChar>? = cs
+                    return H5Awrite(attr, type, &ptr)
+                }
+            case let .integer(i):
+                let attr = H5Acreate2(obj, name, chdf5_std_i64le(), space, chdf5_p_default(), chdf5_p_default())
+                guard attr >= 0 else { throw HDF5Lib.fail(path, "create attribute '\(name)'") }
+                defer { H5Aclose(attr) }
+                var v = i
+                rc = H5Awrite(attr, chdf5_native_int64(), &v)
+            case let .double(d):
+                let attr = H5Acreate2(obj, name, chdf5_ieee_f64le(), space, chdf5_p_default(), chdf5_p_default())
+                guard attr >= 0 else { throw HDF5Lib.fail(path, "create attribute '\(name)'") }
+                defer { H5Aclose(attr) }
+                var v = d
+                rc = H5Awrite(attr, chdf5_native_double(), &v)
+            case .other:
+                throw ImagingError.invalidArgument(operation: "HDF5 attribute '\(name)'", message: "only strings, integers and doubles can be written")
+            }
+            guard rc >= 0 else { throw HDF5Lib.fail(path, "write attribute '\(name)'") }
+        }
+    }
+
+    /// Creates a group with modification-time tracking off (so equal content gives equal bytes).
+    func createGroup(_ name: String) throws {
+        try HDF5Lib.locked {
+            let gcpl = H5Pcreate(chdf5_p_group_create())
+            defer { H5Pclose(gcpl) }
+            _ = H5Pset_obj_track_times(gcpl, false)
+            let group = H5Gcreate2(id, name, chdf5_p_default(), gcpl, chdf5_p_default())
+            guard group >= 0 else { throw HDF5Lib.fail(path, "create group '\(name)'") }
+            H5Gclose(group)
+        }
+    }
+}
+
+/// An open dataset (kept open for repeated hyperslab reads).
+final class HDF5Dataset: @unchecked Sendable {
+    let file: HDF5File
+    let id: hid_t
+    let name: String
+    let elementType: HDF5ElementType
+    private(set) var shape: [Int]
+
+    init(file: HDF5File, name: String) throws {
+        self.file = file
+        self.name = name
+        (id, elementType, shape) = try HDF5Lib.locked {
+            let id = H5Dopen2(file.id, name, chdf5_p_default())
+            guard id >= 0 else { throw HDF5Lib.fail(file.path, "open dataset '\(name)'") }
+            let type = H5Dget_type(id), space = H5Dget_space(id)
+            defer { H5Tclose(type); H5Sclose(space) }
+            return (id, HDF5Lib.elementType(type), HDF5Lib.shape(ofSpace: space))
+        }
+    }
+
+    /// Creates an extendible, chunked dataset of `elementType` with shape [0] + `itemShape`
+    /// (one chunk per item, time tracking off).
+    init(creatingIn file: HDF5File, name: String, fileType: hid_t, itemShape: [Int]) throws {
+        self.file = file
+        self.name = name
+        elementType = HDF5Lib.elementType(fileType)
+        shape = [0] + itemShape
+        id = try HDF5Lib.locked {
+            let rank = itemShape.count + 1
+            var dims = [hsize_t](repeating: 0, count: rank)
+            var maxDims = [chdf5_s_unlimited()] + itemShape.map { hsize_t($0) }
+            var chunk = [hsize_t(1)] + itemShape.map { hsize_t(max($0, 1)) }
+            for i in 1..<rank { dims[i] = hsize_t(itemShape[i - 1]) }
+            let space = H5Screate_simple(Int32(rank), &dims, &maxDims)
+            defer { H5Sclose(space) }
+            let dcpl = H5Pcreate(chdf5_p_dataset_create())
+            defer { H5Pclose(dcpl) }
+            _ = H5Pset_chunk(dcpl, Int32(rank), &chunk)
+            _ = H5Pset_obj_track_times(dcpl, false)
+            let id = H5Dcreate2(file.id, name, fileType, space, chdf5_p_default(), dcpl, chdf5_p_default())
+            guard id >= 0 else { throw HDF5Lib.fail(file.path, "create dataset '\(name)'") }
+            return id
+        }
+    }
+
+    deinit {
+        HDF5Lib.locked { _ = H5Dclose(id) }
+    }
+
+    /// Reads the hyperslab `start` + `count` (full rank) converting to `memType`, into `buffer`.
+    func read(start: [Int], count: [Int], memType: hid_t, into buffer: UnsafeMutableRawPointer) throws {
+        precondition(start.count == shape.count && count.count == shape.count,
+                     "hyperslab rank \(start.count)/\(count.count) for dataset '\(name)' of shape \(shape)")
+        try HDF5Lib.locked {
+            let fileSpace = H5Dget_space(id)
+            defer { H5Sclose(fileSpace) }
+            var s = start.map { hsize_t($0) }, c = count.map { hsize_t($0) }
+            guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &s, nil, &c, nil) >= 0 else {
+                throw HDF5Lib.fail(file.path, "select \(start)+\(count) in '\(name)'")
+            }
+            let memSpace = H5Screate_simple(Int32(c.count), &c, nil)
+            defer { H5Sclose(memSpace) }
+            guard H5Dread(id, memType, memSpace, fileSpace, chdf5_p_default(), buffer) >= 0 else {
+                throw ImagingError.corrupt(path: file.path, format: "HDF5",
+                                           reason: "reading '\(name)' \(start)+\(count) failed: \(HDF5Lib.errorStack())")
+            }
+        }
+    }
+
+    /// The whole dataset as bytes (1-D uint8 datasets such as the JSON manifest).
+    func readAllBytes() throws -> [UInt8] {
+        let total = shape.reduce(1, *)
+        var bytes = [UInt8](repeating: 0, count: total)
+        if total > 0 {
+            try bytes.withUnsafeMutableBytes { raw in
+                try read(start: [Int](repeating: 0, count: shape.count), count: shape, memType: chdf5_native_uint8(), into: raw.baseAddress!)
+            }
+        }
+        return bytes
+    }
+
+    /// Appends one item (shape = shape.dropFirst()) of `memType` data.
+    func append(_ buffer: UnsafeRawPointer, memType: hid_t) throws {
+        try HDF5Lib.locked {
+            let n = shape[0]
+            var newDims = ([n + 1] + shape.dropFirst()).map { hsize_t($0) }
+            guard H5Dset_extent(id, &newDims) >= 0 else { throw HDF5Lib.fail(file.path, "extend '\(name)'") }
+            let fileSpace = H5Dget_space(id)
+            defer { H5Sclose(fileSpace) }
+            var start = [hsize_t](repeating: 0, count: shape.count)
+            start[0] = hsize_t(n)
+            var count = newDims
+            count[0] = 1
+            _ = H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil)
+            let memSpace = H5Screate_simple(Int32(count.count), &count, nil)
+            defer { H5Sclose(memSpace) }
+            guard H5Dwrite(id, memType, memSpace, fileSpace, chdf5_p_default(), buffer) >= 0 else {
+                throw HDF5Lib.fail(file.path, "write item \(n) of '\(name)'")
+            }
+            shape[0] = n + 1
+        }
+    }
+
+    /// Writes a whole 1-D dataset of bytes (e.g. JSON), time tracking off.
+    static func writeBytes(_ bytes: [UInt8], in file: HDF5File, name: String) throws {
+        try HDF5Lib.locked {
+            var dims = [hsize_t(bytes.count)]
+            let space = H5Screate_simple(1, &dims, nil)
+            defer { H5Sclose(space) }
+            let dcpl = H5Pcreate(chdf5_p_dataset_create())
+            defer { H5Pclose(dcpl) }
+            _ = H5Pset_obj_track_times(dcpl, false)
+            let id = H5Dcreate2(file.id, name, chdf5_std_u8le(), space, chdf5_p_default(), dcpl, chdf5_p_default())
+            guard id >= 0 else { throw HDF5Lib.fail(file.path, "create dataset '\(name)'") }
+            defer { H5Dclose(id) }
+            let rc = bytes.withUnsafeBytes { H5Dwrite(id, chdf5_native_uint8(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress) }
+            guard rc >= 0 else { throw HDF5Lib.fail(file.path, "write dataset '\(name)'") }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+import COneDNN
+import Foundation
+
+/// oneDNN argument indices (the `DNNL_ARG_*` macros of dnnl_types.h, 2.6).
+enum DNNLArg {
+    static let src: Int32 = 1
+    static let dst: Int32 = 17
+    static let weights: Int32 = 33
+    static let bias: Int32 = 41
+    static let mean: Int32 = 49
+    static let variance: Int32 = 50
+    static let scale: Int32 = 51
+    static let shift: Int32 = 52
+    static let diffSrc: Int32 = 129
+    static let diffDst: Int32 = 145
+    static let diffWeights: Int32 = 161
+    static let diffBias: Int32 = 169
+    static let diffScale: Int32 = 255
+    static let diffShift: Int32 = 256
+    static let from: Int32 = 1
+    static let to: Int32 = 17
+}
+
+/// Turns a oneDNN status into `TensorError.backend` naming the op and the call that failed.
+@inline(__always)
+func dnnlCheck(_ status: dnnl_status_t, _ op: String, _ call: @autoclosure () -> String) throws {
+    guard status == dnnl_success else {
+        throw TensorError.backend(op: op, status: Int32(bitPattern: status.rawValue),
+                                  detail: "\(call()) failed: \(dnnlStatusName(status))")
+    }
+}
+
+func dnnlStatusName(_ status: dnnl_status_t) -> String {
+    switch status {
+    case dnnl_out_of_memory: return "out of memory"
+    case dnnl_invalid_arguments: return "invalid arguments (shapes or parameters oneDNN cannot accept)"
+    case dnnl_unimplemented: return "unimplemented (no oneDNN kernel for this shape/layout)"
+    case dnnl_iterator_ends: return "iterator ends"
+    case dnnl_runtime_error: return "runtime error"
+    case dnnl_not_required: return "not required"
+    default: return "status \(status.rawValue)"
+    }
+}
+
+/// The process-wide oneDNN state: one CPU engine, one in-order stream, a cache of primitives
+/// keyed by op + shapes + parameters, and a lock.
+///
+/// Every oneDNN execution goes through ``run(_:)``, which holds the lock: oneDNN's OpenMP runtime
+/// gives each calling thread its own thread team, so two threads executing at once (Swift Testing
+/// runs tests in parallel) would oversubscribe the cores (FACTS.md). Primitive descriptors are
+/// created once per key and reused; oneDNN's own primitive cache then has nothing left to do.
+final class DNNLRuntime: @unchecked Sendable {
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+    private let lock = NSRecursiveLock()
+    private var primitives: [String: DNNLPrimitive] = [:]
+    private let setOMPThreads: (@convention(c) (Int32) -> Void)?
+
+    private init(engine: dnnl_engine_t, stream: dnnl_stream_t) {
+        self.engine = engine
+        self.stream = stream
+        // libdnnl links libgomp; omp_set_num_threads sets the calling thread's team size.
+        if let symbol = dlsym(nil, "omp_set_num_threads") {
+            setOMPThreads = unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
+        } else {
+            setOMPThreads = nil
+        }
+    }
+
+    private static let created: Result<DNNLRuntime, TensorError> = {
+        var engine: dnnl_engine_t?
+        var status = dnnl_engine_create(&engine, dnnl_cpu, 0)
+        guard status == dnnl_success, let engine else {
+            return .failure(.backend(op: "oneDNN", status: Int32(bitPattern: status.rawValue),
+                                     detail: "dnnl_engine_create(cpu) failed: \(dnnlStatusName(status))"))
+        }
+        var stream: dnnl_stream_t?
+        status = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue)
+        guard status == dnnl_success, let stream else {
+            return .failure(.backend(op: "oneDNN", status: Int32(bitPattern: status.rawValue),
+                                     detail: "dnnl_stream_create failed: \(dnnlStatusName(status))"))
+        }
+        return .success(DNNLRuntime(engine: engine, stream: stream))
+    }()
+
+    /// The shared runtime; throws `TensorError.backend` when oneDNN cannot create a CPU engine.
+    static func shared() throws -> DNNLRuntime { try created.get() }
+
+    /// Runs `body` holding the runtime lock (re-entrant), with the calling thread's OpenMP team
+    /// size set to `Threads.count` (the setting is per thread, and oneDNN also reads it when it
+    /// plans a primitive's work split).
+    func run<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        setOMPThreads?(Int32(Threads.count))
+        return try body()
+    }
+
+    /// The cached primitive for `key`, created by `make` on first use. Call inside ``run(_:)``.
+    func primitive(_ key: String, op: String, make: () throws -> dnnl_primitive_desc_t) throws -> DNNLPrimitive {
+        if let cached = primitives[key] { return cached }
+        let pd = try make()
+        let p = try DNNLPrimitive(pd: pd, op: op)
+        primitives[key] = p
+        return p
+    }
+
+    /// The cache keys containing `fragment` (tests use it to check that primitives are reused).
+    func cachedKeys(containing fragment: String) -> [String] {
+        run { primitives.keys.filter { $0.contains(fragment) }.sorted() }
+    }
+
+    /// Whether the OpenMP thread count can be set (omp_set_num_threads was found).
+    var controlsThreadCount: Bool { setOMPThreads != nil }
+
+    /// Executes `primitive` with `args` and waits for it. Call inside ``run(_:)``.
+    func execute(_ primitive: DNNLPrimitive, _ args: [(Int32, DNNLMemory)], op: String) throws {
+        var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        let status = execArgs.withUnsafeMutableBufferPointer { buffer in
+            dnnl_primitive_execute(primitive.primitive, stream, Int32(buffer.count), buffer.baseAddress)
+        }
+        try dnnlCheck(status, op, "dnnl_primitive_execute")
+        try dnnlCheck(dnnl_stream_wait(stream), op, "dnnl_stream_wait")
+        withExtendedLifetime(args) {}
+    }
+
+    /// Copies `source` into `destination` (layouts may differ), with a cached reorder primitive.
+    func reorder(_ source: DNNLMemory, into destination: DNNLMemory, key: String, op: String) throws {
+        let p = try primitive("reorder|" + key, op: op) {
+            var pd: dnnl_primitive_desc_t?
+            var src = source.desc, dst = destination.desc
+            try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil), op,
+                          "dnnl_reorder_primitive_desc_create")
+            return pd!
+        }
+        try execute(p, [(DNNLArg.from, source), (DNNLArg.to, destination)], op: op)
+    }
+}
+
+/// A primitive and its descriptor. Lives as long as the cache (the process).
+final class DNNLPrimitive: @unchecked Sendable {
+    let pd: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+
+    init(pd: dnnl_primitive_desc_t, op: String) throws {
+        var p: dnnl_primitive_t?
+        let status = dnnl_primitive_create(&p, pd)
+        guard status == dnnl_success, let p else {
+            dnnl_primitive_desc_destroy(pd)
+            try dnnlCheck(status, op, "dnnl_primitive_create")
+            throw TensorError.backend(op: op, status: -1, detail: "dnnl_primitive_create returned no primitive")
+        }
+        self.pd = pd
+        self.primitive = p
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(pd)
+    }
+
+    /// The memory descriptor the primitive chose for `what` (e.g. `dnnl_query_weights_md`).
+    func desc(_ what: dnnl_query_t, _ index: Int32 = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(pd, what, index).pointee
+    }
+}
+
+/// A oneDNN memory object over a tensor's buffer or over a buffer it owns.
+final class DNNLMemory {
+    let handle: dnnl_memory_t
+    let desc: dnnl_memory_desc_t
+    /// Keeps an owned buffer (reordered weights) alive as long as the memory object.
+    private let owned: TensorStorage?
+
+    /// Keeps a wrapped tensor's storage alive while the memory object may be used.
+    private let borrowed: TensorStorage?
+
+    /// Wraps `pointer`, which lies inside `storage` (kept alive by this object).
+    init(_ desc: dnnl_memory_desc_t, _ pointer: UnsafeMutablePointer<Float>, keepAlive storage: TensorStorage?,
+         engine: dnnl_engine_t, op: String) throws {
+        var md = desc
+        var m: dnnl_memory_t?
+        try dnnlCheck(dnnl_memory_create(&m, &md, engine, UnsafeMutableRawPointer(pointer)), op, "dnnl_memory_create")
+        handle = m!
+        self.desc = desc
+        owned = nil
+        borrowed = storage
+    }
+
+    /// Wraps a whole tensor's buffer.
+    convenience init(_ desc: dnnl_memory_desc_t, _ tensor: Tensor, engine: dnnl_engine_t, op: String) throws {
+        try self.init(desc, tensor.pointer, keepAlive: tensor.storage, engine: engine, op: op)
+    }
+
+    /// A 64-byte aligned buffer of the descriptor's size from the pool (returned on deinit).
+    init(allocating desc: dnnl_memory_desc_t, engine: dnnl_engine_t, op: String) throws {
+        var md = desc
+        let bytes = dnnl_memory_desc_get_size(&md)
+        let storage = DNNLBufferPool.shared.take(count: (bytes + 3) / 4)
+        var m: dnnl_memory_t?
+        try dnnlCheck(dnnl_memory_create(&m, &md, engine, UnsafeMutableRawPointer(storage.pointer)), op,
+                      "dnnl_memory_create")
+        handle = m!
+        self.desc = desc
+        owned = storage
+        borrowed = nil
+    }
+
+    deinit {
+        dnnl_memory_destroy(handle)
+        if let owned { DNNLBufferPool.shared.give(owned) }
+    }
+}
+
+/// Reuses the buffers that hold weights in oneDNN's layouts between calls.
+///
+/// Every convolution call reorders its weights (up to 32 MiB for unet_256's 1024→512 layers); a
+/// fresh allocation of that size is a fresh mmap whose page faults cost as much as the reorder.
+/// Buffers are kept per exact size, up to `limitBytes` in all.
+final class DNNLBufferPool: @unchecked Sendable {
+    static let shared = DNNLBufferPool()
+    static let limitBytes = 256 << 20
+
+    private let lock = NSLock()
+    private var free: [Int: [TensorStorage]] = [:]
+    private var pooledBytes = 0
+
+    func take(count: Int) -> TensorStorage {
+        lock.lock()
+        defer { lock.unlock() }
+        if var list = free[count], let storage = list.popLast() {
+            free[count] = list
+            pooledBytes -= count * 4
+            return storage
+        }
+        return TensorStorage(uninitializedCount: count)
+    }
+
+    func give(_ storage: TensorStorage) {
+        lock.lock()
+        defer { lock.unlock() }
+        let bytes = storage.count * 4
+        guard pooledBytes + bytes <= Self.limitBytes else { return }
+        free[storage.count, default: []].append(storage)
+        pooledBytes += bytes
+    }
+}
+
+/// Memory descriptor helpers. Dims are always in oneDNN's logical order (N, C, H, W / O, I, H, W);
+/// the tag says how they lie in memory.
+enum DNNLDesc {
+    static func make(_ dims: [Int], _ tag: dnnl_format_tag_t, op: String) throws -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let d = dims.map { Int64($0) }
+        try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), op,
+                      "dnnl_memory_desc_init_by_tag(\(dims))")
+        return md
+    }
+
+    /// An NHWC activation [n, h, w, c] as oneDNN sees it.
+    static func nhwc(_ n: Int, _ c: Int, _ h: Int, _ w: Int, op: String) throws -> dnnl_memory_desc_t {
+        try make([n, c, h, w], dnnl_nhwc, op: op)
+    }
+
+    static func vector(_ n: Int, op: String) throws -> dnnl_memory_desc_t { try make([n], dnnl_x, op: op) }
+
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var x = a, y = b
+        return dnnl_memory_desc_equal(&x, &y) != 0
+    }
+}

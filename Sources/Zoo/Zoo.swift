@@ -1,0 +1,1 @@
+// The Zoo module; see Docs/Pix2PixZoo.docc.

@@ -1,0 +1,189 @@
+import ArgumentParser
+import Foundation
+import Imaging
+
+/// `pix2pix data build` and `pix2pix data inspect`.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Build and inspect paired datasets (HDF5 or aligned A|B folders).",
+        subcommands: [Build.self, Inspect.self]
+    )
+
+    enum TransformChoice: String, ExpressibleByArgument, CaseIterable {
+        case gray, canny, none
+    }
+
+    enum FormatChoice: String, ExpressibleByArgument, CaseIterable {
+        case hdf5, aligned
+    }
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build (A, B) pairs from photos: random square crops, B = the crop, A = its gray or Canny-edge version.",
+            discussion: """
+            Crops are squares of random side between --size and the photo's short side (never stretched), \
+            area-resized to --size; near-flat crops are redrawn. Images are split into train / val by image \
+            (--split), or --val-source gives held-out images. The same sources, options and --seed give \
+            byte-identical output. The output is written atomically.
+
+            --default uses the Debian photo packages that scripts/bootstrap installs: lomiri-wallpapers-16.04 \
+            and mate-backgrounds (nature/) for training, palapeli-data for validation.
+            """
+        )
+
+        @Option(name: .customLong("source"), parsing: .upToNextOption,
+                help: ArgumentHelp("Folders or files with .png / .jpg photos (folders are searched recursively).", valueName: "dir"))
+        var sources: [String] = []
+
+        @Flag(name: .customLong("default"), help: "Use the default photo set (Debian packages, see the discussion).")
+        var useDefault = false
+
+        @Option(name: .customLong("val-source"), parsing: .upToNextOption,
+                help: ArgumentHelp("Held-out validation photos (instead of splitting --source).", valueName: "dir"))
+        var valSources: [String] = []
+
+        @Option(help: "How A is made from the photo B: gray, canny or none.")
+        var transform: TransformChoice = .canny
+
+        @Option(help: "Side of the square pairs in pixels.")
+        var size: Int = 256
+
+        @Option(name: .customLong("crops-per-image"), help: "Pairs cut from each photo (unless --train / --val).")
+        var cropsPerImage: Int = 4
+
+        @Option(help: "Fraction of --source photos used for training (by photo, not by crop).")
+        var split: Double = 0.9
+
+        @Option(name: .customLong("train"), help: "Exact number of training pairs, spread over the training photos.")
+        var trainCount: Int?
+
+        @Option(name: .customLong("val"), help: "Exact number of validation pairs.")
+        var valCount: Int?
+
+        @Option(help: "Random seed (crops, split).")
+        var seed: UInt64 = 0
+
+        @Option(help: ArgumentHelp("Output: an .h5 file, or a folder for --format aligned.", valueName: "path"))
+        var out: String
+
+        @Option(help: "hdf5 (train/A, train/B, val/A, val/B) or aligned (folders of A|B PNGs).")
+        var format: FormatChoice = .hdf5
+
+        @Flag(help: "Replace an existing output.")
+        var overwrite = false
+
+        @Option(name: .customLong("min-std"), help: "Redraw crops whose luma standard deviation (0-255) is below this.")
+        var minStd: Double = 8
+
+        @Option(name: .customLong("canny-low"), help: "Canny low threshold.")
+        var cannyLow: Double = CannyOptions().lowThreshold
+
+        @Option(name: .customLong("canny-high"), help: "Canny high threshold.")
+        var cannyHigh: Double = CannyOptions().highThreshold
+
+        @Option(name: .customLong("canny-aperture"), help: "Canny Sobel aperture: 3, 5 or 7.")
+        var cannyAperture: Int = 3
+
+        @Flag(name: .customLong("canny-l2"), help: "Use the L2 gradient magnitude.")
+        var cannyL2 = false
+
+        @Option(name: .customLong("canny-blur"), help: "Gaussian blur kernel before Canny (odd; 0 = none).")
+        var cannyBlur: Int = CannyOptions().blurKernel
+
+        @Option(name: .customLong("canny-sigma"), help: "Gaussian sigma (0 = OpenCV's default for the kernel).")
+        var cannySigma: Double = 0
+
+        @Flag(inversion: .prefixedNo, help: "Black edges on white (the seed datasets' convention).")
+        var cannyInvert = true
+
+        @Flag(help: "Print only the summary.")
+        var quiet = false
+
+        func validate() throws {
+            if useDefault && !sources.isEmpty { throw ValidationError("give either --default or --source, not both") }
+            if !useDefault && sources.isEmpty { throw ValidationError("give --source DIR... or --default") }
+            if useDefault && !valSources.isEmpty { throw ValidationError("--default has its own validation photos; drop --val-source") }
+            if size < 8 { throw ValidationError("--size must be >= 8, got \(size)") }
+            if cropsPerImage < 1 { throw ValidationError("--crops-per-image must be >= 1, got \(cropsPerImage)") }
+            if !(split > 0 && split <= 1) { throw ValidationError("--split must be in (0, 1], got \(split)") }
+            if let n = trainCount, n < 1 { throw ValidationError("--train must be >= 1, got \(n)") }
+            if let n = valCount, n < 0 { throw ValidationError("--val must be >= 0, got \(n)") }
+            if ![3, 5, 7].contains(cannyAperture) { throw ValidationError("--canny-aperture must be 3, 5 or 7, got \(cannyAperture)") }
+            if cannyBlur != 0 && (cannyBlur < 0 || cannyBlur % 2 == 0) { throw ValidationError("--canny-blur must be 0 or odd, got \(cannyBlur)") }
+        }
+
+        var pairTransform: PairTransform {
+            switch transform {
+            case .gray: return .gray
+            case .none: return .none
+            case .canny:
+                return .canny(CannyOptions(lowThreshold: cannyLow, highThreshold: cannyHigh, aperture: cannyAperture,
+                                           l2Gradient: cannyL2, blurKernel: cannyBlur, blurSigma: cannySigma, invert: cannyInvert))
+            }
+        }
+
+        func run() throws {
+            var options: PairBuildOptions
+            if useDefault {
+                options = try PairBuildOptions.defaultPhotos(output: out)
+            } else {
+                options = PairBuildOptions(trainSources: sources, valSources: valSources.isEmpty ? nil : valSources, output: out)
+            }
+            options.transform = pairTransform
+            options.size = size
+            options.cropsPerImage = cropsPerImage
+            options.split = split
+            options.trainCount = trainCount
+            options.valCount = valCount
+            options.seed = seed
+            options.format = format == .hdf5 ? .hdf5 : .aligned
+            options.overwrite = overwrite
+            options.minStandardDeviation = minStd
+            let version = Pix2PixCommand.configuration.version
+            options.toolVersion = "pix2pix data build" + (version.isEmpty ? "" : " \(version)")
+            let summary = try PairBuilder.build(options) { line in
+                if !quiet {
+                    print(line)
+                    fflush(nil)
+                }
+            }
+            print(summary)
+        }
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Describe a dataset (HDF5 file, aligned folder or image): layout, counts, shapes, dtypes, value ranges; write a preview grid."
+        )
+
+        @Argument(help: ArgumentHelp("An .h5 file, an aligned A|B folder, or an image.", valueName: "path"))
+        var path: String
+
+        @Option(help: ArgumentHelp("Where to write the preview grid PNG (default: ./<name>-preview.png).", valueName: "file"))
+        var preview: String?
+
+        @Option(name: .customLong("preview-pairs"), help: "Pairs shown in the preview.")
+        var previewPairs: Int = 8
+
+        @Flag(name: .customLong("no-preview"), help: "Do not write a preview.")
+        var noPreview = false
+
+        func validate() throws {
+            if previewPairs < 1 { throw ValidationError("--preview-pairs must be >= 1, got \(previewPairs)") }
+        }
+
+        func run() throws {
+            let report = try DatasetInspector.inspect(path: path, previewPairs: noPreview ? 0 : previewPairs)
+            print(report)
+            if let grid = report.preview, !noPreview {
+                let url = URL(fileURLWithPath: path)
+                let stem = url.hasDirectoryPath || FileManager.default.fileExists(atPath: path + "/.")
+                    ? url.lastPathComponent : url.deletingPathExtension().lastPathComponent
+                let target = preview ?? FileManager.default.currentDirectoryPath + "/\(stem)-preview.png"
+                try grid.write(path: target)
+                print("preview: \(target) (\(grid.width)x\(grid.height); A left of B, two pairs per row)")
+            }
+        }
+    }
+}
