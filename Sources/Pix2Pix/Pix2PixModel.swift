@@ -16,31 +16,72 @@ public final class Pix2PixModel {
     public let conditional: Bool
     /// The stream generator dropout draws from.
     public let randomSource: RandomSource
+    /// Registry families of the two networks (`unet`, `patchgan`, …).
+    public let generatorFamily: String
+    public let discriminatorFamily: String
 
     /// Builds G and D by name. Weights are initialised as the reference does (normal, gain 0.02)
     /// from `seed`, so a seed gives the same networks every time.
-    public init(generator gName: String, discriminator dName: String, options: ModelOptions = ModelOptions(),
-                seed: UInt64 = 0, registry: Registry = .shared) throws {
+    public convenience init(generator gName: String, discriminator dName: String, options: ModelOptions = ModelOptions(),
+                            seed: UInt64 = 0, registry: Registry = .shared) throws {
+        let gEntry = try registry.generator(named: gName)
+        let dEntry = try registry.discriminator(named: dName)
+        let gConfig = try gEntry.config(options)
+        // D's channels depend on G's: build G's description first (cheap: no weights are drawn).
+        let probe = try gEntry.make(config: gConfig, randomSource: RandomSource(seed: 0))
+        let dChannels = options.discriminatorChannels(generator: probe.channels)
+        let dConfig = try dEntry.config(options, inputChannels: dChannels)
+        try self.init(generator: gName, generatorConfig: gConfig, discriminator: dName, discriminatorConfig: dConfig,
+                      conditional: options.conditional, seed: seed, registry: registry)
+    }
+
+    /// Rebuilds G and D from a stored architecture (a checkpoint header or a model card), with
+    /// freshly initialised weights; load a state into them afterwards.
+    public convenience init(architecture: ModelArchitecture, seed: UInt64 = 0, registry: Registry = .shared) throws {
+        guard let d = architecture.discriminator else {
+            throw RegistryError.invalidConfig(name: architecture.generator.name,
+                                              message: "the architecture names no discriminator (an inference-only model); load it with ModelCheckpoint.loadGenerator")
+        }
+        try architecture.checkFamilies(registry: registry)
+        try self.init(generator: architecture.generator.name, generatorConfig: architecture.generator.configData,
+                      discriminator: d.name, discriminatorConfig: d.configData,
+                      conditional: architecture.conditional, seed: seed, registry: registry)
+    }
+
+    init(generator gName: String, generatorConfig: Data, discriminator dName: String, discriminatorConfig: Data,
+         conditional: Bool, seed: UInt64, registry: Registry) throws {
         let gEntry = try registry.generator(named: gName)
         let dEntry = try registry.discriminator(named: dName)
         randomSource = RandomSource(seed: seed &+ 0x5EED)
-        generatorConfig = try gEntry.config(options)
         let g = try gEntry.make(config: generatorConfig, randomSource: randomSource)
-        let dChannels = options.discriminatorChannels(generator: g.channels)
-        discriminatorConfig = try dEntry.config(options, inputChannels: dChannels)
         let d = try dEntry.make(config: discriminatorConfig)
+        let dChannels = conditional ? g.channels.inputChannels + g.channels.outputChannels : g.channels.outputChannels
         guard d.inputChannels == dChannels else {
             throw RegistryError.channelMismatch(
-                message: "\(dName) reads \(d.inputChannels) channels but \(options.conditional ? "A (\(g.channels.inputChannels)) + B (\(g.channels.outputChannels))" : "B (\(g.channels.outputChannels))") make \(dChannels)")
+                message: "\(dName) reads \(d.inputChannels) channels but \(conditional ? "A (\(g.channels.inputChannels)) + B (\(g.channels.outputChannels))" : "B (\(g.channels.outputChannels))") make \(dChannels)")
         }
         generatorName = gName
         discriminatorName = dName
+        self.generatorConfig = generatorConfig
+        self.discriminatorConfig = discriminatorConfig
         generator = g
         discriminator = d
-        conditional = options.conditional
+        self.conditional = conditional
+        generatorFamily = gEntry.family
+        discriminatorFamily = dEntry.family
         var rng = RandomGenerator(seed: seed)
         try g.initialize(.reference, using: &rng)
         try d.initialize(.reference, using: &rng)
+    }
+
+    /// The names, families, configs and parameter counts of both networks, as stored in checkpoints.
+    public var architecture: ModelArchitecture {
+        ModelArchitecture(
+            generator: .init(name: generatorName, family: generatorFamily, configData: generatorConfig,
+                             parameters: generator.parameterCount),
+            discriminator: .init(name: discriminatorName, family: discriminatorFamily, configData: discriminatorConfig,
+                                 parameters: discriminator.parameterCount),
+            conditional: conditional)
     }
 
     /// The input D judges: (A, B) concatenated along channels when conditional, else B.

@@ -1,0 +1,138 @@
+import Checkpoint
+import Foundation
+
+/// What a checkpoint header (and a model card) says about the networks: registry names, families,
+/// configs and parameter counts. Enough to rebuild the networks through the ``Registry`` with no
+/// other input — the reference's most common failure (a state dict that does not match the flags
+/// given at test time) cannot happen.
+///
+/// Stored as the header's `model` object:
+/// ```json
+/// {"conditional": true,
+///  "discriminator": {"config": {…}, "family": "patchgan", "name": "patchgan_70", "parameters": 2769729},
+///  "generator": {"config": {…}, "family": "unet", "name": "unet_256", "parameters": 54414019}}
+/// ```
+public struct ModelArchitecture: Sendable, Equatable, CustomStringConvertible {
+    public struct Network: Sendable, Equatable {
+        /// The registry name (`unet_256`).
+        public var name: String
+        /// The family the registry entry belongs to (`unet`); a mismatch on load means a different
+        /// variant was registered under the same name.
+        public var family: String
+        /// The canonical JSON config (sorted keys).
+        public var configData: Data
+        /// Trainable parameters.
+        public var parameters: Int
+
+        public init(name: String, family: String, configData: Data, parameters: Int) {
+            self.name = name
+            self.family = family
+            self.configData = configData
+            self.parameters = parameters
+        }
+
+        public var config: JSONValue { (try? JSONValue(parsing: [UInt8](configData))) ?? .null }
+    }
+
+    public var generator: Network
+    /// nil in files that never had a discriminator description.
+    public var discriminator: Network?
+    /// Whether D sees (A, B) (pix2pix) or B alone.
+    public var conditional: Bool
+
+    public init(generator: Network, discriminator: Network?, conditional: Bool) {
+        self.generator = generator
+        self.discriminator = discriminator
+        self.conditional = conditional
+    }
+
+    public var description: String {
+        "\(generator.name) + \(discriminator?.name ?? "no discriminator")\(conditional ? "" : " (unconditional)")"
+    }
+
+    /// The header's `model` object.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["generator": Self.json(generator), "conditional": .bool(conditional)]
+        if let d = discriminator { object["discriminator"] = Self.json(d) }
+        return .object(object)
+    }
+
+    static func json(_ n: Network) -> JSONValue {
+        .object(["name": .string(n.name), "family": .string(n.family), "config": n.config, "parameters": .int(n.parameters)])
+    }
+
+    /// Reads a header's `model` object; `file` names the checkpoint in errors.
+    public init(json: JSONValue, file: String) throws {
+        func network(_ key: String) throws -> Network? {
+            guard let value = json[key], !value.isNull else { return nil }
+            guard let name = value["name"]?.stringValue, let family = value["family"]?.stringValue,
+                  let config = value["config"], config.objectValue != nil else {
+                throw ModelFileError.invalidArchitecture(
+                    file: file, reason: "model.\(key) needs string fields \"name\" and \"family\" and an object \"config\"")
+            }
+            let data = Data(config.serialized())
+            return Network(name: name, family: family, configData: data, parameters: value["parameters"]?.intValue ?? 0)
+        }
+        guard json.objectValue != nil, let g = try network("generator") else {
+            throw ModelFileError.invalidArchitecture(
+                file: file, reason: "the header's model object has no generator; this file was not written by Pix2PixZoo's model API")
+        }
+        self.init(generator: g, discriminator: try network("discriminator"),
+                  conditional: json["conditional"]?.boolValue ?? true)
+    }
+
+    /// Checks that the registry knows both names and that their families match the stored ones.
+    public func checkFamilies(registry: Registry = .shared, file: String? = nil) throws {
+        let gEntry: GeneratorEntry
+        do { gEntry = try registry.generator(named: generator.name) } catch let RegistryError.unknownGenerator(name, known) {
+            throw ModelFileError.unknownArchitecture(file: file ?? "<memory>", role: "generator", name: name, known: known)
+        }
+        guard gEntry.family == generator.family else {
+            throw ModelFileError.familyMismatch(file: file ?? "<memory>", name: generator.name,
+                                                stored: generator.family, registered: gEntry.family)
+        }
+        guard let d = discriminator else { return }
+        let dEntry: DiscriminatorEntry
+        do { dEntry = try registry.discriminator(named: d.name) } catch let RegistryError.unknownDiscriminator(name, known) {
+            throw ModelFileError.unknownArchitecture(file: file ?? "<memory>", role: "discriminator", name: name, known: known)
+        }
+        guard dEntry.family == d.family else {
+            throw ModelFileError.familyMismatch(file: file ?? "<memory>", name: d.name, stored: d.family, registered: dEntry.family)
+        }
+    }
+}
+
+/// Errors of loading and saving models and training states (on top of ``CheckpointError``, which
+/// covers the file format itself).
+public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The header's `model` object is not one this library writes.
+    case invalidArchitecture(file: String, reason: String)
+    /// A network name the registry does not know.
+    case unknownArchitecture(file: String, role: String, name: String, known: [String])
+    /// The registry has the name, but for another family of networks.
+    case familyMismatch(file: String, name: String, stored: String, registered: String)
+    /// The file is of another kind than the operation needs (a training state is needed to resume).
+    case wrongKind(file: String, found: String, needed: String)
+    /// The file's architecture is not the one the caller has built (e.g. resuming another run).
+    case architectureMismatch(file: String, expected: String, found: String)
+    /// The training section is missing or malformed.
+    case invalidTrainingState(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidArchitecture(file, reason):
+            return "\(file): not a Pix2PixZoo model: \(reason)"
+        case let .unknownArchitecture(file, role, name, known):
+            return "\(file): unknown \(role) architecture \"\(name)\"; known: \(known.joined(separator: ", ")). Hint: register the variant (Registry.register) before loading, or check the producer with `pix2pix ckpt inspect`."
+        case let .familyMismatch(file, name, stored, registered):
+            return "\(file): \"\(name)\" was saved as a \(stored) network, but the registry's \"\(name)\" is a \(registered) network"
+        case let .wrongKind(file, found, needed):
+            return "\(file): a \(found) checkpoint, but a \(needed) checkpoint is needed"
+                + (needed == "training" ? " (inference files hold the generator only and cannot be resumed)" : "")
+        case let .architectureMismatch(file, expected, found):
+            return "\(file): holds \(found), but \(expected) was expected. Hint: resume with the same --generator/--discriminator, or start a new run directory."
+        case let .invalidTrainingState(file, reason):
+            return "\(file): invalid training state: \(reason)"
+        }
+    }
+}
