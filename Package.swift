@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Tensor", "NN", "Checkpoint", "Imaging", "Pix2Pix", "Zoo"]),
+        .library(name: "Pix2PixZoo", targets: ["Tensor", "NN", "Checkpoint", "Imaging", "Pix2Pix", "Zoo", "Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,7 +32,12 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["CZstd", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor", "Checkpoint"]),
         .target(name: "Imaging", dependencies: ["CHDF5", "CImageCodecs", "CKernels"]),
-        .target(name: "Pix2Pix", dependencies: ["NN", "Tensor"]),
+        // Training curves, ablation charts, tables and self-contained HTML reports (Foundation only).
+        .target(name: "Reports"),
+        .target(name: "Pix2Pix", dependencies: [
+            "NN", "Tensor", "Checkpoint", "Imaging", "Reports",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Zoo", dependencies: ["Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
             "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
@@ -47,8 +52,9 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "Pix2PixTests", dependencies: ["Pix2Pix", "NN", "Tensor", "TestSupport"],
+        .testTarget(name: "Pix2PixTests", dependencies: ["Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix"]),
     ]

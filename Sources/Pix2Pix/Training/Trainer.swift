@@ -1,0 +1,503 @@
+import Checkpoint
+import Foundation
+import Imaging
+import Logging
+import NN
+import Tensor
+
+/// What `config.json` in a run directory holds: the options and where the data came from.
+public struct TrainingRunConfig: Codable, Sendable, Equatable {
+    public var options: TrainingOptions
+    /// The training data (HDF5 file or aligned folder) and its split.
+    public var data: String
+    public var split: String
+    /// Validation data (defaults to the "val" split of `data` when it has one).
+    public var validationData: String?
+    public var validationSplit: String?
+    /// The command line that started the run, for model cards.
+    public var command: String?
+    public var framework: String
+
+    public init(options: TrainingOptions, data: String, split: String = "train", validationData: String? = nil,
+                validationSplit: String? = nil, command: String? = nil) {
+        self.options = options
+        self.data = data
+        self.split = split
+        self.validationData = validationData
+        self.validationSplit = validationSplit
+        self.command = command
+        framework = Pix2PixZooVersion.string
+    }
+}
+
+/// The framework version written into configs, checkpoints and model cards.
+public enum Pix2PixZooVersion {
+    public static let string = "0.4.0"
+}
+
+/// Progress reported to the caller (the CLI draws its progress bar from it).
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    /// The step count the run will stop at.
+    public var totalSteps: Int
+    public var epoch: Int
+    public var totalEpochs: Int
+    public var losses: StepLosses
+    /// Exponential moving averages of the losses (α = 0.05), what a progress bar should show.
+    public var smoothed: StepLosses
+    public var learningRate: Float
+    /// Training seconds so far (across resumes).
+    public var seconds: Double
+    /// Steps per second over the recent steps.
+    public var stepsPerSecond: Double
+}
+
+/// How a run ended.
+public enum TrainingOutcome: Sendable {
+    /// The step budget or the last epoch was reached; validation metrics when there was validation data.
+    case finished(step: Int, metrics: EvaluationResult?)
+    /// `shouldStop` returned true: the current step finished and `latest.pzck` was saved.
+    case interrupted(step: Int, checkpoint: String)
+}
+
+/// The files of a run directory.
+public struct RunDirectory: Sendable {
+    public let url: URL
+    public init(_ url: URL) { self.url = url }
+    public init(path: String) { url = URL(fileURLWithPath: path) }
+
+    public var config: URL { url.appendingPathComponent("config.json") }
+    public var latest: URL { url.appendingPathComponent("latest.pzck") }
+    public var log: URL { url.appendingPathComponent("log.jsonl") }
+    public var samples: URL { url.appendingPathComponent("samples") }
+    public var lossChart: URL { url.appendingPathComponent("loss.svg") }
+    public var metrics: URL { url.appendingPathComponent("metrics.json") }
+    public func snapshot(epoch: Int) -> URL { url.appendingPathComponent(String(format: "epoch_%04d.pzck", epoch)) }
+
+    /// Whether a run was started here (a config or a checkpoint exists).
+    public var holdsRun: Bool {
+        FileManager.default.fileExists(atPath: config.path) || FileManager.default.fileExists(atPath: latest.path)
+    }
+
+    /// Removes the files a run writes (and nothing else) — for `--overwrite`.
+    func removeRunFiles() throws {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
+        for name in names where ["config.json", "latest.pzck", "log.jsonl", "samples", "loss.svg", "metrics.json"].contains(name)
+            || (name.hasPrefix("epoch_") && name.hasSuffix(".pzck")) {
+            try fm.removeItem(at: url.appendingPathComponent(name))
+        }
+    }
+
+    public func readConfig() throws -> TrainingRunConfig {
+        guard let data = FileManager.default.contents(atPath: config.path) else {
+            throw TrainingError.notResumable(path: url.path, reason: "config.json is missing")
+        }
+        do { return try JSONDecoder().decode(TrainingRunConfig.self, from: data) } catch {
+            throw TrainingError.notResumable(path: url.path, reason: "config.json does not decode: \(error)")
+        }
+    }
+
+    /// The per-step log records.
+    public func readLog() throws -> [TrainingLogRecord] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        let decoder = JSONDecoder()
+        return text.split(separator: "\n").compactMap { try? decoder.decode(TrainingLogRecord.self, from: Data($0.utf8)) }
+    }
+}
+
+/// One line of `log.jsonl`.
+public struct TrainingLogRecord: Codable, Sendable, Equatable {
+    public var step: Int
+    public var epoch: Int
+    public var losses: StepLosses
+    public var lr: Float
+    public var seconds: Double
+
+    public init(step: Int, epoch: Int, losses: StepLosses, lr: Float, seconds: Double) {
+        self.step = step
+        self.epoch = epoch
+        self.losses = losses
+        self.lr = lr
+        self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey { case step, epoch, lr, seconds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        step = try c.decode(Int.self, forKey: .step)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        lr = try c.decode(Float.self, forKey: .lr)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        losses = try StepLosses(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(step, forKey: .step)
+        try c.encode(epoch, forKey: .epoch)
+        try c.encode(lr, forKey: .lr)
+        try c.encode(seconds, forKey: .seconds)
+        try losses.encode(to: encoder)
+    }
+}
+
+/// The shared trainer: every registered G × D combination, the reference's objective and defaults,
+/// checkpoints that resume exactly, logs, sample grids, a loss chart and validation metrics.
+///
+/// ```swift
+/// var options = TrainingOptions()
+/// options.generator = "unet_64"; options.loadSize = 64; options.cropSize = 64
+/// let trainer = try Trainer(config: TrainingRunConfig(options: options, data: "pairs.h5"),
+///                           runDirectory: RunDirectory(path: "runs/demo"))
+/// let outcome = try trainer.run()
+/// ```
+public final class Trainer {
+    public let config: TrainingRunConfig
+    public var options: TrainingOptions { config.options }
+    public let run: RunDirectory
+    public let model: Pix2PixModel
+    public let stepper: Pix2PixStep
+    public let loader: PairLoader
+    public let validation: (any PairedDataset)?
+    public private(set) var step = 0
+    public var epoch: Int { loader.epoch }
+    private var seconds = 0.0
+    public var logger: Logger
+    /// Called every `logEvery` steps and at the end.
+    public var onProgress: ((TrainingProgress) -> Void)?
+    /// Polled after every step; when it returns true the trainer saves and returns `.interrupted`.
+    public var shouldStop: () -> Bool = { false }
+    private var smoothed: StepLosses?
+    private var recentStepTimes: [Double] = []
+
+    public enum Mode: Sendable { case new, resume, overwrite }
+
+    /// Prepares a run: checks options, data and networks against each other before anything is
+    /// written; then creates (or, with `.resume`, reopens) the run directory.
+    public init(config: TrainingRunConfig, runDirectory: RunDirectory, mode: Mode = .new,
+                registry: Registry = .shared, logger: Logger = Logger(label: "pix2pix.train")) throws {
+        self.logger = logger
+        self.run = runDirectory
+        var config = config
+        if mode == .resume {
+            guard runDirectory.holdsRun, FileManager.default.fileExists(atPath: runDirectory.latest.path) else {
+                throw TrainingError.notResumable(path: runDirectory.url.path, reason: "no latest.pzck; start a run there first (without --resume)")
+            }
+        } else if runDirectory.holdsRun && mode == .new {
+            throw TrainingError.runExists(path: runDirectory.url.path)
+        }
+        let options = config.options
+        try options.validate()
+
+        // Data.
+        let dataset: any PairedDataset
+        do { dataset = try openPairedDataset(path: config.data, split: config.split, direction: options.direction) } catch {
+            throw TrainingError.io(path: config.data, message: "cannot open the training data: \(error)")
+        }
+        guard dataset.count > 0 else { throw TrainingError.emptyDataset(path: config.data, split: config.split) }
+        validation = try Self.openValidation(&config)
+        self.config = config
+
+        // Networks, with the data's channels unless the options fix them.
+        var resolved = options
+        resolved.inputChannels = options.inputChannels ?? dataset.channelsA
+        resolved.outputChannels = options.outputChannels ?? dataset.channelsB
+        do {
+            model = try Pix2PixModel(generator: options.generator, discriminator: options.discriminator,
+                                     options: resolved.modelOptions, seed: options.seed, registry: registry)
+        } catch let error as RegistryError {
+            switch error {
+            case .channelMismatch(let message):
+                throw TrainingError.incompatible(message: message, hint: "pick a discriminator built for \(resolved.inputChannels!)-channel A and \(resolved.outputChannels!)-channel B, or convert the data")
+            default: throw error
+            }
+        }
+        try Self.checkSizes(model, cropSize: options.cropSize, batch: options.batchSize)
+
+        let loaderOptions = PairLoaderOptions(batchSize: options.batchSize, loadSize: options.loadSize, cropSize: options.cropSize,
+                                              flip: options.flip, shuffle: true, dropLast: false, seed: options.seed,
+                                              channelsA: resolved.inputChannels, channelsB: resolved.outputChannels)
+        loader = try PairLoader(dataset: dataset, options: loaderOptions)
+        stepper = try Pix2PixStep(model: model, learningRate: options.learningRate, beta1: options.beta1,
+                                  lambdaL1: options.lambdaL1, ganMode: options.ganMode, objective: options.objective)
+
+        if mode == .resume {
+            try restore()
+        } else {
+            do {
+                if mode == .overwrite { try runDirectory.removeRunFiles() }
+                try FileManager.default.createDirectory(at: runDirectory.url, withIntermediateDirectories: true)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write([UInt8](try encoder.encode(config)), to: runDirectory.config)
+            } catch {
+                throw TrainingError.io(path: runDirectory.url.path, message: "cannot prepare the run directory: \(error)")
+            }
+        }
+        stepper.setLearningRate(options.schedule.learningRate(base: options.learningRate, epoch: min(loader.epoch, options.totalEpochs - 1)))
+    }
+
+    /// Opens the validation set: the configured one, else the data's "val" (or "test") split when present.
+    static func openValidation(_ config: inout TrainingRunConfig) throws -> (any PairedDataset)? {
+        if let path = config.validationData {
+            let split = config.validationSplit ?? "val"
+            do {
+                let set = try openPairedDataset(path: path, split: split, direction: config.options.direction)
+                return set.count > 0 ? set : nil
+            } catch {
+                throw TrainingError.io(path: path, message: "cannot open the validation data (split \(split)): \(error)")
+            }
+        }
+        for split in ["val", "test"] where split != config.split {
+            if let set = try? openPairedDataset(path: config.data, split: split, direction: config.options.direction), set.count > 0 {
+                config.validationData = config.data
+                config.validationSplit = split
+                return set
+            }
+        }
+        return nil
+    }
+
+    /// Fails before training when the crop size does not suit G or D.
+    static func checkSizes(_ model: Pix2PixModel, cropSize: Int, batch: Int) throws {
+        let io = model.generator.channels
+        do {
+            try model.generator.checkInput(shape: [batch, cropSize, cropSize, io.inputChannels])
+            try model.discriminator.checkInput(shape: [batch, cropSize, cropSize, model.discriminator.inputChannels])
+        } catch let RegistryError.badInput(network, _, message) {
+            throw TrainingError.incompatible(message: "--crop-size \(cropSize) does not suit \(network): \(message)",
+                                             hint: "choose a crop size the networks take (e.g. \(model.generator.sizeMultiple * max(1, cropSize / model.generator.sizeMultiple)) for the generator), or other presets")
+        }
+    }
+
+    /// The step the run stops at: the budget, else every epoch.
+    public var totalSteps: Int {
+        let all = options.totalEpochs * loader.batchesPerEpoch
+        return options.steps.map { min($0, all) } ?? all
+    }
+
+    // MARK: Checkpoints
+
+    var progressJSON: JSONValue {
+        get throws {
+            .object([
+                "step": .int(step),
+                "epoch": .int(loader.epoch),
+                "loader": try JSONValue(encoding: loader.state),
+                "seconds": .double(seconds),
+                "options": try JSONValue(encoding: options),
+            ])
+        }
+    }
+
+    /// Saves `latest.pzck` (atomically) and, at an epoch end with snapshots on, `epoch_<n>.pzck`.
+    public func saveCheckpoint(snapshotEpoch: Int? = nil) throws {
+        let metadata: [String: JSONValue] = ["framework": .string(Pix2PixZooVersion.string),
+                                             "data": .string(config.data), "crop_size": .int(options.cropSize)]
+        try ModelCheckpoint.saveTraining(model, generatorOptimizer: stepper.generatorOptimizer,
+                                         discriminatorOptimizer: stepper.discriminatorOptimizer,
+                                         progress: try progressJSON, to: run.latest,
+                                         compressionLevel: options.checkpointCompression, metadata: metadata)
+        if let snapshotEpoch, options.epochSnapshots {
+            let target = run.snapshot(epoch: snapshotEpoch)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: run.latest, to: target)
+        }
+    }
+
+    /// Restores everything from `latest.pzck` and trims the log to the checkpoint's step.
+    func restore() throws {
+        let progress = try ModelCheckpoint.loadTraining(from: run.latest, into: model,
+                                                        generatorOptimizer: stepper.generatorOptimizer,
+                                                        discriminatorOptimizer: stepper.discriminatorOptimizer)
+        guard let savedStep = progress["step"]?.intValue, let loaderJSON = progress["loader"] else {
+            throw TrainingError.notResumable(path: run.url.path, reason: "latest.pzck has no step / loader state")
+        }
+        do {
+            try loader.restore(try loaderJSON.decode(PairLoaderState.self))
+        } catch {
+            throw TrainingError.notResumable(path: run.url.path, reason: "the data changed since the checkpoint: \(error)")
+        }
+        step = savedStep
+        seconds = progress["seconds"]?.doubleValue ?? 0
+        // Drop log lines written after the checkpoint (they will be produced again).
+        let kept = try run.readLog().filter { $0.step <= step }
+        try writeLog(kept)
+        logger.info("resumed \(run.url.path) at step \(step), epoch \(loader.epoch)")
+    }
+
+    func writeLog(_ records: [TrainingLogRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var bytes: [UInt8] = []
+        for r in records {
+            bytes += try encoder.encode(r)
+            bytes.append(0x0A)
+        }
+        try AtomicFile.write(bytes, to: run.log)
+    }
+
+    // MARK: The loop
+
+    /// Trains until the step budget or the last epoch, or until `shouldStop()`.
+    public func train() throws -> TrainingOutcome {
+        let logHandle = try openLog()
+        defer { try? logHandle.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let schedule = options.schedule
+        let total = totalSteps
+        model.generator.train()
+        model.discriminator.train()
+
+        while step < total, loader.epoch < options.totalEpochs {
+            guard let batch = try loader.nextBatch() else {
+                try endEpoch(schedule)
+                continue
+            }
+            let started = DispatchTime.now().uptimeNanoseconds
+            let a = try Tensor(shape: batch.shapeA, values: batch.a)
+            let b = try Tensor(shape: batch.shapeB, values: batch.b)
+            let losses = try stepper.run(a: a, b: b)
+            guard losses.isFinite else {
+                throw TrainingError.diverged(step: step + 1, losses: "\(losses)")
+            }
+            step += 1
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            seconds += elapsed
+            recentStepTimes.append(elapsed)
+            if recentStepTimes.count > 20 { recentStepTimes.removeFirst() }
+            smooth(losses)
+
+            let record = TrainingLogRecord(step: step, epoch: loader.epoch, losses: losses,
+                                           lr: stepper.generatorOptimizer.learningRate, seconds: seconds)
+            logHandle.write(try encoder.encode(record) + Data([0x0A]))
+
+            if loader.position >= loader.dataset.count { try endEpoch(schedule) }
+            if step % options.checkpointEvery == 0 { try saveCheckpoint() }
+            if options.sampleEvery > 0, step % options.sampleEvery == 0 { try writeSamples() }
+            if step % options.logEvery == 0 || step == total { report(losses, epoch: record.epoch, total: total) }
+            if shouldStop() {
+                try saveCheckpoint()
+                try? writeLossChart()
+                logger.notice("interrupted at step \(step); saved \(run.latest.path)")
+                return .interrupted(step: step, checkpoint: run.latest.path)
+            }
+        }
+        try saveCheckpoint()
+        try writeSamples()
+        try writeLossChart()
+        var metrics: EvaluationResult?
+        if let validation {
+            metrics = try Evaluator.evaluate(generator: model.generator, dataset: validation, size: options.cropSize,
+                                             channelsA: model.generator.channels.inputChannels,
+                                             channelsB: model.generator.channels.outputChannels, mode: .eval)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write([UInt8](try encoder.encode(metrics)), to: run.metrics)
+            model.generator.train()
+        }
+        return .finished(step: step, metrics: metrics)
+    }
+
+    private func endEpoch(_ schedule: LRSchedule) throws {
+        let finished = loader.epoch
+        loader.startNextEpoch()
+        stepper.setLearningRate(schedule.learningRate(base: options.learningRate, epoch: min(loader.epoch, options.totalEpochs - 1)))
+        try saveCheckpoint(snapshotEpoch: finished + 1)
+    }
+
+    private func openLog() throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: run.log.path) {
+            try AtomicFile.write([], to: run.log)
+        }
+        let handle = try FileHandle(forWritingTo: run.log)
+        try handle.seekToEnd()
+        return handle
+    }
+
+    private func smooth(_ losses: StepLosses) {
+        guard var s = smoothed else { smoothed = losses; return }
+        let a: Float = 0.05
+        s.gGAN += a * (losses.gGAN - s.gGAN)
+        s.gL1 += a * (losses.gL1 - s.gL1)
+        s.dReal += a * (losses.dReal - s.dReal)
+        s.dFake += a * (losses.dFake - s.dFake)
+        smoothed = s
+    }
+
+    private func report(_ losses: StepLosses, epoch: Int, total: Int) {
+        let mean = recentStepTimes.isEmpty ? 0 : recentStepTimes.reduce(0, +) / Double(recentStepTimes.count)
+        let progress = TrainingProgress(step: step, totalSteps: total, epoch: epoch, totalEpochs: options.totalEpochs,
+                                        losses: losses, smoothed: smoothed ?? losses,
+                                        learningRate: stepper.generatorOptimizer.learningRate, seconds: seconds,
+                                        stepsPerSecond: mean > 0 ? 1 / mean : 0)
+        if let onProgress { onProgress(progress) } else {
+            logger.info("step \(step)/\(total) epoch \(epoch + 1) G_GAN \(losses.gGAN) G_L1 \(losses.gL1) D_real \(losses.dReal) D_fake \(losses.dFake)")
+        }
+    }
+
+    // MARK: Samples and charts
+
+    /// Writes `samples/step_<n>.png`: rows of input | output | target for the first training pairs
+    /// (and the first validation pairs), generated in eval mode without touching any training state.
+    public func writeSamples() throws {
+        var rows: [Image] = []
+        let size = options.cropSize
+        let ca = model.generator.channels.inputChannels, cb = model.generator.channels.outputChannels
+        var sources: [(any PairedDataset, Int)] = [(loader.dataset, min(2, loader.dataset.count))]
+        if let validation { sources.append((validation, min(2, validation.count))) }
+        for (set, n) in sources {
+            let evalLoader = try PairLoader(dataset: set, options: .evaluation(size: size, batchSize: n).with(channelsA: ca, channelsB: cb))
+            guard let batch = try evalLoader.nextBatch() else { continue }
+            let output = try Evaluator.translate(model.generator, batch: batch, mode: .eval)
+            for i in 0..<batch.count {
+                rows += try [
+                    batch.imageA(i).converted(toChannels: 3),
+                    Evaluator.image(output, index: i).converted(toChannels: 3),
+                    batch.imageB(i).converted(toChannels: 3),
+                ]
+            }
+        }
+        model.generator.train()
+        guard !rows.isEmpty else { return }
+        let grid = try Image.grid(rows, columns: 3)
+        try FileManager.default.createDirectory(at: run.samples, withIntermediateDirectories: true)
+        let url = run.samples.appendingPathComponent(String(format: "step_%07d.png", step))
+        try AtomicFile.write(try grid.pngData(), to: url)
+    }
+
+    /// Writes `loss.svg` from `log.jsonl`.
+    public func writeLossChart() throws {
+        try TrainingCharts.writeLossChart(records: run.readLog(), objective: options.objective, to: run.lossChart)
+    }
+}
+
+extension PairLoaderOptions {
+    func with(channelsA: Int, channelsB: Int) -> PairLoaderOptions {
+        var copy = self
+        copy.channelsA = channelsA
+        copy.channelsB = channelsB
+        return copy
+    }
+}
+
+extension PairBatch {
+    /// Sample `i` of A as an image.
+    public func imageA(_ i: Int) throws -> Image {
+        let per = height * width * channelsA
+        return try a.withUnsafeBufferPointer {
+            try Image(unitFloats: UnsafeBufferPointer(rebasing: $0[(i * per)..<((i + 1) * per)]), width: width, height: height, channels: channelsA)
+        }
+    }
+
+    /// Sample `i` of B as an image.
+    public func imageB(_ i: Int) throws -> Image {
+        let per = height * width * channelsB
+        return try b.withUnsafeBufferPointer {
+            try Image(unitFloats: UnsafeBufferPointer(rebasing: $0[(i * per)..<((i + 1) * per)]), width: width, height: height, channels: channelsB)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import NN
+import Tensor
+
+/// The losses of one step, named as the reference logs them.
+public struct StepLosses: Codable, Sendable, Equatable {
+    /// GAN loss of G (D's verdict on G(A) against the "real" label).
+    public var gGAN: Float
+    /// λ·L1(G(A), B), as the reference's `loss_G_L1` (already multiplied by λ).
+    public var gL1: Float
+    /// D's loss on real pairs and on fake pairs (each before the ½).
+    public var dReal: Float
+    public var dFake: Float
+
+    public init(gGAN: Float = 0, gL1: Float = 0, dReal: Float = 0, dFake: Float = 0) {
+        self.gGAN = gGAN
+        self.gL1 = gL1
+        self.dReal = dReal
+        self.dFake = dFake
+    }
+
+    public var isFinite: Bool { gGAN.isFinite && gL1.isFinite && dReal.isFinite && dFake.isFinite }
+
+    enum CodingKeys: String, CodingKey {
+        case gGAN = "G_GAN", gL1 = "G_L1", dReal = "D_real", dFake = "D_fake"
+    }
+}
+
+/// One optimisation step of pix2pix (reference `Pix2PixModel.optimize_parameters`):
+///
+/// 1. fake = G(A);
+/// 2. D step: ½·(loss(D(A, fake) detached, fake) + loss(D(A, B), real)), Adam on D;
+/// 3. G step, with D frozen: loss(D(A, fake), real) + λ·L1(fake, B), Adam on G.
+///
+/// The objective picks the terms (``Objective``); an unconditional D sees B / fake alone.
+public final class Pix2PixStep {
+    public let model: Pix2PixModel
+    public let generatorOptimizer: Adam
+    public let discriminatorOptimizer: Adam
+    public let lambdaL1: Float
+    public let ganMode: GANMode
+    public let objective: Objective
+
+    public init(model: Pix2PixModel, generatorOptimizer: Adam, discriminatorOptimizer: Adam,
+                lambdaL1: Float = 100, ganMode: GANMode = .vanilla, objective: Objective = .l1Cgan) {
+        self.model = model
+        self.generatorOptimizer = generatorOptimizer
+        self.discriminatorOptimizer = discriminatorOptimizer
+        self.lambdaL1 = lambdaL1
+        self.ganMode = ganMode
+        self.objective = objective
+    }
+
+    /// Builds both Adams with the reference's settings (lr 2e-4, β = (0.5, 0.999)).
+    public convenience init(model: Pix2PixModel, learningRate: Float = 2e-4, beta1: Float = 0.5,
+                            lambdaL1: Float = 100, ganMode: GANMode = .vanilla, objective: Objective = .l1Cgan) throws {
+        let hp = Adam.Hyperparameters(learningRate: learningRate, beta1: beta1, beta2: 0.999)
+        try self.init(model: model, generatorOptimizer: Adam(module: model.generator, hp),
+                      discriminatorOptimizer: Adam(module: model.discriminator, hp),
+                      lambdaL1: lambdaL1, ganMode: ganMode, objective: objective)
+    }
+
+    /// The GAN criterion against a constant label (1 real, 0 fake), averaged over the logit grid.
+    func ganLoss(_ prediction: Tensor, real: Bool) throws -> Tensor {
+        switch ganMode {
+        case .vanilla: return try Loss.bceWithLogits(prediction, label: real ? 1 : 0)
+        case .lsgan: return try Loss.mse(prediction, label: real ? 1 : 0)
+        }
+    }
+
+    /// Runs one step on a batch (NHWC in [-1, 1]) and returns the losses.
+    @discardableResult
+    public func run(a: Tensor, b: Tensor) throws -> StepLosses {
+        var losses = StepLosses()
+        let g = model.generator, d = model.discriminator
+        let fake = try g(a)
+
+        if objective.usesGAN {
+            d.setRequiresGrad(true)
+            discriminatorOptimizer.zeroGrad()
+            let lossFake = try ganLoss(d(model.discriminatorInput(a: a, b: fake.detached())), real: false)
+            let lossReal = try ganLoss(d(model.discriminatorInput(a: a, b: b)), real: true)
+            let lossD = (lossFake + lossReal) * 0.5
+            try lossD.backward()
+            discriminatorOptimizer.step()
+            losses.dFake = lossFake.item
+            losses.dReal = lossReal.item
+            d.setRequiresGrad(false)
+        }
+
+        generatorOptimizer.zeroGrad()
+        var lossG: Tensor?
+        if objective.usesGAN {
+            let gan = try ganLoss(d(model.discriminatorInput(a: a, b: fake)), real: true)
+            losses.gGAN = gan.item
+            lossG = gan
+        }
+        if objective.usesL1 {
+            let l1 = try Loss.l1(fake, b) * lambdaL1
+            losses.gL1 = l1.item
+            lossG = lossG.map { $0 + l1 } ?? l1
+        }
+        if let lossG { try lossG.backward() }
+        generatorOptimizer.step()
+        if objective.usesGAN { d.setRequiresGrad(true) }
+        return losses
+    }
+
+    /// Sets both optimizers' learning rate.
+    public func setLearningRate(_ rate: Float) {
+        generatorOptimizer.learningRate = max(0, rate)
+        discriminatorOptimizer.learningRate = max(0, rate)
+    }
+}
