@@ -187,7 +187,10 @@ final class InterruptFlag: @unchecked Sendable {
 
     var isSet: Bool { lock.withLock { set } }
 
-    static func install() -> InterruptFlag {
+    /// The process's flag; the handler is installed on first use.
+    static func install() -> InterruptFlag { shared }
+
+    private static let shared: InterruptFlag = {
         let flag = InterruptFlag()
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
@@ -202,7 +205,7 @@ final class InterruptFlag: @unchecked Sendable {
         source.resume()
         flag.source = source
         return flag
-    }
+    }()
 }
 
 /// A one-line progress bar on a terminal (stderr); plain lines otherwise.
@@ -226,6 +229,7 @@ final class ProgressBar {
 
     func finish() {
         if drew { FileHandle.standardError.write(Data("\n".utf8)) }
+        drew = false
     }
 
     static func duration(_ seconds: Double) -> String {
