@@ -1,0 +1,380 @@
+import ArgumentParser
+import Checkpoint
+import Foundation
+
+/// `pix2pix ckpt inspect` and `pix2pix ckpt convert`: look inside `.pzck` checkpoints and rewrite
+/// them with another storage type.
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ckpt",
+        abstract: "Inspect .pzck checkpoints and convert them between F32, F16 and BF16 storage.",
+        subcommands: [Inspect.self, Convert.self]
+    )
+
+    /// The storage types as command-line values (`f32`, `f16`, `bf16`).
+    enum StorageChoice: String, ExpressibleByArgument, CaseIterable {
+        case f32, f16, bf16
+
+        var storage: StorageType {
+            switch self {
+            case .f32: return .f32
+            case .f16: return .f16
+            case .bf16: return .bf16
+            }
+        }
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a checkpoint's header, tensor table, sizes and compression ratios.",
+            discussion: """
+            Opening validates the preamble, header and trailer; tensor data is not read unless --verify \
+            is given, which decodes every chunk and checks its CRC-32, zstd frame and size. Ratios are \
+            raw bytes / stored bytes (above 1: the file is smaller). --json prints one JSON object with \
+            sorted keys.
+            """
+        )
+
+        @Argument(help: ArgumentHelp("A .pzck checkpoint.", valueName: "file"))
+        var file: String
+
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+
+        @Flag(help: "Also decode all tensor data and check every chunk checksum.")
+        var verify = false
+
+        /// What `run()` prints. Throws a `CheckpointError` naming the file when it cannot be opened or
+        /// (with --verify) when any chunk is damaged; in text mode the report comes first.
+        func output(emit: (String) -> Void) throws {
+            let checkpoint = try CheckpointFile(contentsOf: URL(fileURLWithPath: file))
+            let report = CheckpointReport(checkpoint)
+            if json {
+                if verify { try checkpoint.verifyData() }
+                emit(report.json(verified: verify ? true : nil).serializedString(pretty: true))
+            } else {
+                emit(report.text())
+                if verify {
+                    try checkpoint.verifyData()
+                    emit("verify: \(report.chunkCount) chunks of \(report.rows.count) tensors decoded; every checksum, frame and size matches")
+                }
+            }
+        }
+
+        func run() throws {
+            try output { print($0) }
+        }
+    }
+
+    struct Convert: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rewrite every tensor of a checkpoint with another storage type (F32, F16, BF16).",
+            discussion: """
+            Kind, producer, model description, metadata and sections are copied unchanged; tensors keep \
+            their names, shapes and order. Narrowing rounds to nearest, ties to even (F16 turns values \
+            beyond ±65504 into infinities); widening is exact. The output is written atomically and is \
+            never the input; an existing output is replaced only with --force.
+
+            Example: pix2pix ckpt convert runs/gray64/latest.pzck --storage bf16 -o gray64-bf16.pzck
+            """
+        )
+
+        @Argument(help: ArgumentHelp("The checkpoint to convert.", valueName: "file"))
+        var file: String
+
+        @Option(help: "Storage type of every tensor in the output: f32, f16 or bf16.")
+        var storage: StorageChoice
+
+        @Option(help: "zstd compression level (negative fast levels through 22).")
+        var level: Int = 3
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The file to write.", valueName: "out"))
+        var output: String
+
+        @Flag(help: "Replace an existing output file.")
+        var force = false
+
+        func validate() throws {
+            // Let the writer judge the level (it knows the zstd library's range) on an empty checkpoint.
+            do {
+                _ = try CheckpointWriter(compressionLevel: level).encode(kind: .inference, model: [:], tensors: [])
+            } catch {
+                throw ValidationError("--level \(level) is not a zstd compression level (use e.g. 1, 3 or 19)")
+            }
+        }
+
+        func run() throws {
+            let summary = try CheckpointConverter.convert(input: file, output: output, storage: storage.storage,
+                                                          level: level, force: force)
+            print(summary.description)
+        }
+    }
+}
+
+/// Errors of `pix2pix ckpt` that are not about a checkpoint's contents (those are `CheckpointError`s).
+enum CheckpointCommandError: Error, Equatable, CustomStringConvertible {
+    /// `convert` would replace an existing file without `--force`.
+    case outputExists(file: String)
+    /// `convert` was asked to write over its own input.
+    case sameFile(input: String, output: String)
+
+    var description: String {
+        switch self {
+        case let .outputExists(file):
+            return "\(file): the output file already exists. Hint: pass --force to replace it, or choose another -o path."
+        case let .sameFile(input, output):
+            let both = input == output ? input : "\(output) (the same file as \(input))"
+            return "\(both): the output is the input checkpoint. Hint: write to another path with -o, then rename it if you want to replace the original."
+        }
+    }
+}
+
+// MARK: - Report
+
+/// The facts `pix2pix ckpt inspect` prints: header fields, one row per tensor, totals and ratios.
+struct CheckpointReport {
+    struct Row {
+        var name: String
+        var dtype: StorageType
+        var shape: [Int]
+        var codec: ChunkCodec
+        var filter: ChunkFilter
+        var elements: Int
+        /// Bytes of the elements in their storage type.
+        var rawBytes: Int
+        /// Bytes the chunks occupy in the file (without padding).
+        var storedBytes: Int
+        var chunks: Int
+        /// raw / stored; nil for an empty tensor.
+        var ratio: Double? { storedBytes > 0 ? Double(rawBytes) / Double(storedBytes) : nil }
+    }
+
+    var file: String
+    var fileSize: Int
+    var majorVersion: Int
+    var minorVersion: Int
+    var producer: String
+    var kind: CheckpointKind
+    var model: JSONValue
+    var metadata: [String: JSONValue]
+    var sectionNames: [String]
+    var dataLength: Int
+    var rows: [Row]
+
+    init(_ checkpoint: CheckpointFile) {
+        let h = checkpoint.header
+        file = checkpoint.name
+        fileSize = checkpoint.fileSize
+        majorVersion = h.majorVersion
+        minorVersion = h.minorVersion
+        producer = h.producer
+        kind = h.kind
+        model = h.model
+        metadata = h.metadata
+        sectionNames = h.sections.keys.sorted()
+        dataLength = h.dataLength
+        rows = h.tensors.map {
+            Row(name: $0.name, dtype: $0.dtype, shape: $0.shape, codec: $0.codec, filter: $0.filter,
+                elements: $0.elementCount, rawBytes: $0.rawByteCount, storedBytes: $0.storedByteCount,
+                chunks: $0.chunks.count)
+        }
+    }
+
+    var elementCount: Int { rows.reduce(0) { $0 + $1.elements } }
+    var chunkCount: Int { rows.reduce(0) { $0 + $1.chunks } }
+    /// The elements as F32 (4 bytes each): what the weights take in memory.
+    var rawF32Bytes: Int { elementCount * 4 }
+    /// The elements in their stored types, uncompressed.
+    var rawBytes: Int { rows.reduce(0) { $0 + $1.rawBytes } }
+    /// The chunks' bytes (without header, padding and trailer).
+    var storedBytes: Int { rows.reduce(0) { $0 + $1.storedBytes } }
+    /// Tensor count per storage type.
+    var dtypeCounts: [StorageType: Int] { rows.reduce(into: [:]) { $0[$1.dtype, default: 0] += 1 } }
+
+    /// Raw F32 bytes / file size.
+    var f32Ratio: Double? { fileSize > 0 ? Double(rawF32Bytes) / Double(fileSize) : nil }
+    /// Raw stored-type bytes / file size.
+    var storedTypeRatio: Double? { fileSize > 0 ? Double(rawBytes) / Double(fileSize) : nil }
+
+    private static func rounded(_ x: Double?) -> JSONValue {
+        guard let x else { return .null }
+        return .double((x * 10_000).rounded() / 10_000)
+    }
+
+    /// The report as one JSON object; `verified` is added when data was checked.
+    func json(verified: Bool?) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "file": .string(file),
+            "file_size": .int(fileSize),
+            "format_version": .string("\(majorVersion).\(minorVersion)"),
+            "producer": .string(producer),
+            "kind": .string(kind.rawValue),
+            "model": model,
+            "metadata": .object(metadata),
+            "sections": .array(sectionNames.map { .string($0) }),
+            "data_length": .int(dataLength),
+            "tensors": .array(rows.map { r in
+                .object([
+                    "name": .string(r.name), "dtype": .string(r.dtype.rawValue), "shape": .array(r.shape.map { .int($0) }),
+                    "codec": .string(r.codec.rawValue), "filter": .string(r.filter.rawValue),
+                    "elements": .int(r.elements), "raw_bytes": .int(r.rawBytes), "stored_bytes": .int(r.storedBytes),
+                    "ratio": Self.rounded(r.ratio), "chunks": .int(r.chunks),
+                ])
+            }),
+            "totals": .object([
+                "tensors": .int(rows.count), "elements": .int(elementCount), "chunks": .int(chunkCount),
+                "raw_f32_bytes": .int(rawF32Bytes), "raw_bytes": .int(rawBytes), "stored_bytes": .int(storedBytes),
+                "dtypes": .object(Dictionary(uniqueKeysWithValues: dtypeCounts.map { ($0.key.rawValue, .int($0.value)) })),
+            ]),
+            "compression": .object([
+                "ratio_vs_f32": Self.rounded(f32Ratio),
+                "ratio_vs_stored_dtype": Self.rounded(storedTypeRatio),
+            ]),
+        ]
+        if let verified { object["verified"] = .bool(verified) }
+        return .object(object)
+    }
+
+    /// The report for people: header, tensor table, totals.
+    func text() -> String {
+        var lines: [String] = []
+        lines.append(file)
+        lines.append("  format       .pzck \(majorVersion).\(minorVersion)")
+        lines.append("  producer     \(producer)")
+        lines.append("  kind         \(kind.rawValue)")
+        lines.append("  file size    \(ByteText.grouped(fileSize)) bytes (\(ByteText.short(fileSize)))")
+        lines.append("  sections     " + (sectionNames.isEmpty ? "none" : sectionNames.joined(separator: ", ")))
+        if metadata.isEmpty {
+            lines.append("  metadata     none")
+        } else {
+            lines.append("  metadata")
+            for key in metadata.keys.sorted() {
+                var value = metadata[key]!.serializedString()
+                if value.count > 200 { value = String(value.prefix(200)) + "… (see --json)" }
+                lines.append("    \(key) = \(value)")
+            }
+        }
+        lines.append("  model")
+        for line in model.serializedString(pretty: true).split(separator: "\n", omittingEmptySubsequences: false) {
+            lines.append("    " + line)
+        }
+        lines.append("")
+
+        let header = ["tensor", "dtype", "shape", "raw", "stored", "ratio", "chunks"]
+        var table: [[String]] = rows.map { r in
+            [r.name, r.dtype.rawValue, "[" + r.shape.map(String.init).joined(separator: ", ") + "]",
+             ByteText.short(r.rawBytes), ByteText.short(r.storedBytes), r.ratio.map { String(format: "%.2f", $0) } ?? "-",
+             String(r.chunks)]
+        }
+        let allRatio = storedBytes > 0 ? String(format: "%.2f", Double(rawBytes) / Double(storedBytes)) : "-"
+        table.append(["total (\(rows.count) tensors)", dtypeCounts.keys.map(\.rawValue).sorted().joined(separator: "+"),
+                      "\(ByteText.grouped(elementCount)) elements", ByteText.short(rawBytes), ByteText.short(storedBytes),
+                      allRatio, String(chunkCount)])
+        let widths = header.indices.map { c in ([header] + table).map { $0[c].count }.max()! }
+        let rightAligned: Set<Int> = [3, 4, 5, 6]
+        func format(_ cells: [String]) -> String {
+            let padded = cells.enumerated().map { c, cell in
+                let fill = String(repeating: " ", count: widths[c] - cell.count)
+                return rightAligned.contains(c) ? fill + cell : cell + fill
+            }
+            return ("  " + padded.joined(separator: "  ")).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        lines.append(format(header))
+        for row in table.dropLast() { lines.append(format(row)) }
+        lines.append(format(table.last!))
+        lines.append("")
+        func ratio(_ x: Double?) -> String { x.map { String(format: "%.2f×", $0) } ?? "-" }
+        lines.append("  compression  file \(ByteText.grouped(fileSize)) bytes; "
+                     + "raw F32 \(ByteText.grouped(rawF32Bytes)) bytes → \(ratio(f32Ratio)); "
+                     + "raw stored dtype \(ByteText.grouped(rawBytes)) bytes → \(ratio(storedTypeRatio))")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Byte counts for people.
+enum ByteText {
+    /// `1234567` → `"1,234,567"`.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// `512` → `"512 B"`, `1536` → `"1.5 KiB"`, in binary units.
+    static func short(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        var value = Double(n)
+        for unit in ["KiB", "MiB", "GiB", "TiB"] {
+            value /= 1024
+            if value < 1024 || unit == "TiB" { return String(format: value < 10 ? "%.2f" : "%.1f", value) + " " + unit }
+        }
+        return "\(n) B"
+    }
+}
+
+// MARK: - Conversion
+
+/// Rewrites a checkpoint with another storage type.
+enum CheckpointConverter {
+    struct Summary: CustomStringConvertible {
+        var input: String
+        var output: String
+        var tensors: Int
+        var fromTypes: [StorageType]
+        var to: StorageType
+        var level: Int
+        var inputSize: Int
+        var outputSize: Int
+        var kind: CheckpointKind
+
+        var description: String {
+            var text = "\(output): \(tensors) tensors, \(fromTypes.map(\.rawValue).joined(separator: "+")) → \(to.rawValue) "
+                + "(zstd level \(level)); \(ByteText.short(inputSize)) → \(ByteText.short(outputSize))"
+                + String(format: " (%.2f× the input)", inputSize > 0 ? Double(outputSize) / Double(inputSize) : 0)
+            if kind == .training && to != .f32 {
+                text += "\nnote: \(input) is a training checkpoint; with \(to.rawValue) weights and optimizer moments a resumed run no longer continues exactly"
+            }
+            return text
+        }
+    }
+
+    /// Whether two paths name the same file (same device and inode when both exist).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
+        func canonical(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        return canonical(a) == canonical(b)
+    }
+
+    /// Reads every tensor of `input` (checking each chunk) and writes them to `output` stored as
+    /// `storage`, with the same kind, producer, model, metadata and sections.
+    static func convert(input: String, output: String, storage: StorageType, level: Int, force: Bool) throws -> Summary {
+        if sameFile(input, output) { throw CheckpointCommandError.sameFile(input: input, output: output) }
+        if !force && FileManager.default.fileExists(atPath: output) { throw CheckpointCommandError.outputExists(file: output) }
+        let source = try CheckpointFile(contentsOf: URL(fileURLWithPath: input))
+        let header = source.header
+        // Decode everything in parallel into buffers owned here, then lend them to the writer.
+        var buffers: [UnsafeMutableBufferPointer<Float>] = []
+        defer { for b in buffers { b.deallocate() } }
+        try source.readTensors { entry in
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: entry.elementCount)
+            buffers.append(buffer)
+            return buffer
+        }
+        let views = zip(header.tensors, buffers).map { entry, buffer in
+            TensorView(name: entry.name, shape: entry.shape, values: UnsafeBufferPointer(buffer))
+        }
+        let writer = CheckpointWriter(storage: storage, compressionLevel: level, producer: header.producer)
+        try writer.write(to: URL(fileURLWithPath: output), kind: header.kind, model: header.model, views: views,
+                         metadata: header.metadata, sections: header.sections)
+        var written = stat()
+        let outputSize = stat(output, &written) == 0 ? Int(written.st_size) : 0
+        return Summary(input: input, output: output, tensors: header.tensors.count,
+                       fromTypes: Array(Set(header.tensors.map(\.dtype))).sorted { $0.rawValue < $1.rawValue },
+                       to: storage, level: level, inputSize: source.fileSize, outputSize: outputSize, kind: header.kind)
+    }
+}
