@@ -21,8 +21,10 @@ build: bootstrap
 
 test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest
+	scripts/check_plugin.sh $(BIN)
 
-demo: build
+demo: bootstrap
+	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
 	$(BIN) demo
 
 bench: bootstrap

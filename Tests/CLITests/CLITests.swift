@@ -8,7 +8,7 @@ struct CLITests {
     @Test("the root help lists every subcommand")
     func rootHelp() {
         let help = Pix2PixCommand.helpMessage()
-        for name in ["demo", "models", "data", "bench"] {
+        for name in ["demo", "models", "data", "train", "eval", "ablate", "experiment", "ckpt", "bench"] {
             #expect(help.contains(name), "help does not mention \(name)")
         }
     }
@@ -34,7 +34,10 @@ struct CLITests {
     @Test("options are validated before any work starts")
     func validation() throws {
         #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["models", "--bogus"]) }
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["demo", "--size", "50"]) }
+        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["demo", "--side", "50"]) }
+        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["train", "--data", "x.h5"]) }  // no --out
+        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["train", "--resume", "r", "--overwrite"]) }
+        #expect(try Pix2PixCommand.parseAsRoot(["ablate", "--generators", "unet_64", "--data", "d.h5", "--steps", "3", "--out", "o"]) is AblateCommand)
         #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["demo", "--steps", "0"]) }
         #expect(try Pix2PixCommand.parseAsRoot(["demo", "--steps", "5"]) is DemoCommand)
     }
