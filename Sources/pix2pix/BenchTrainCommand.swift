@@ -213,16 +213,21 @@ struct BenchRunner {
         var covered = 0.0
         for (name, v) in categories.sorted(by: { $0.value.seconds > $1.value.seconds }) {
             covered += v.seconds / n
-            print(String(format: "  %-32@ %8.1f %7d %6@ %6.1f%%", name as NSString, v.seconds / n * 1e3, v.calls / iterations,
-                         (v.flops > 0 ? String(format: "%.1f", v.flops / v.seconds / 1e9) : "") as NSString,
-                         v.seconds / n / stepSeconds * 100))
+            let rate = v.flops > 0 ? String(format: "%.1f", v.flops / v.seconds / 1e9) : ""
+            print("  " + Self.pad(name, 32) + String(format: " %8.1f %7d ", v.seconds / n * 1e3, v.calls / iterations)
+                  + Self.pad(rate, 6, right: true) + String(format: " %6.1f%%", v.seconds / n / stepSeconds * 100))
         }
-        print(String(format: "  %-32@ %8.1f", "not in the profile" as NSString, (stepSeconds - covered) * 1e3))
+        print("  " + Self.pad("not in the profile", 32) + String(format: " %8.1f", (stepSeconds - covered) * 1e3))
         print("  costliest entries (ms/step, GF/s):")
         for e in entries.prefix(30) {
             let rate = e.flops > 0 ? String(format: "%6.1f", e.flops / e.seconds / 1e9) : "      "
-            print(String(format: "  %8.2f %@  %@", e.seconds / n * 1e3, rate as NSString, e.name as NSString))
+            print(String(format: "  %8.2f ", e.seconds / n * 1e3) + rate + "  " + e.name)
         }
+    }
+
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
     }
 
     /// `conv|…|fwd|train|b0` → `conv fwd`; `reorder|conv|…|weights_in` → `reorder weights_in`.
