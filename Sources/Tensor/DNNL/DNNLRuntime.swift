@@ -233,8 +233,17 @@ final class DNNLRuntime: @unchecked Sendable {
                           "dnnl_reorder_primitive_desc_create")
             return pd!
         }
+        // Small copies run on the calling thread alone: a thread team's fork / barrier costs more
+        // than the copy, and on a loaded machine a descheduled team member stalls it for a time slice.
+        var md = destination.desc
+        let small = dnnl_memory_desc_get_size(&md) < Self.singleThreadedReorderBytes
+        if small, let setOMPThreads { setOMPThreads(1) }
+        defer { if small, let setOMPThreads { setOMPThreads(Int32(Threads.count)) } }
         try execute(p, [(DNNLArg.from, source), (DNNLArg.to, destination)], op: op)
     }
+
+    /// Reorders writing fewer bytes than this run single-threaded (see ``reorder(_:into:key:op:)``).
+    static let singleThreadedReorderBytes = 1 << 20
 }
 
 /// A primitive and its descriptor. Lives as long as the cache (the process).
