@@ -9,7 +9,7 @@ BUILD_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/pix2pix
 BENCH_BIN    := .build-bench/release/pix2pix
 
-.PHONY: all bootstrap build test demo bench docs clean
+.PHONY: all bootstrap build test demo bench bench-compare docs clean
 
 all: build
 
@@ -30,6 +30,28 @@ demo: bootstrap
 bench: bootstrap
 	$(SWIFT) build -c release --scratch-path .build-bench --product pix2pix -q
 	$(BENCH_BIN) bench ops
+
+# Ours and PyTorch's pix2pix step, alternately in one run, with the ratios (benchmarks/bench_compare.py).
+# torch comes from BENCH_PYTHON when it imports torch, else from a throwaway venv (.venv-bench, CPU wheels).
+BENCH_PYTHON ?= python3
+BENCH_VENV   := .venv-bench
+BENCH_ARGS   ?=
+
+bench-compare: bootstrap
+	$(SWIFT) build -c release --scratch-path .build-bench --product pix2pix -q
+	@if $(BENCH_PYTHON) -c 'import torch' 2>/dev/null; then \
+	  echo "torch: $$($(BENCH_PYTHON) -c 'import torch; print(torch.__version__)') from $(BENCH_PYTHON)"; \
+	  py=$(BENCH_PYTHON); \
+	else \
+	  if ! $(BENCH_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
+	    echo "installing torch (CPU) into $(BENCH_VENV)"; \
+	    python3 -m venv $(BENCH_VENV) && \
+	    ( $(BENCH_VENV)/bin/pip install -q torch --index-url https://download.pytorch.org/whl/cpu || \
+	      $(BENCH_VENV)/bin/pip install -q torch ) || exit 1; \
+	  fi; \
+	  py=$(BENCH_VENV)/bin/python; \
+	fi; \
+	$$py benchmarks/bench_compare.py --pix2pix $(BENCH_BIN) --python $$py $(BENCH_ARGS)
 
 docs: bootstrap
 	PIX2PIX_DOCS=1 $(SWIFT) package --allow-writing-to-directory ./site generate-documentation \

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A 64-byte aligned, heap-allocated Float32 buffer. Tensors own one each; reshapes share it.
@@ -5,8 +6,35 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
+    /// Counts changes to the values made by the engine's in-place writers (``Tensor/assign(_:)``,
+    /// the optimizer, initialisers, state-dict loads). Derived copies of the values — a
+    /// convolution's weights reordered into oneDNN's blocked layout — are kept while the version
+    /// is unchanged. Code that writes through ``pointer`` itself calls ``markModified()`` after.
+    public private(set) var version: UInt64 = 0
+
+    /// Whether derived copies of these values may be cached by version. Set for module parameters
+    /// (``NN/Module/registerParameter``): their writers bump ``version``. Other tensors — inputs,
+    /// or weights a caller perturbs through ``pointer`` (gradient checks) — are never cached.
+    public var tracksVersions = false
+
+    /// Records that the values changed, so that cached copies of them are rebuilt on next use.
+    @inline(__always) public func markModified() { version &+= 1 }
+
+    /// Keeps freed tensor buffers in the process heap instead of returning them to the kernel.
+    ///
+    /// glibc serves large blocks (≥ 128 KiB, adjusted upward as blocks are freed) with a fresh
+    /// `mmap` and unmaps them on `free`, and trims the heap top beyond 128 KiB. A training step
+    /// allocates and frees the same activation and gradient sizes every time, so each step would
+    /// page-fault (and zero) hundreds of megabytes anew: on a VM that cost ~20 % of a unet_256
+    /// step. With mmap and trimming raised, freed blocks return to malloc's free lists and the next
+    /// step reuses them. Applied once, before the first tensor buffer is allocated.
+    static let heapConfigured: Bool = {
+        ck_heap_keep_freed_blocks() == 1
+    }()
+
     /// Allocates `count` floats, zero-filled.
     public init(count: Int) {
+        _ = Self.heapConfigured
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
@@ -19,6 +47,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `count` floats without clearing them (the caller overwrites every element).
     public init(uninitializedCount count: Int) {
+        _ = Self.heapConfigured
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride

@@ -90,7 +90,8 @@ public final class Tensor: CustomStringConvertible {
     @inline(__always) public var count: Int { storage.count }
     /// Number of axes.
     public var rank: Int { shape.count }
-    /// Raw element pointer (row-major). Writing through it bypasses autograd.
+    /// Raw element pointer (row-major). Writing through it bypasses autograd; after writing a
+    /// parameter's values this way, call ``markModified()``.
     @inline(__always) public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
     /// A tensor is a leaf when no recorded operation produced it.
     public var isLeaf: Bool { gradFn == nil }
@@ -118,7 +119,13 @@ public final class Tensor: CustomStringConvertible {
     public func assign(_ other: Tensor) {
         precondition(other.count == count, "assign: shape \(other.shape) into \(shape)")
         ck_copy(pointer, other.pointer, count)
+        storage.markModified()
     }
+
+    /// Records that the values were changed through ``pointer`` (see ``TensorStorage/markModified()``):
+    /// call it after writing a parameter's values directly, so that convolutions do not reuse
+    /// weights they reordered from the old values.
+    public func markModified() { storage.markModified() }
 
     /// Sets `grad` to nil.
     public func zeroGrad() { grad = nil }

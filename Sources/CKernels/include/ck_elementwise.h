@@ -39,6 +39,10 @@ void ck_mask_scale(float *dst, const float *a, const float *mask, float scale, s
 void ck_adam(float *p, const float *g, float *m, float *v, size_t n,
              float lr, float b1, float b2, float eps, float bc1, float bc2, float weight_decay);
 
+/// ck_adam with an AVX-512 path chosen at run time (bit-identical results; adam.c).
+void ck_adam_auto(float *p, const float *g, float *m, float *v, size_t n,
+                  float lr, float b1, float b2, float eps, float bc1, float bc2, float weight_decay);
+
 /// Channel-last (N*H*W rows of C channels) per-channel sums: out[c] += sum_rows x[r*c + c].
 void ck_channel_sum(const float *x, size_t rows, size_t channels, double *out);
 /// Copies a [rows, cols] block of src (row stride src_stride) to dst (row stride dst_stride).

@@ -50,6 +50,9 @@ open class Module: CustomStringConvertible {
     public final func registerParameter(_ key: String, _ tensor: Tensor) -> Tensor {
         checkNewKey(key)
         tensor.requiresGrad = true
+        // Parameters change only through assign / the optimizer / initialisers / loads, which bump
+        // the storage version, so convolutions may cache their reordered copies.
+        tensor.storage.tracksVersions = true
         ownParameters.append((key, tensor))
         return tensor
     }

@@ -106,6 +106,7 @@ public enum Initializers {
             // W (rows × cols) = Qᵀ: row r of W is column r of Q.
             for i in 0..<(rows * cols) { out[i] = Float(g * q[i]) }
         }
+        tensor.markModified()
     }
 
     /// Columns per Gram–Schmidt panel. 8–32 measured alike (1024×8192 in ~2.4 s release, 2 threads);

@@ -11,8 +11,8 @@ import Tensor
 /// p ← p − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
 /// ```
 /// As in torch, the state of a parameter (its step count and moments) is created the first time
-/// it has a gradient, and a parameter without a gradient is skipped. Each update is one fused pass
-/// (`ck_adam`), split across threads for large tensors.
+/// it has a gradient, and a parameter without a gradient is skipped. A step is one fused, vectorised
+/// pass over all parameters (`ck_adam_auto`), split across threads.
 ///
 /// Parameters are held by key, so the state can be saved with ``exportState()`` and restored with
 /// the checked ``importState(_:tensors:)``.
@@ -115,11 +115,27 @@ public final class Adam {
         try self.init(parameters: module.namedParameters(), hyperparameters)
     }
 
+    /// One parameter's share of a step: its buffers and bias corrections.
+    struct Segment {
+        let p: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
+        let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+        let count: Int
+        let bc1: Float, bc2: Float
+    }
+
     /// Applies one update to every parameter that has a gradient. Gradients are left in place;
     /// clear them with ``zeroGrad()`` (or the module's) before the next backward pass.
+    ///
+    /// All parameters are updated in one pass split evenly across the threads (each thread takes
+    /// a contiguous run of the parameters laid end to end, so small tensors do not run alone), by
+    /// the vectorised `ck_adam_auto` kernel. Each updated parameter's version is bumped, so that
+    /// convolutions rebuild their reordered copies of it.
     public func step() {
         stepCount += 1
         let h = hyperparameters
+        var segments: [Segment] = []
+        segments.reserveCapacity(parameters.count)
+        var total = 0
         for index in parameters.indices {
             let p = parameters[index].tensor
             guard let g = p.grad else { continue }
@@ -130,11 +146,28 @@ public final class Adam {
             // Bias corrections in double precision, as torch computes them in Python floats.
             let bc1 = Float(1 - Double.pow(Double(h.beta1), slot.step))
             let bc2 = Float(1 - Double.pow(Double(h.beta2), slot.step))
-            let pp = p.pointer, pg = g.pointer, pm = slot.m.pointer, pv = slot.v.pointer
-            parallelRanges(p.count) { start, end in
-                ck_adam(pp + start, pg + start, pm + start, pv + start, end - start,
-                        h.learningRate, h.beta1, h.beta2, h.epsilon, bc1, bc2, h.weightDecay)
+            segments.append(Segment(p: p.pointer, g: g.pointer, m: slot.m.pointer, v: slot.v.pointer, count: p.count,
+                                    bc1: bc1, bc2: bc2))
+            total += p.count
+        }
+        segments.withUnsafeBufferPointer { list in
+            parallelRanges(total, grain: 1 << 15) { start, end in
+                // Walk the segments overlapping [start, end) of the parameters laid end to end.
+                var offset = 0
+                for s in list {
+                    let lo = max(start, offset), hi = min(end, offset + s.count)
+                    if lo < hi {
+                        let k = lo - offset
+                        ck_adam_auto(s.p + k, s.g + k, s.m + k, s.v + k, hi - lo,
+                                     h.learningRate, h.beta1, h.beta2, h.epsilon, s.bc1, s.bc2, h.weightDecay)
+                    }
+                    offset += s.count
+                    if offset >= end { break }
+                }
             }
+        }
+        for index in parameters.indices where parameters[index].tensor.grad != nil {
+            parameters[index].tensor.markModified()
         }
     }
 

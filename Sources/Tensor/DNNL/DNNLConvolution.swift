@@ -1,4 +1,5 @@
 import COneDNN
+import Foundation
 
 /// oneDNN convolution and deconvolution (transposed convolution) kernels.
 ///
@@ -10,29 +11,44 @@ import COneDNN
 enum DNNLConvolution {
     static func strides2(_ v: Int) -> [Int64] { [Int64(v), Int64(v)] }
 
+    /// The data type of activations and weights as the kernel reads them: f32, or bf16 under
+    /// ``Precision/bf16`` (results, gradients written and bias stay f32).
+    static func compute(_ bf16: Bool) -> dnnl_data_type_t { bf16 ? dnnl_bf16 : dnnl_f32 }
+
     /// The plain (PyTorch-layout) weight descriptor in oneDNN's logical [outC, inC, kh, kw] order.
     static func plainWeightsDesc(_ g: ConvGeometry) throws -> dnnl_memory_desc_t {
         try DNNLDesc.make([g.outC, g.inC, g.kh, g.kw], g.transposed ? dnnl_iohw : dnnl_oihw, op: g.opName)
     }
 
-    static func anyWeightsDesc(_ g: ConvGeometry) throws -> dnnl_memory_desc_t {
-        try DNNLDesc.make([g.outC, g.inC, g.kh, g.kw], dnnl_format_tag_any, op: g.opName)
+    static func anyWeightsDesc(_ g: ConvGeometry, _ type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
+        try DNNLDesc.make([g.outC, g.inC, g.kh, g.kw], dnnl_format_tag_any, type: type, op: g.opName)
     }
 
-    static func srcDesc(_ g: ConvGeometry) throws -> dnnl_memory_desc_t {
-        try DNNLDesc.nhwc(g.batch, g.inC, g.inH, g.inW, op: g.opName)
+    static func srcDesc(_ g: ConvGeometry, _ type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
+        try DNNLDesc.make([g.batch, g.inC, g.inH, g.inW], dnnl_nhwc, type: type, op: g.opName)
     }
 
-    static func dstDesc(_ g: ConvGeometry) throws -> dnnl_memory_desc_t {
-        try DNNLDesc.nhwc(g.batch, g.outC, g.outH, g.outW, op: g.opName)
+    static func dstDesc(_ g: ConvGeometry, _ type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
+        try DNNLDesc.make([g.batch, g.outC, g.outH, g.outW], dnnl_nhwc, type: type, op: g.opName)
     }
+
+    static func precisionKey(_ bf16: Bool) -> String { bf16 ? "|bf16" : "" }
+
+    /// Whether backward-weights may run in bf16 for this shape. oneDNN 2.6.3's AMX bf16
+    /// backward-weights kernel returns wrong weight gradients when a side has fewer than 16
+    /// channels (RGB in / out layers: relative error ~1, see BF16ConvolutionTests), so those
+    /// layers compute dL/dweight in fp32; they are a small share of the FLOPs.
+    static func bf16BackwardWeights(_ g: ConvGeometry) -> Bool { min(g.inC, g.outC) >= 16 }
 
     // MARK: primitive descriptors
 
-    static func forwardPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, training: Bool, bias: Bool) throws -> DNNLPrimitive {
+    static func forwardPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, training: Bool, bias: Bool,
+                                 bf16: Bool = false) throws -> DNNLPrimitive {
         let op = g.opName
-        return try rt.primitive("\(g.key)|fwd|\(training ? "train" : "infer")|b\(bias ? 1 : 0)", op: op) {
-            var src = try srcDesc(g), weights = try anyWeightsDesc(g), dst = try dstDesc(g)
+        let key = "\(g.key)|fwd|\(training ? "train" : "infer")|b\(bias ? 1 : 0)" + precisionKey(bf16)
+        return try rt.primitive(key, op: op) {
+            var src = try srcDesc(g, compute(bf16)), weights = try anyWeightsDesc(g, compute(bf16))
+            var dst = try dstDesc(g)
             var biasDesc = try DNNLDesc.vector(g.outC, op: op)
             let s = strides2(g.stride), p = strides2(g.padding)
             var desc = dnnl_convolution_desc_t()
@@ -50,11 +66,12 @@ enum DNNLConvolution {
         }
     }
 
-    static func backwardDataPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry) throws -> DNNLPrimitive {
+    static func backwardDataPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bf16: Bool = false) throws -> DNNLPrimitive {
         let op = g.opName
-        return try rt.primitive("\(g.key)|bwd_data", op: op) {
-            let hint = try forwardPrimitive(rt, g, training: true, bias: false)
-            var diffSrc = try srcDesc(g), weights = try anyWeightsDesc(g), diffDst = try dstDesc(g)
+        return try rt.primitive("\(g.key)|bwd_data" + precisionKey(bf16), op: op) {
+            let hint = try forwardPrimitive(rt, g, training: true, bias: false, bf16: bf16)
+            var diffSrc = try srcDesc(g), weights = try anyWeightsDesc(g, compute(bf16))
+            var diffDst = try dstDesc(g, compute(bf16))
             let s = strides2(g.stride), p = strides2(g.padding)
             var desc = dnnl_convolution_desc_t()
             if g.transposed {
@@ -70,11 +87,31 @@ enum DNNLConvolution {
         }
     }
 
-    static func backwardWeightsPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bias: Bool) throws -> DNNLPrimitive {
+    /// The backward-weights primitive. oneDNN is first asked to write dL/dweight straight into the
+    /// plain (PyTorch) layout, which saves reordering the gradient back; when it can do that only
+    /// with a reference kernel (oneDNN 2.6 on AVX-512 does), it picks its own layout and the
+    /// gradient is reordered.
+    static func backwardWeightsPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bias: Bool,
+                                         bf16: Bool = false) throws -> DNNLPrimitive {
+        let key = "\(g.key)|bwd_weights|b\(bias ? 1 : 0)" + precisionKey(bf16)
+        if let cached = rt.cachedPrimitive(key) { return cached }
+        if let direct = try? backwardWeightsPrimitive(rt, g, bias: bias, bf16: bf16, plain: true, key: key + "|plain"),
+           !direct.implementation.hasPrefix("ref") {
+            rt.setPrimitive(key, direct)
+            return direct
+        }
+        let p = try backwardWeightsPrimitive(rt, g, bias: bias, bf16: bf16, plain: false, key: key + "|any")
+        rt.setPrimitive(key, p)
+        return p
+    }
+
+    static func backwardWeightsPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bias: Bool, bf16: Bool, plain: Bool,
+                                         key: String) throws -> DNNLPrimitive {
         let op = g.opName
-        return try rt.primitive("\(g.key)|bwd_weights|b\(bias ? 1 : 0)", op: op) {
-            let hint = try forwardPrimitive(rt, g, training: true, bias: bias)
-            var src = try srcDesc(g), diffWeights = try anyWeightsDesc(g), diffDst = try dstDesc(g)
+        return try rt.primitive(key, op: op) {
+            let hint = try forwardPrimitive(rt, g, training: true, bias: bias, bf16: bf16)
+            var src = try srcDesc(g, compute(bf16)), diffWeights = try plain ? plainWeightsDesc(g) : anyWeightsDesc(g)
+            var diffDst = try dstDesc(g, compute(bf16))
             var diffBias = try DNNLDesc.vector(g.outC, op: op)
             let s = strides2(g.stride), p = strides2(g.padding)
             var desc = dnnl_convolution_desc_t()
@@ -100,37 +137,60 @@ enum DNNLConvolution {
         return pd!
     }
 
-    // MARK: weights in oneDNN's layout
+    // MARK: weights and activations in the layouts and types the kernels read
 
     /// The weights as the primitive wants them: the tensor itself when the chosen layout is the
-    /// plain one, otherwise a reordered copy.
+    /// plain f32 one, otherwise a reordered (and, for bf16, converted) copy.
+    ///
+    /// For weights whose storage tracks versions (module parameters), forward copies are cached
+    /// per weight storage and layout (``DNNLRuntime/derivedWeights``)
+    /// and reused until the weight's version changes (an optimizer step, `assign`, a load);
+    /// backward-data reuses a current forward copy when it wants the same layout.
     static func weightsMemory(_ rt: DNNLRuntime, _ g: ConvGeometry, _ weight: Tensor, chosen: dnnl_memory_desc_t,
                               stage: String) throws -> DNNLMemory {
         let plain = try plainWeightsDesc(g)
         let user = try DNNLMemory(plain, weight, engine: rt.engine, op: g.opName)
         if DNNLDesc.equal(plain, chosen) { return user }
-        let reordered = try DNNLMemory(allocating: chosen, engine: rt.engine, op: g.opName)
-        try rt.reorder(user, into: reordered, key: "\(g.key)|\(stage)|weights_in", op: g.opName)
-        return reordered
+        guard weight.storage.tracksVersions else {
+            let reordered = try DNNLMemory(allocating: chosen, engine: rt.engine, op: g.opName)
+            try rt.reorder(user, into: reordered, key: "\(g.key)|\(stage)|weights_in", op: g.opName)
+            return reordered
+        }
+        return try rt.derivedWeights(weight.storage, plain: user, chosen: chosen, key: "\(g.key)|\(stage)|weights_in",
+                                     op: g.opName, store: stage.hasPrefix("fwd"))
+    }
+
+    /// An NHWC activation as memory of `desc`'s type: the tensor itself for f32, else a converted
+    /// copy in a pooled buffer. Call inside `rt.run`.
+    static func activation(_ rt: DNNLRuntime, _ tensor: Tensor, _ desc: dnnl_memory_desc_t, key: String,
+                           op: String) throws -> DNNLMemory {
+        let f32 = try DNNLDesc.retyped(desc, dnnl_f32, op: op)
+        let user = try DNNLMemory(f32, tensor, engine: rt.engine, op: op)
+        if DNNLDesc.equal(f32, desc) { return user }
+        let converted = try DNNLMemory(allocating: desc, engine: rt.engine, op: op)
+        try rt.reorder(user, into: converted, key: key, op: op)
+        return converted
     }
 
     // MARK: kernels
 
-    /// Forward pass. With `keepWeightsForBackwardData`, also returns the weights in the layout the
-    /// primitive used when the backward-data primitive wants that same layout (it can then skip
-    /// its own reorder); otherwise nil, so that no copy of the weights is held until backward.
+    /// Forward pass. Under `bf16`, input and weights are converted to bf16; the output is f32.
+    /// With `keepSource`, also returns the input as the kernel read it when that is a converted
+    /// (bf16) copy, so that backward-weights can reuse it instead of converting again.
     static func forward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?, training: Bool,
-                        keepWeightsForBackwardData: Bool = false) throws -> (output: Tensor, weights: DNNLMemory?) {
+                        bf16: Bool = false, keepSource: Bool = false) throws -> (output: Tensor, source: DNNLMemory?) {
         let rt = try DNNLRuntime.shared()
         let out = Tensor.empty(g.outputShape)
         let op = g.opName
-        let weights: DNNLMemory? = try rt.run {
-            let p = try forwardPrimitive(rt, g, training: training, bias: bias != nil)
+        let source: DNNLMemory? = try rt.run {
+            let p = try forwardPrimitive(rt, g, training: training, bias: bias != nil, bf16: bf16)
+            p.flops = g.flops
             let chosen = p.desc(dnnl_query_weights_md)
             let w = try weightsMemory(rt, g, weight, chosen: chosen,
-                                      stage: "fwd\(training ? "train" : "infer")b\(bias != nil ? 1 : 0)")
+                                      stage: "fwd\(training ? "train" : "infer")b\(bias != nil ? 1 : 0)" + precisionKey(bf16))
+            let src = try activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)
             var args: [(Int32, DNNLMemory)] = [
-                (DNNLArg.src, try DNNLMemory(srcDesc(g), input, engine: rt.engine, op: op)),
+                (DNNLArg.src, src),
                 (DNNLArg.weights, w),
                 (DNNLArg.dst, try DNNLMemory(dstDesc(g), out, engine: rt.engine, op: op)),
             ]
@@ -138,30 +198,29 @@ enum DNNLConvolution {
                 args.append((DNNLArg.bias, try DNNLMemory(DNNLDesc.vector(g.outC, op: op), bias, engine: rt.engine, op: op)))
             }
             try rt.execute(p, args, op: op)
-            guard keepWeightsForBackwardData else { return nil }
-            let backward = try backwardDataPrimitive(rt, g)
-            return DNNLDesc.equal(backward.desc(dnnl_query_weights_md), chosen) ? w : nil
+            return keepSource && bf16 ? src : nil
         }
-        return (out, weights)
+        return (out, source)
     }
 
-    /// dL/dinput from dL/doutput. `cachedWeights` (from ``forward``) is used when its layout fits.
-    static func backwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor,
-                             cachedWeights: DNNLMemory? = nil) throws -> Tensor {
+    /// The output gradient as the backward kernels read it (bf16: converted once for both). Call inside `rt.run`.
+    static func gradOutputMemory(_ rt: DNNLRuntime, _ g: ConvGeometry, _ gradOutput: Tensor, bf16: Bool) throws -> DNNLMemory {
+        try activation(rt, gradOutput, dstDesc(g, compute(bf16)), key: "\(g.key)|diff_dst_in", op: g.opName)
+    }
+
+    /// dL/dinput from dL/doutput (`gradOutputMemory` may pass the gradient already converted).
+    static func backwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
+                             gradOutputMemory given: DNNLMemory? = nil) throws -> Tensor {
         let rt = try DNNLRuntime.shared()
         let gradInput = Tensor.empty(g.inputShape)
         let op = g.opName
         try rt.run {
-            let p = try backwardDataPrimitive(rt, g)
+            let p = try backwardDataPrimitive(rt, g, bf16: bf16)
+            p.flops = g.flops
             let chosen = p.desc(dnnl_query_weights_md)
-            let w: DNNLMemory
-            if let cachedWeights, DNNLDesc.equal(cachedWeights.desc, chosen) {
-                w = cachedWeights
-            } else {
-                w = try weightsMemory(rt, g, weight, chosen: chosen, stage: "bwd_data")
-            }
+            let w = try weightsMemory(rt, g, weight, chosen: chosen, stage: "bwd_data" + precisionKey(bf16))
             try rt.execute(p, [
-                (DNNLArg.diffDst, try DNNLMemory(dstDesc(g), gradOutput, engine: rt.engine, op: op)),
+                (DNNLArg.diffDst, try given ?? gradOutputMemory(rt, g, gradOutput, bf16: bf16)),
                 (DNNLArg.weights, w),
                 (DNNLArg.diffSrc, try DNNLMemory(srcDesc(g), gradInput, engine: rt.engine, op: op)),
             ], op: op)
@@ -169,23 +228,25 @@ enum DNNLConvolution {
         return gradInput
     }
 
-    /// dL/dweight (PyTorch layout) and, when `bias`, dL/dbias.
-    static func backwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
-                                bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+    /// dL/dweight (PyTorch layout, f32) and, when `bias`, dL/dbias.
+    static func backwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor, bias: Bool, bf16: Bool = false,
+                                gradOutputMemory given: DNNLMemory? = nil,
+                                sourceMemory: DNNLMemory? = nil) throws -> (weight: Tensor, bias: Tensor?) {
         let rt = try DNNLRuntime.shared()
         let gradWeight = Tensor.empty(g.weightShape)
         let gradBias = bias ? Tensor.empty([g.outC]) : nil
         let op = g.opName
         try rt.run {
-            let p = try backwardWeightsPrimitive(rt, g, bias: bias)
+            let p = try backwardWeightsPrimitive(rt, g, bias: bias, bf16: bf16)
+            p.flops = g.flops
             let chosen = p.desc(dnnl_query_diff_weights_md)
             let plain = try plainWeightsDesc(g)
             let user = try DNNLMemory(plain, gradWeight, engine: rt.engine, op: op)
             let direct = DNNLDesc.equal(plain, chosen)
             let diffWeights = direct ? user : try DNNLMemory(allocating: chosen, engine: rt.engine, op: op)
             var args: [(Int32, DNNLMemory)] = [
-                (DNNLArg.src, try DNNLMemory(srcDesc(g), input, engine: rt.engine, op: op)),
-                (DNNLArg.diffDst, try DNNLMemory(dstDesc(g), gradOutput, engine: rt.engine, op: op)),
+                (DNNLArg.src, try sourceMemory ?? activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)),
+                (DNNLArg.diffDst, try given ?? gradOutputMemory(rt, g, gradOutput, bf16: bf16)),
                 (DNNLArg.diffWeights, diffWeights),
             ]
             if let gradBias {

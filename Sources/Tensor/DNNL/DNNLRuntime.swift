@@ -101,9 +101,107 @@ final class DNNLRuntime: @unchecked Sendable {
         if let cached = primitives[key] { return cached }
         let pd = try make()
         let p = try DNNLPrimitive(pd: pd, op: op)
+        p.label = key + " [" + p.implementation + "]"
         primitives[key] = p
         return p
     }
+
+    // MARK: weights reordered into the layouts primitives chose
+
+    /// One tensor's values in one oneDNN layout (and data type), valid while the storage's version
+    /// is `version`.
+    final class DerivedWeights {
+        weak var source: TensorStorage?
+        /// How the source's values are read (the plain layout) and the layout they are copied into.
+        let plain: dnnl_memory_desc_t
+        let layout: dnnl_memory_desc_t
+        let memory: DNNLMemory
+        var version: UInt64
+        init(source: TensorStorage, plain: dnnl_memory_desc_t, layout: dnnl_memory_desc_t, memory: DNNLMemory,
+             version: UInt64) {
+            self.source = source
+            self.plain = plain
+            self.layout = layout
+            self.memory = memory
+            self.version = version
+        }
+    }
+
+    /// Reordered weights per source storage. A weight reordered for a forward pass serves the next
+    /// forward passes (a discriminator runs three per pix2pix step) and backward-data until the
+    /// optimizer (or any writer that calls `markModified()`) changes it; then the same buffer is
+    /// refilled. Entries of storages that were freed are dropped as new ones come in.
+    private var derived: [ObjectIdentifier: [DerivedWeights]] = [:]
+    private var derivedInsertions = 0
+
+    /// `storage`'s values (plain layout `plain`) in layout `chosen`: from the cache when the copy
+    /// is current, else reordered (into the cached buffer when there is one). Call inside ``run(_:)``.
+    ///
+    /// With `store == false` a current cached copy is used when there is one, otherwise the values
+    /// are reordered into a pooled buffer that is not kept (backward-data: for a generator, whose
+    /// weights change every step, a second cached copy per weight would only add memory).
+    func derivedWeights(_ storage: TensorStorage, plain: DNNLMemory, chosen: dnnl_memory_desc_t, key: String,
+                        op: String, store: Bool = true) throws -> DNNLMemory {
+        let id = ObjectIdentifier(storage)
+        if !store {
+            if let entry = derived[id]?.first(where: {
+                $0.source === storage && $0.version == storage.version && DNNLDesc.equal($0.layout, chosen)
+                    && DNNLDesc.equal($0.plain, plain.desc)
+            }) {
+                return entry.memory
+            }
+            let memory = try DNNLMemory(allocating: chosen, engine: engine, op: op)
+            try reorder(plain, into: memory, key: key, op: op)
+            return memory
+        }
+        if let entry = derived[id]?.first(where: {
+            $0.source === storage && DNNLDesc.equal($0.layout, chosen) && DNNLDesc.equal($0.plain, plain.desc)
+        }) {
+            if entry.version != storage.version {
+                try reorder(plain, into: entry.memory, key: key, op: op)
+                entry.version = storage.version
+            }
+            return entry.memory
+        }
+        let memory = try DNNLMemory(allocating: chosen, engine: engine, op: op, pooled: false)
+        try reorder(plain, into: memory, key: key, op: op)
+        derivedInsertions += 1
+        if derivedInsertions % 64 == 0 {
+            // Forget the copies of freed tensors (an ObjectIdentifier may be reused by a new storage).
+            derived = derived.compactMapValues { list in
+                let live = list.filter { $0.source != nil }
+                return live.isEmpty ? nil : live
+            }
+        }
+        var list = (derived[id] ?? []).filter { $0.source === storage }
+        list.append(DerivedWeights(source: storage, plain: plain.desc, layout: chosen, memory: memory, version: storage.version))
+        derived[id] = list
+        return memory
+    }
+
+    /// Bytes held by cached reordered weights (tests and benchmarks report it).
+    var derivedWeightBytes: Int {
+        run {
+            derived.values.joined().filter { $0.source != nil }.reduce(0) { total, entry in
+                var md = entry.layout
+                return total + dnnl_memory_desc_get_size(&md)
+            }
+        }
+    }
+
+    /// The versions of `storage` that cached reordered copies hold (tests check invalidation with it).
+    func derivedVersions(of storage: TensorStorage) -> [UInt64] {
+        run { (derived[ObjectIdentifier(storage)] ?? []).filter { $0.source === storage }.map(\.version) }
+    }
+
+    /// Drops every cached reordered weight (their memory is freed).
+    func dropDerivedWeights() { run { derived = [:] } }
+
+    /// The primitive cached under `key`, if any. Call inside ``run(_:)``.
+    func cachedPrimitive(_ key: String) -> DNNLPrimitive? { primitives[key] }
+
+    /// Caches `primitive` under `key` too (an alias for a choice made among candidates). Call inside ``run(_:)``.
+    func setPrimitive(_ key: String, _ primitive: DNNLPrimitive) { primitives[key] = primitive }
 
     /// The cache keys containing `fragment` (tests use it to check that primitives are reused).
     func cachedKeys(containing fragment: String) -> [String] {
@@ -116,11 +214,13 @@ final class DNNLRuntime: @unchecked Sendable {
     /// Executes `primitive` with `args` and waits for it. Call inside ``run(_:)``.
     func execute(_ primitive: DNNLPrimitive, _ args: [(Int32, DNNLMemory)], op: String) throws {
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
-        let status = execArgs.withUnsafeMutableBufferPointer { buffer in
-            dnnl_primitive_execute(primitive.primitive, stream, Int32(buffer.count), buffer.baseAddress)
+        try Profiler.measure(primitive.label, flops: primitive.flops) {
+            let status = execArgs.withUnsafeMutableBufferPointer { buffer in
+                dnnl_primitive_execute(primitive.primitive, stream, Int32(buffer.count), buffer.baseAddress)
+            }
+            try dnnlCheck(status, op, "dnnl_primitive_execute")
+            try dnnlCheck(dnnl_stream_wait(stream), op, "dnnl_stream_wait")
         }
-        try dnnlCheck(status, op, "dnnl_primitive_execute")
-        try dnnlCheck(dnnl_stream_wait(stream), op, "dnnl_stream_wait")
         withExtendedLifetime(args) {}
     }
 
@@ -133,14 +233,27 @@ final class DNNLRuntime: @unchecked Sendable {
                           "dnnl_reorder_primitive_desc_create")
             return pd!
         }
+        // Small copies run on the calling thread alone: a thread team's fork / barrier costs more
+        // than the copy, and on a loaded machine a descheduled team member stalls it for a time slice.
+        var md = destination.desc
+        let small = dnnl_memory_desc_get_size(&md) < Self.singleThreadedReorderBytes
+        if small, let setOMPThreads { setOMPThreads(1) }
+        defer { if small, let setOMPThreads { setOMPThreads(Int32(Threads.count)) } }
         try execute(p, [(DNNLArg.from, source), (DNNLArg.to, destination)], op: op)
     }
+
+    /// Reorders writing fewer bytes than this run single-threaded (see ``reorder(_:into:key:op:)``).
+    static let singleThreadedReorderBytes = 1 << 20
 }
 
 /// A primitive and its descriptor. Lives as long as the cache (the process).
 final class DNNLPrimitive: @unchecked Sendable {
     let pd: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
+    /// The cache key, which names the entry in ``Profiler``'s table.
+    var label = ""
+    /// Floating-point operations of one execution (convolutions), for the profile's GF/s.
+    var flops = 0.0
 
     init(pd: dnnl_primitive_desc_t, op: String) throws {
         var p: dnnl_primitive_t?
@@ -157,6 +270,13 @@ final class DNNLPrimitive: @unchecked Sendable {
     deinit {
         dnnl_primitive_destroy(primitive)
         dnnl_primitive_desc_destroy(pd)
+    }
+
+    /// oneDNN's name for the kernel it picked (e.g. `jit:avx512_core`, `ref:any`).
+    var implementation: String {
+        var text: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &text) == dnnl_success, let text else { return "?" }
+        return String(cString: text)
     }
 
     /// The memory descriptor the primitive chose for `what` (e.g. `dnnl_query_weights_md`).
@@ -192,18 +312,20 @@ final class DNNLMemory {
         try self.init(desc, tensor.pointer, keepAlive: tensor.storage, engine: engine, op: op)
     }
 
-    /// A 64-byte aligned buffer of the descriptor's size from the pool (returned on deinit).
-    init(allocating desc: dnnl_memory_desc_t, engine: dnnl_engine_t, op: String) throws {
+    /// A 64-byte aligned buffer of the descriptor's size, from the pool (returned on deinit) when
+    /// `pooled`, else allocated for this memory object alone.
+    init(allocating desc: dnnl_memory_desc_t, engine: dnnl_engine_t, op: String, pooled: Bool = true) throws {
         var md = desc
         let bytes = dnnl_memory_desc_get_size(&md)
-        let storage = DNNLBufferPool.shared.take(count: (bytes + 3) / 4)
+        let count = (bytes + 3) / 4
+        let storage = pooled ? DNNLBufferPool.shared.take(count: count) : TensorStorage(uninitializedCount: count)
         var m: dnnl_memory_t?
         try dnnlCheck(dnnl_memory_create(&m, &md, engine, UnsafeMutableRawPointer(storage.pointer)), op,
                       "dnnl_memory_create")
         handle = m!
         self.desc = desc
-        owned = storage
-        borrowed = nil
+        owned = pooled ? storage : nil
+        borrowed = pooled ? nil : storage
     }
 
     deinit {
@@ -249,11 +371,26 @@ final class DNNLBufferPool: @unchecked Sendable {
 /// Memory descriptor helpers. Dims are always in oneDNN's logical order (N, C, H, W / O, I, H, W);
 /// the tag says how they lie in memory.
 enum DNNLDesc {
-    static func make(_ dims: [Int], _ tag: dnnl_format_tag_t, op: String) throws -> dnnl_memory_desc_t {
+    static func make(_ dims: [Int], _ tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32,
+                     op: String) throws -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let d = dims.map { Int64($0) }
-        try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), op,
+        try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, type, tag), op,
                       "dnnl_memory_desc_init_by_tag(\(dims))")
+        return md
+    }
+
+    /// A plain-strided descriptor like `desc` with data type `type` (same dims and strides).
+    static func retyped(_ desc: dnnl_memory_desc_t, _ type: dnnl_data_type_t, op: String) throws -> dnnl_memory_desc_t {
+        if desc.data_type == type { return desc }
+        var md = dnnl_memory_desc_t()
+        var source = desc
+        let dims = withUnsafeBytes(of: &source.dims) { Array($0.bindMemory(to: Int64.self).prefix(Int(desc.ndims))) }
+        let strides = withUnsafeBytes(of: &source.format_desc.blocking.strides) {
+            Array($0.bindMemory(to: Int64.self).prefix(Int(desc.ndims)))
+        }
+        try dnnlCheck(dnnl_memory_desc_init_by_strides(&md, desc.ndims, dims, type, strides), op,
+                      "dnnl_memory_desc_init_by_strides(\(dims))")
         return md
     }
 

@@ -31,19 +31,37 @@ extension Tensor {
     private static func convolution(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         let training = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
-        // The weights in oneDNN's layout are kept for backward-data when it can use them as they are.
-        let (out, cached) = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: training,
-                                                        keepWeightsForBackwardData: training && input.requiresGrad)
+        // The precision is fixed at forward time: backward runs in the same one.
+        let bf16 = Precision.current == .bf16
+        // The weights in oneDNN's layout are cached per weight version (DNNLRuntime.derivedWeights), so
+        // backward-data finds the forward's copy when it wants the same layout.
+        // Under bf16, the input's bf16 copy is kept for backward-weights (as autocast saves it).
+        let keepSource = training && bf16 && DNNLConvolution.bf16BackwardWeights(g)
+            && (weight.requiresGrad || bias?.requiresGrad == true)
+        let (out, kept) = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: training,
+                                                      bf16: bf16, keepSource: keepSource)
+        var source = kept
         return record(out, op: g.opName, inputs: inputs) { gradOutput, _ in
+            let needWeights = weight.requiresGrad || bias?.requiresGrad == true
+            // Under bf16 the output gradient is converted once for both backward passes.
+            let bf16Weights = bf16 && DNNLConvolution.bf16BackwardWeights(g)
+            var converted: DNNLMemory?
+            if bf16Weights, input.requiresGrad, needWeights {
+                let rt = try DNNLRuntime.shared()
+                converted = try rt.run { try DNNLConvolution.gradOutputMemory(rt, g, gradOutput, bf16: true) }
+            }
             var gradInput: Tensor?
             if input.requiresGrad {
-                gradInput = try DNNLConvolution.backwardData(g, gradOutput: gradOutput, weight: weight, cachedWeights: cached)
+                gradInput = try DNNLConvolution.backwardData(g, gradOutput: gradOutput, weight: weight, bf16: bf16,
+                                                             gradOutputMemory: converted)
             }
             var gradWeight: Tensor?, gradBias: Tensor?
-            if weight.requiresGrad || bias?.requiresGrad == true {
+            if needWeights {
                 (gradWeight, gradBias) = try DNNLConvolution.backwardWeights(g, input: input, gradOutput: gradOutput,
-                                                                              bias: bias != nil)
+                                                                              bias: bias != nil, bf16: bf16Weights,
+                                                                              gradOutputMemory: converted, sourceMemory: source)
             }
+            source = nil  // the bf16 copy goes back to the pool
             return bias == nil ? [gradInput, gradWeight] : [gradInput, gradWeight, gradBias]
         }
     }

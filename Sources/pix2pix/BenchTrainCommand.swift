@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import NN
+import Pix2Pix
+import Tensor
+
+/// Options shared by `bench train` and `bench infer`.
+struct BenchStepOptions: ParsableArguments {
+    @Option(help: "Generator registry name (unet_256, unet_128, unet_64, …).")
+    var generator = "unet_256"
+
+    @Option(help: "Discriminator registry name (patchgan_70, pixelgan, …); train only.")
+    var discriminator = "patchgan_70"
+
+    @Option(help: "Image size; default: the generator's (256 for unet_256).")
+    var size: Int?
+
+    @Option(help: "Batch size.")
+    var batch = 1
+
+    @Option(help: "Convolution precision: fp32, or bf16 (bf16 convolutions on AMX, fp32 weights and Adam).")
+    var precision = "fp32"
+
+    @Option(help: "Timed steps; the median and minimum are reported.")
+    var iters = 10
+
+    @Option(help: "Untimed steps first (primitive creation, first-touch page faults).")
+    var warmup = 2
+
+    @Option(help: "Threads (sets PIX2PIX_THREADS); default: PIX2PIX_THREADS or all cores.")
+    var threads: Int?
+
+    @Flag(help: "Print where the time goes: per oneDNN primitive and per category.")
+    var profile = false
+
+    @Flag(help: "Print only the JSON line (for scripts such as make bench-compare).")
+    var json = false
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
+        guard iters >= 1 else { throw ValidationError("--iters must be ≥ 1, got \(iters)") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        guard Precision(rawValue: precision) != nil else {
+            throw ValidationError("--precision must be fp32 or bf16, got \(precision)")
+        }
+        if let size, size < 1 { throw ValidationError("--size must be ≥ 1, got \(size)") }
+    }
+
+    /// The image size: --size, or the trailing number of the generator's name.
+    func imageSize() throws -> Int {
+        if let size { return size }
+        if let n = generator.split(separator: "_").last.flatMap({ Int($0) }) { return n }
+        throw ValidationError("--size is needed for generator \(generator) (its name gives no size)")
+    }
+
+    /// Applies --threads before anything reads the thread count.
+    func applyThreads() {
+        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+    }
+}
+
+/// `pix2pix bench train`: whole pix2pix training steps (G forward, D step, G step, two Adams).
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Seconds per pix2pix training step (median and min), GF/s and peak RSS.",
+        discussion: """
+            One step is the reference's optimize_parameters: fake = G(A); D step on \
+            0.5·(BCE(D(A, fake.detach()), 0) + BCE(D(A, B), 1)); G step on BCE(D(A, fake), 1) + 100·L1(fake, B) \
+            with D frozen; Adam (lr 2e-4, β 0.5, 0.999) for each. benchmarks/torch_reference.py runs the same \
+            step in PyTorch; `make bench-compare` runs both alternately and prints the ratios.
+            """
+    )
+
+    @OptionGroup var options: BenchStepOptions
+
+    func run() throws {
+        options.applyThreads()
+        let size = try options.imageSize()
+        let precision = Precision(rawValue: options.precision)!
+        let model = try Pix2PixModel(generator: options.generator, discriminator: options.discriminator, seed: 1)
+        let g = model.generator, d = model.discriminator
+        g.train(); d.train()
+        let adamSettings = Adam.Hyperparameters(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
+        let optG = try Adam(module: g, adamSettings)
+        let optD = try Adam(module: d, adamSettings)
+        var rng = RandomGenerator(seed: 7)
+        let a = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
+        let b = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
+
+        func step() throws -> (lossD: Float, lossG: Float) {
+            try Precision.with(precision) {
+                let fake = try g(a)
+                // D step: fake detached, D's parameters trainable.
+                d.setRequiresGrad(true)
+                optD.zeroGrad()
+                let predFake = try d(model.discriminatorInput(a: a, b: fake.detached()))
+                let predReal = try d(model.discriminatorInput(a: a, b: b))
+                let lossD = (try Loss.bceWithLogits(predFake, label: 0) + (try Loss.bceWithLogits(predReal, label: 1))) * 0.5
+                try lossD.backward()
+                optD.step()
+                // G step: D frozen (no weight gradients for D).
+                d.setRequiresGrad(false)
+                optG.zeroGrad()
+                let predFake2 = try d(model.discriminatorInput(a: a, b: fake))
+                let lossG = try Loss.bceWithLogits(predFake2, label: 1) + (try Loss.l1(fake, b)) * 100
+                try lossG.backward()
+                optG.step()
+                return (lossD.item, lossG.item)
+            }
+        }
+        try BenchRunner(options: options, title: "train \(options.generator) + \(options.discriminator)", size: size)
+            .run(step)
+    }
+}
+
+/// `pix2pix bench infer`: generator forward passes in eval mode, without gradients.
+struct BenchInferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Seconds per generator forward pass in eval mode (median and min), GF/s and peak RSS."
+    )
+
+    @OptionGroup var options: BenchStepOptions
+
+    func run() throws {
+        options.applyThreads()
+        let size = try options.imageSize()
+        let precision = Precision(rawValue: options.precision)!
+        let model = try Pix2PixModel(generator: options.generator, discriminator: options.discriminator, seed: 1)
+        let g = model.generator
+        g.eval()
+        var rng = RandomGenerator(seed: 7)
+        let a = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
+        func step() throws -> (lossD: Float, lossG: Float) {
+            try Precision.with(precision) {
+                try withNoGrad { (try g(a).mean().item, 0) }
+            }
+        }
+        try BenchRunner(options: options, title: "infer \(options.generator)", size: size).run(step)
+    }
+}
+
+/// Times a step: warm-up, timed iterations, optional profile, then the report and one JSON line.
+struct BenchRunner {
+    let options: BenchStepOptions
+    let title: String
+    let size: Int
+
+    func run(_ step: () throws -> (lossD: Float, lossG: Float)) throws {
+        if !options.json {
+            print("pix2pix bench \(title): \(size)², batch \(options.batch), \(options.precision), "
+                  + "\(Threads.count) threads, \(OneDNNInfo.summary)")
+            fflush(nil)
+        }
+        for _ in 0..<options.warmup { _ = try step() }
+        // FLOPs of one step: the convolution FLOPs the profiler counts during one extra step.
+        Profiler.reset()
+        Profiler.isEnabled = true
+        _ = try step()
+        Profiler.isEnabled = false
+        let stepFlops = Profiler.entries().reduce(0) { $0 + $1.flops }
+        Profiler.reset()
+        Profiler.isEnabled = options.profile
+
+        var times: [Double] = []
+        var last: (lossD: Float, lossG: Float) = (0, 0)
+        for _ in 0..<options.iters {
+            let start = DispatchTime.now().uptimeNanoseconds
+            last = try step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        Profiler.isEnabled = false
+        let sorted = times.sorted()
+        let mid = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        let minimum = sorted[0]
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let rssMB = Double(usage.ru_maxrss) / 1024
+
+        if options.profile { printProfile(iterations: options.iters, stepSeconds: median) }
+        if !options.json {
+            print(String(format: "median %.4f s, min %.4f s per step; %.2f GFLOP (convolutions) per step, %.1f GF/s; peak RSS %.0f MB",
+                         median, minimum, stepFlops / 1e9, stepFlops / median / 1e9, rssMB))
+        }
+        let fields: [String] = [
+            "\"impl\": \"pix2pix\"", "\"title\": \"\(title)\"", "\"size\": \(size)", "\"batch\": \(options.batch)",
+            "\"threads\": \(Threads.count)", "\"precision\": \"\(options.precision)\"", "\"iters\": \(options.iters)",
+            "\"warmup\": \(options.warmup)", String(format: "\"median_s\": %.6f", median),
+            String(format: "\"min_s\": %.6f", minimum), String(format: "\"gflop_per_step\": %.4f", stepFlops / 1e9),
+            String(format: "\"gf_per_s\": %.2f", stepFlops / median / 1e9), String(format: "\"peak_rss_mb\": %.1f", rssMB),
+            String(format: "\"losses\": [%.5f, %.5f]", Double(last.lossD), Double(last.lossG)),
+        ]
+        print("{" + fields.joined(separator: ", ") + "}")
+        fflush(nil)  // all streams: piped stdout is fully buffered
+    }
+
+    /// The profile: totals per category (kind of op and pass), then the 30 costliest entries.
+    private func printProfile(iterations: Int, stepSeconds: Double) {
+        let entries = Profiler.entries()
+        var categories: [String: (seconds: Double, calls: Int, flops: Double)] = [:]
+        for e in entries {
+            let c = Self.category(e.name)
+            categories[c, default: (0, 0, 0)].seconds += e.seconds
+            categories[c, default: (0, 0, 0)].calls += e.calls
+            categories[c, default: (0, 0, 0)].flops += e.flops
+        }
+        let n = Double(iterations)
+        print("profile (per step; median step \(String(format: "%.1f", stepSeconds * 1e3)) ms):")
+        print("  category                          ms/step   calls   GF/s   share")
+        var covered = 0.0
+        for (name, v) in categories.sorted(by: { $0.value.seconds > $1.value.seconds }) {
+            covered += v.seconds / n
+            let rate = v.flops > 0 ? String(format: "%.1f", v.flops / v.seconds / 1e9) : ""
+            print("  " + Self.pad(name, 32) + String(format: " %8.1f %7d ", v.seconds / n * 1e3, v.calls / iterations)
+                  + Self.pad(rate, 6, right: true) + String(format: " %6.1f%%", v.seconds / n / stepSeconds * 100))
+        }
+        print("  " + Self.pad("not in the profile", 32) + String(format: " %8.1f", (stepSeconds - covered) * 1e3))
+        print("  costliest entries (ms/step, GF/s):")
+        for e in entries.prefix(30) {
+            let rate = e.flops > 0 ? String(format: "%6.1f", e.flops / e.seconds / 1e9) : "      "
+            print(String(format: "  %8.2f ", e.seconds / n * 1e3) + rate + "  " + e.name)
+        }
+    }
+
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
+    }
+
+    /// `conv|…|fwd|train|b0` → `conv fwd`; `reorder|conv|…|weights_in` → `reorder weights_in`.
+    static func category(_ name: String) -> String {
+        let bare = name.split(separator: " [").first.map(String.init) ?? name
+        let parts = bare.split(separator: "|").map(String.init)
+        guard let first = parts.first else { return name }
+        if first == "reorder" { return "reorder " + (parts.last ?? "") }
+        let stages = ["fwd", "bwd_data", "bwd_weights", "bwd"]
+        if let stage = parts.first(where: { stages.contains($0) }) { return first + " " + stage }
+        return first
+    }
+}

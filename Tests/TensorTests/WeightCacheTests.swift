@@ -1,0 +1,94 @@
+import Testing
+@testable import Tensor
+
+/// The reordered (oneDNN-layout) copies of convolution weights are cached per weight version.
+/// These tests change the weights between calls and compare with a convolution over a fresh
+/// tensor holding the new values: a stale cached copy would give the old output.
+@Suite("Convolution weight cache")
+struct WeightCacheTests {
+    /// 32 → 32 channels, so that oneDNN picks a blocked weight layout (and a copy is cached).
+    /// The weight tracks versions, as a module parameter's does.
+    static func setup(seed: UInt64) -> (x: Tensor, w: Tensor) {
+        let w = TestData.normal([32, 32, 4, 4], seed: seed + 1, std: 0.1)
+        w.storage.tracksVersions = true
+        return (TestData.normal([1, 9, 9, 32], seed: seed), w)
+    }
+
+    static func conv(_ x: Tensor, _ w: Tensor) throws -> Tensor {
+        try withNoGrad { try Tensor.conv2d(x, weight: w, bias: nil, stride: 2, padding: 1) }
+    }
+
+    @Test("assign() and markModified() after pointer writes invalidate the cached copy (fp32 and bf16)",
+          arguments: Precision.allCases)
+    func invalidation(precision: Precision) throws {
+        try Precision.with(precision) {
+            let (x, w) = Self.setup(seed: 900)
+            let rt = try DNNLRuntime.shared()
+            let first = try Self.conv(x, w)
+            #expect(!rt.derivedVersions(of: w.storage).isEmpty, "expected a cached blocked copy of the weights")
+            // Same weights: the cached copy serves, the output repeats exactly.
+            #expect(try Self.conv(x, w).scalars == first.scalars)
+
+            let replacement = TestData.normal([32, 32, 4, 4], seed: 950, std: 0.1)
+            w.assign(replacement)
+            let afterAssign = try Self.conv(x, w)
+            #expect(afterAssign.scalars == (try Self.conv(x, replacement.copy())).scalars)
+            #expect(afterAssign.scalars != first.scalars)
+
+            w.pointer[5] += 0.5
+            w.pointer[1000] -= 0.25
+            w.markModified()
+            let afterWrite = try Self.conv(x, w)
+            #expect(afterWrite.scalars == (try Self.conv(x, w.copy())).scalars)
+            #expect(afterWrite.scalars != afterAssign.scalars)
+            #expect(rt.derivedVersions(of: w.storage).allSatisfy { $0 == w.storage.version })
+        }
+    }
+
+    @Test("backward-data uses the current weights after they change between steps")
+    func backwardAfterChange() throws {
+        let (x, w) = Self.setup(seed: 910)
+        x.requiresGrad = true
+        func gradInput() throws -> [Float] {
+            x.zeroGrad()
+            let y = try Tensor.conv2d(x, weight: w, bias: nil, stride: 2, padding: 1)
+            try y.backward(gradient: Tensor.ones(y.shape))
+            return try #require(x.grad).scalars
+        }
+        let before = try gradInput()
+        w.assign(TestData.normal([32, 32, 4, 4], seed: 960, std: 0.1))
+        let after = try gradInput()
+        let expected = try Tensor.conv2dBackwardData(Tensor.ones([1, 4, 4, 32]), weight: w.copy(), inputShape: x.shape,
+                                                     stride: 2, padding: 1)
+        #expect(after == expected.scalars)
+        #expect(after != before)
+    }
+
+    @Test("a weight that does not track versions is never cached: pointer writes are always seen")
+    func untrackedWeights() throws {
+        let x = TestData.normal([1, 9, 9, 32], seed: 940)
+        let w = TestData.normal([32, 32, 4, 4], seed: 941, std: 0.1)
+        let first = try Self.conv(x, w)
+        #expect(try DNNLRuntime.shared().derivedVersions(of: w.storage).isEmpty)
+        w.pointer[7] += 1  // no markModified(): a gradient check perturbs weights like this
+        let second = try Self.conv(x, w)
+        #expect(second.scalars == (try Self.conv(x, w.copy())).scalars)
+        #expect(second.scalars != first.scalars)
+    }
+
+    @Test("copies of freed weights are dropped, and a new tensor never sees another's copy")
+    func freedWeights() throws {
+        let x = TestData.normal([1, 9, 9, 32], seed: 920)
+        var outputs: [[Float]] = []
+        for seed in [930, 931, 932] as [UInt64] {
+            // Each w is freed after its iteration; a new one may get the same address.
+            let w = TestData.normal([32, 32, 4, 4], seed: seed, std: 0.1)
+            w.storage.tracksVersions = true
+            let y = try Self.conv(x, w)
+            let reference = try Tensor.conv2d(x, weight: w.copy(), bias: nil, stride: 2, padding: 1)
+            #expect(y.scalars == reference.scalars)
+            outputs.append(y.scalars)
+        }
+        #expect(outputs[0] != outputs[1] && outputs[1] != outputs[2])
+    }
+}
