@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
         .library(name: "Pix2PixZoo", targets: ["Tensor", "NN", "Checkpoint", "Imaging", "Pix2Pix", "Zoo", "Reports"]),
+        .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `swift package --allow-writing-to-package-directory publish-model RUN --id ID --version X.Y.Z`: runs
+        // `pix2pix zoo publish` into this package's Zoo/. No target dependency on pix2pix (that would build a
+        // second host copy on every build); the plugin builds the product itself (TOOLCHAIN §4).
+        .plugin(name: "PublishModel",
+                capability: .command(intent: .custom(verb: "publish-model", description: "Publish a trained model into this package's Zoo/"),
+                                     permissions: [.writeToPackageDirectory(reason: "Publishes the model into the package's Zoo/ folder")])),
         // The DocC catalog lives in the top-level Docs/ (product card); see TOOLCHAIN §3.
         .target(name: "Pix2PixZoo", dependencies: ["Tensor", "NN"], path: "Docs"),
 
@@ -57,6 +64,7 @@ let package = Package(
         .testTarget(name: "Pix2PixTests", dependencies: ["Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix"]),
     ]
 )
 

@@ -1,0 +1,136 @@
+import Foundation
+import Pix2Pix
+
+extension ModelCard {
+    /// `README.md` of the model directory, generated from the card alone (so `zoo verify` can
+    /// regenerate and compare it). `files` tables list the model and the samples, not the README.
+    public var readme: String {
+        var lines: [String] = []
+        func add(_ s: String = "") { lines.append(s) }
+        func number(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+
+        add("# \(id) \(version)")
+        add()
+        add(summary)
+        add()
+        add("| | |")
+        add("|---|---|")
+        add("| task | \(task) |")
+        add("| license | \(license) |")
+        add("| created | \(created) |")
+        add("| framework | \(framework.name) \(framework.version) |")
+        let g = architecture.generator
+        add("| generator | `\(g.name)` (\(g.family), \(g.parameters.grouped) parameters), stored as \(storage) |")
+        if let d = architecture.discriminator {
+            add("| trained against | `\(d.name)` (\(d.family), \(d.parameters.grouped) parameters), \(architecture.conditional ? "conditional" : "unconditional") |")
+        }
+        add("| input | \(input.channels) channel(s), \(input.color), H and W any size (padded to multiples of \(input.sizeMultiple))\(input.trainedSize.map { ", trained at \($0)²" } ?? "") |")
+        add("| output | \(output.channels) channel(s), \(output.color), same size as the input |")
+        add()
+        add("## Use")
+        add()
+        add("```sh")
+        add("pix2pix translate --model \(id)@\(version) input.png --out out/")
+        add("```")
+        add()
+        add("```swift")
+        add("import Imaging")
+        add("import Zoo")
+        add("let translator = try Translator(model: \"\(id)@\(version)\")")
+        add("let output = try translator.translate(try Image.read(path: \"input.png\"))")
+        add("```")
+        add()
+        add("Preprocessing: \(preprocessing)")
+        add()
+        add("Postprocessing: \(postprocessing)")
+        add()
+        add("## Intended use")
+        add()
+        add(intendedUse)
+        add()
+        add("## Limitations")
+        add()
+        for l in limitations { add("- \(l)") }
+        if limitations.isEmpty { add("- none recorded") }
+        add()
+        add("## Metrics")
+        add()
+        if let m = metrics {
+            add("On \(m.count) held-out pairs (`\(m.data)`, split `\(m.split)`) at \(m.size)², as published (\(storage)); mean ± standard deviation over images:")
+            add()
+            add("| mode | L1 ↓ | PSNR (dB) ↑ | SSIM ↑ |")
+            add("|---|---|---|---|")
+            for r in [m.eval] + (m.train.map { [$0] } ?? []) {
+                add("| \(r.mode.rawValue) | \(number(r.l1, 4)) ± \(number(r.l1SD, 4)) | \(number(r.psnr, 2)) ± \(number(r.psnrSD, 2)) | \(number(r.ssim, 4)) ± \(number(r.ssimSD, 4)) |")
+            }
+            if let b = m.identity {
+                add("| input as output (baseline) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
+            }
+            add()
+            add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). The baseline row scores the input itself (converted to the output's channels) against the target.")
+        } else {
+            add("None: no held-out data was available when the model was published.")
+        }
+        add()
+        add("## Training")
+        add()
+        if let t = training {
+            add("- data: `\(t.data)` (split `\(t.split)`\(t.pairs.map { ", \($0) pairs" } ?? ""))")
+            if let d = t.dataDescription { add("- description: \(d)") }
+            if let p = t.provenance { add("- provenance: \(p)") }
+            if let v = t.validationData { add("- validation: `\(v)` (split `\(t.validationSplit ?? "val")`)") }
+            add("- recipe: \(t.steps) steps (\(t.epochs) epoch(s)), batch \(t.batchSize), Adam lr \(t.learningRate.shortest) β1 \(t.beta1.shortest), λ_L1 \(t.lambdaL1.shortest), \(t.ganMode) GAN loss, objective \(t.objective), \(t.lrPolicy) schedule, load \(t.loadSize) / crop \(t.cropSize)\(t.flip ? ", flips" : ""), seed \(t.seed)")
+            add("- hardware: \(t.hardware); \(t.wallSeconds < 90 ? number(t.wallSeconds, 0) + " s" : number(t.wallSeconds / 60, 1) + " minutes") in training steps")
+            if let c = t.command {
+                add()
+                add("Command:")
+                add()
+                add("```sh")
+                add(c)
+                add("```")
+            }
+        } else {
+            add("Unknown: published from a bare checkpoint without its run directory.")
+        }
+        add()
+        add("## Samples")
+        add()
+        add("From \(samplesSource). Input, output\(samples.contains { $0.target != nil } ? ", target" : ""):")
+        add()
+        for s in samples {
+            add(([s.input, s.output] + (s.target.map { [$0] } ?? [])).map { "![](\($0))" }.joined(separator: " "))
+        }
+        add()
+        add("## Files")
+        add()
+        add("| file | bytes | sha256 |")
+        add("|---|---|---|")
+        for f in files where f.path != ZooLayout.readmeFile {
+            add("| `\(f.path)` | \(f.size) | `\(f.sha256)` |")
+        }
+        add()
+        add("Generated from `card.json` by `pix2pix zoo publish`; `pix2pix zoo verify \(id)` checks every file and reproduces `\(golden.file)` within \(golden.tolerance).")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Int {
+    /// 1234567 → "1,234,567".
+    var grouped: String {
+        let digits = Array(String(abs(self)))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (self < 0 ? "-" : "") + out
+    }
+}
+
+extension Double {
+    /// The shortest form that reads back as the same Float (2e-4 → "0.0002", 100 → "100").
+    var shortest: String {
+        let f = Float(self)
+        return f == f.rounded() && abs(f) < 1e9 ? String(Int(f)) : "\(f)"
+    }
+}

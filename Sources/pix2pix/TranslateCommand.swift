@@ -1,0 +1,216 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Pix2Pix
+import Zoo
+
+/// `pix2pix translate`: output-only inference with a zoo model (or any checkpoint) on images,
+/// folders of images and HDF5 pair files.
+struct TranslateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translate",
+        abstract: "Translate images, folders and HDF5 pair files with a zoo model (output-only inference).",
+        discussion: """
+        Images (.png, .jpg, .jpeg) of any size are converted to the model's channels (RGB → gray with BT.601 \
+        luma for 1-channel models), reflect-padded to the network's size multiple, translated, cropped back \
+        and written to --out with the same relative names. Folders are searched recursively.
+
+        HDF5 files (ours or either seed layout) have every A of every split (or --split) translated. With \
+        --format h5 the output is a copy in the same layout plus prediction arrays (split/pred, or \
+        {split}_data_pred); with png or jpg, grids of input | output | target go to --out/<file>/; --grids adds \
+        the grids to h5 output.
+
+        Eval mode (dropout off, running statistics) is the default; --train-mode runs as the paper tested: \
+        dropout on and batch statistics, one image at a time.
+        """
+    )
+
+    enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case png, jpg, h5 }
+
+    @Option(help: ArgumentHelp("The zoo model.", valueName: "id[@version]")) var model: String?
+    @Option(help: ArgumentHelp("Use a checkpoint file instead of a zoo model.", valueName: "file")) var checkpoint: String?
+    @Argument(help: ArgumentHelp("Images, folders of images, or HDF5 pair files.", valueName: "input")) var inputs: [String]
+    @Option(help: ArgumentHelp("Output folder (created).", valueName: "dir")) var out: String
+    @Option(help: "png, jpg or h5 (h5: for HDF5 inputs).") var format: FormatChoice = .png
+    @Flag(help: "With --format h5, also write input | output | target grids.") var grids = false
+    @Option(parsing: .upToNextOption, help: "Only these splits of HDF5 inputs.") var split: [String] = []
+    @Flag(name: .customLong("train-mode"), help: "Dropout on and batch statistics (the paper's test setting).") var trainMode = false
+    @Option(name: .customLong("batch-size"), help: "Images of equal size run together.") var batchSize = 4
+    @Option(help: "Seed of the dropout stream in train mode.") var seed: UInt64 = 0
+    @Flag(help: "Replace existing outputs.") var overwrite = false
+    @Flag(help: "No progress bar.") var plain = false
+    @Flag(help: "Only errors.") var quiet = false
+    @OptionGroup var location: ZooLocationOptions
+
+    func validate() throws {
+        if (model == nil) == (checkpoint == nil) { throw ValidationError("give exactly one of --model ID[@VERSION] and --checkpoint FILE") }
+        if inputs.isEmpty { throw ValidationError("give at least one input image, folder or HDF5 file") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if grids && format != .h5 { throw ValidationError("--grids goes with --format h5 (png and jpg output of HDF5 inputs are grids already)") }
+    }
+
+    /// One unit of work.
+    enum Job: Equatable {
+        case image(input: String, output: String)
+        /// `output` is the .h5 file (h5 format) or the grid folder.
+        case hdf5(input: String, output: String, gridFolder: String?)
+    }
+
+    static let hdf5Extensions: Set<String> = ["h5", "hdf5", "he5"]
+
+    /// Expands inputs into jobs and checks every output name before anything runs.
+    static func plan(inputs: [String], out: String, format: FormatChoice, grids: Bool, overwrite: Bool) throws -> [Job] {
+        let fm = FileManager.default
+        let imageExtension = format == .jpg ? "jpg" : "png"
+        var jobs: [Job] = []
+        func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+        func imageJob(_ input: String, relative: String) throws {
+            guard format != .h5 else {
+                throw ValidationError("\(input): --format h5 writes HDF5 copies of HDF5 inputs; images are written as png or jpg")
+            }
+            let name = (relative as NSString).deletingPathExtension + "." + imageExtension
+            jobs.append(.image(input: input, output: (out as NSString).appendingPathComponent(name)))
+        }
+        func hdf5Job(_ input: String, relative: String) {
+            let base = (out as NSString).appendingPathComponent((relative as NSString).deletingPathExtension)
+            if format == .h5 {
+                jobs.append(.hdf5(input: input, output: base + ".h5", gridFolder: grids ? base : nil))
+            } else {
+                jobs.append(.hdf5(input: input, output: base, gridFolder: base))
+            }
+        }
+        for input in inputs {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
+                throw ValidationError("\(input): no such file or directory")
+            }
+            if isDir.boolValue {
+                let root = URL(fileURLWithPath: input).standardizedFileURL
+                var found: [String] = []
+                if let e = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) {
+                    for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+                        let ext = url.pathExtension.lowercased()
+                        if imageFileExtensions.contains(ext) || hdf5Extensions.contains(ext) {
+                            found.append(String(url.standardizedFileURL.path.dropFirst(root.path.count + 1)))
+                        }
+                    }
+                }
+                if found.isEmpty { throw ValidationError("\(input): no .png, .jpg, .jpeg or .h5 files in this folder") }
+                let folder = root.lastPathComponent
+                for relative in found.sorted() {
+                    let path = root.appendingPathComponent(relative).path
+                    let ext = URL(fileURLWithPath: relative).pathExtension.lowercased()
+                    if hdf5Extensions.contains(ext) { hdf5Job(path, relative: folder + "/" + relative) }
+                    else { try imageJob(path, relative: folder + "/" + relative) }
+                }
+            } else {
+                let ext = URL(fileURLWithPath: input).pathExtension.lowercased()
+                if hdf5Extensions.contains(ext) { hdf5Job(input, relative: stem(input)) }
+                else if imageFileExtensions.contains(ext) { try imageJob(input, relative: URL(fileURLWithPath: input).lastPathComponent) }
+                else { throw ValidationError("\(input): not an image (.png, .jpg, .jpeg), an HDF5 file (.h5, .hdf5) or a folder") }
+            }
+        }
+        // Distinct, and new unless --overwrite.
+        var seen: [String: String] = [:]
+        for job in jobs {
+            let (input, output): (String, String)
+            switch job {
+            case let .image(i, o): (input, output) = (i, o)
+            case let .hdf5(i, o, _): (input, output) = (i, o)
+            }
+            if let other = seen[output] {
+                throw ValidationError("\(input) and \(other) would both be written to \(output); translate them into different --out folders")
+            }
+            seen[output] = input
+            if !overwrite && fm.fileExists(atPath: output) {
+                throw ValidationError("\(output) already exists; pass --overwrite to replace it, or choose another --out")
+            }
+        }
+        return jobs
+    }
+
+    func run() throws {
+        let jobs = try Self.plan(inputs: inputs, out: out, format: format, grids: grids, overwrite: overwrite)
+        let mode: InferenceMode = trainMode ? .train : .eval
+        let translator: Translator
+        if let checkpoint {
+            translator = try Translator(checkpoint: URL(fileURLWithPath: checkpoint), mode: mode, seed: seed)
+        } else {
+            translator = try Translator(model: model!, catalog: location.catalog, mode: mode, seed: seed)
+        }
+        // Per HDF5 file, the requested splits it has (every split without --split); none is an error.
+        var total = 0
+        var splitsOf: [String: [String]?] = [:]
+        for job in jobs {
+            switch job {
+            case .image: total += 1
+            case let .hdf5(input, _, _):
+                var chosen: [String]? = nil
+                if !split.isEmpty {
+                    let available = try HDF5PairedDataset.describe(path: input).splits.map(\.name)
+                    chosen = split.filter(available.contains)
+                    if chosen!.isEmpty { throw ImagingError.missingSplit(path: input, split: split.joined(separator: ", "), available: available) }
+                }
+                splitsOf[input] = chosen
+                total += try Translator.pairCount(inHDF5: input, splits: chosen)
+            }
+        }
+        let start = Date()
+        let bar = ProgressBar(enabled: !plain && !quiet && isatty(STDERR_FILENO) == 1)
+        var done = 0
+        func advance(_ n: Int) {
+            done += n
+            if bar.enabled { bar.update(fraction: Double(done) / Double(max(1, total)), text: "\(done)/\(total)") }
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+
+        // Images, a batch at a time (same-size neighbours run together).
+        let imageJobs = jobs.compactMap { job -> (String, String)? in if case let .image(i, o) = job { return (i, o) } else { return nil } }
+        var k = 0
+        while k < imageJobs.count {
+            let chunk = imageJobs[k..<min(imageJobs.count, k + batchSize)]
+            let images = try chunk.map { try Image.read(path: $0.0) }
+            let outputs = try translator.translate(images, batchSize: batchSize)
+            for ((_, path), output) in zip(chunk, outputs) {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try write(output, to: path)
+            }
+            advance(chunk.count)
+            k += chunk.count
+        }
+        var pairs = 0
+        for job in jobs {
+            guard case let .hdf5(input, output, gridFolder) = job else { continue }
+            let splits = splitsOf[input] ?? nil
+            if let gridFolder { try FileManager.default.createDirectory(atPath: gridFolder, withIntermediateDirectories: true) }
+            let writeGrid: (TranslatedPair) throws -> Void = { pair in
+                guard let gridFolder else { return }
+                let name = String(format: "%@_%05d.%@", pair.split, pair.index, format == .jpg ? "jpg" : "png")
+                try write(try pair.grid(), to: (gridFolder as NSString).appendingPathComponent(name))
+            }
+            if format == .h5 {
+                try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try translator.translateHDF5(from: input, to: output, splits: splits, batchSize: batchSize, overwrite: overwrite) { pair in
+                    try writeGrid(pair)
+                    pairs += 1
+                    advance(1)
+                }
+            } else {
+                try translator.translatePairs(inHDF5: input, splits: splits, batchSize: batchSize) { pair in
+                    try writeGrid(pair)
+                    pairs += 1
+                    advance(1)
+                }
+            }
+        }
+        bar.finish()
+        if !quiet {
+            let what = [imageJobs.isEmpty ? nil : "\(imageJobs.count) image(s)", pairs == 0 ? nil : "\(pairs) HDF5 pair(s)"].compactMap { $0 }.joined(separator: " and ")
+            print("translated \(what.isEmpty ? "nothing" : what) with \(translator.name) (\(mode.rawValue) mode) into \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        }
+    }
+
+    func write(_ image: Image, to path: String) throws {
+        try image.write(path: path, format: format == .jpg ? .jpeg(quality: 95, subsampling: .s444) : .png)
+    }
+}
