@@ -1,85 +1,129 @@
 import ArgumentParser
 import Foundation
-import NN
+import Imaging
 import Pix2Pix
-import Tensor
+import Zoo
 
-/// `pix2pix demo`: trains a narrow U-Net + PatchGAN with the pix2pix objective on one synthetic
-/// pair for a few seconds and prints the falling losses. (The full demo — dataset, ablation,
-/// zoo, report — replaces this when the trainer lands.)
+/// `pix2pix demo`: the main job on the built-in data, end to end — the default gray → colour pairs
+/// at 64², a short U-Net vs encoder-decoder ablation, the better model published to a zoo, the
+/// held-out photos translated, and a report.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Train a small pix2pix model on a synthetic pair and print the falling loss."
+        abstract: "The main job on built-in data: dataset, U-Net vs encoder-decoder ablation, publish, translate, report.",
+        discussion: """
+        Steps: (1) build gray → colour pairs at 64² from the default photo set (nature photos train, the \
+        palapeli photos validate); (2) train unet_64 and encoder_decoder_64 (+ patchgan_70) with the same \
+        seed, data and budget; (3) publish the one with the lower validation L1 to the zoo in OUT/zoo; \
+        (4) translate the held-out palapeli photos (gray versions, any size) with it; (5) print the report. \
+        Rerunning resumes or reuses what exists; nothing published is overwritten.
+        """
     )
 
-    @Option(help: "Optimizer steps.") var steps = 120
-    @Option(help: "Image side (a multiple of 64).") var size = 64
-    @Option(help: "Random seed.") var seed: UInt64 = 1
-
-    /// A: a gray diagonal ramp with a disc; B: the same scene in colour.
-    static func syntheticPair(size: Int) throws -> (a: Tensor, b: Tensor) {
-        var a = [Float](repeating: 0, count: size * size * 3)
-        var b = [Float](repeating: 0, count: size * size * 3)
-        let s = Float(size)
-        for y in 0..<size {
-            for x in 0..<size {
-                let fx = Float(x) / s, fy = Float(y) / s
-                let dx = fx - 0.5, dy = fy - 0.5
-                let inside: Float = dx * dx + dy * dy < 0.08 ? 1 : 0
-                let gray = 0.5 * (fx + fy) * (1 - inside) + inside * 0.9
-                let color: [Float] = inside > 0 ? [0.9, 0.3, 0.1] : [fx, 0.4 + 0.4 * fy, 1 - fx]
-                for c in 0..<3 {
-                    a[(y * size + x) * 3 + c] = gray * 2 - 1
-                    b[(y * size + x) * 3 + c] = color[c] * 2 - 1
-                }
-            }
-        }
-        return (try Tensor(shape: [1, size, size, 3], values: a), try Tensor(shape: [1, size, size, 3], values: b))
-    }
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String = "runs/demo"
+    @Option(help: "Training steps per variant.") var steps: Int = 1200
+    @Option(help: "Generator / discriminator width.") var width: Int = 32
+    @Option(help: "Long side of the translated held-out photos, in pixels.") var side: Int = 320
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(help: "Plain progress lines.") var plain = false
 
     func validate() throws {
-        guard size >= 64, size % 64 == 0 else {
-            throw ValidationError("--size must be a positive multiple of 64 (unet_64 halves it 6 times), got \(size)")
-        }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1") }
+        guard width >= 1 else { throw ValidationError("--width must be ≥ 1") }
+        guard side >= 64 else { throw ValidationError("--side must be ≥ 64") }
     }
 
     func run() throws {
-        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70",
-                                     options: ModelOptions(ngf: 16, ndf: 16), seed: seed)
-        let (a, b) = try Self.syntheticPair(size: size)
-        // The reference's optimizer settings: Adam, lr 2e-4, β = (0.5, 0.999).
-        let settings = Adam.Hyperparameters(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
-        let optG = try Adam(module: model.generator, settings)
-        let optD = try Adam(module: model.discriminator, settings)
-        print("demo: unet_64 (ngf 16, \(model.generator.parameterCount) parameters) + patchgan_70 (ndf 16) "
-              + "on one synthetic \(size)×\(size) pair, \(steps) steps, \(Threads.count) threads")
-        let start = Date()
-        for step in 1...steps {
-            // D step: real pair → 1, generated pair (detached) → 0.
-            let fake = try model.generator(a)
-            let dFake = try model.discriminator(model.discriminatorInput(a: a, b: fake.detached()))
-            let dReal = try model.discriminator(model.discriminatorInput(a: a, b: b))
-            let lossD = (try Loss.bceWithLogits(dFake, label: 0) + Loss.bceWithLogits(dReal, label: 1)) * 0.5
-            model.discriminator.zeroGrad()
-            try lossD.backward()
-            optD.step()
-            // G step: fool D, stay close to B in L1 (λ = 100); D's weights get no gradients.
-            model.discriminator.setRequiresGrad(false)
-            let dOut = try model.discriminator(model.discriminatorInput(a: a, b: fake))
-            let ganLoss = try Loss.bceWithLogits(dOut, label: 1)
-            let l1 = try Loss.l1(fake, b)
-            let lossG = ganLoss + l1 * 100
-            model.generator.zeroGrad()
-            try lossG.backward()
-            optG.step()
-            model.discriminator.setRequiresGrad(true)
-            if step == 1 || step % 10 == 0 {
-                print(String(format: "step %4d  G_GAN %.3f  G_L1 %.4f  D %.3f  (%.1f s)", step, ganLoss.item, l1.item,
-                             lossD.item, Date().timeIntervalSince(start)))
-                fflush(nil)  // all streams: piped stdout is fully buffered
-            }
+        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+        LoggingSetup.bootstrap(quiet: true)
+        let started = Date()
+        let root = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+
+        // 1. Data.
+        let data = root.appendingPathComponent("gray64.h5").path
+        if FileManager.default.fileExists(atPath: data) {
+            print("[1/5] data: \(data) (exists)")
+        } else {
+            print("[1/5] data: gray → colour pairs at 64² from the default photo set → \(data)")
+            fflush(nil)
+            var options = try PairBuildOptions.defaultPhotos(output: data)
+            options.transform = .gray
+            options.size = 64
+            options.cropsPerImage = 8
+            let summary = try PairBuilder.build(options)
+            print("      \(summary)".replacingOccurrences(of: "\n", with: "\n      "))
         }
+
+        // 2. Ablation.
+        print("[2/5] ablation: unet_64 vs encoder_decoder_64 + patchgan_70, \(steps) steps each, seed 1")
+        fflush(nil)
+        var base = TrainingOptions()
+        base.ngf = width
+        base.ndf = width
+        base.cropSize = 64
+        base.loadSize = 72
+        base.checkpointEvery = 200
+        base.sampleEvery = 0
+        let plan = AblationPlan(title: "Demo: do the U-Net's skip connections matter? (gray → colour, 64²)",
+                                generators: ["unet_64", "encoder_decoder_64"], discriminators: ["patchgan_70"],
+                                seeds: [1], steps: steps, data: data, base: base)
+        let runner = try AblationRunner(plan: plan, directory: root.appendingPathComponent("ablation"))
+        try AblationCLI.run(runner, plain: plain)
+        let results = try JSONDecoder().decode(AblationResults.self,
+                                               from: Data(contentsOf: runner.directory.appendingPathComponent("results.json")))
+        guard let best = results.summaries.min(by: { $0.l1.mean < $1.l1.mean }) else {
+            throw ValidationError("the ablation produced no results")
+        }
+
+        // 3. Publish the better model.
+        let zoo = ZooStore(root: root.appendingPathComponent("zoo"))
+        let id = "demo-gray2color"
+        let entry: ZooEntry
+        if let existing = zoo.entry(id: id) {
+            entry = existing
+            print("[3/5] zoo: \(existing.reference) already published in \(zoo.root.path) (kept; published models are never overwritten)")
+        } else {
+            let run = runner.runDirectory(best.variant, seed: 1)
+            print("[3/5] zoo: publishing \(best.label) (validation L1 \(String(format: "%.4f", best.l1.mean))) as \(id)@1.0.0 → \(zoo.root.path)")
+            fflush(nil)
+            var request = PublishRequest(source: run.url.path, id: id, version: "1.0.0")
+            request.summary = "Gray → colour at 64², the demo's better generator (\(best.label))"
+            request.task = "gray → color"
+            request.license = "CC-BY-SA-4.0 (trained on CC-BY / CC-BY-SA / GPL photos)"
+            request.limitations = [
+                "Trained for \(steps) steps on 64² crops of 26 nature photos: a demo, not a production colouriser.",
+                "The one-pair experiments show pix2pix memorises small data; do not expect faithful colours on unseen scenes.",
+            ]
+            entry = try zoo.publish(request) { print("      \($0)") }
+        }
+
+        // 4. Translate the held-out photos.
+        let translator = try Translator(entry: entry)
+        let outDir = root.appendingPathComponent("translated")
+        try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+        let photos = try DefaultPhotoSet.locate().val
+        print("[4/5] translate: \(photos.count) held-out photos (gray, long side \(side) px) with \(entry.reference) → \(outDir.path)")
+        fflush(nil)
+        for path in photos {
+            let photo = try Image.read(path: path)
+            let scale = Double(side) / Double(max(photo.width, photo.height))
+            let small = photo.resized(width: max(1, Int((Double(photo.width) * scale).rounded())),
+                                      height: max(1, Int((Double(photo.height) * scale).rounded())), filter: .area)
+            let gray = small.grayscale()
+            let output = try translator.translate(gray)
+            let grid = try Image.grid([gray.converted(toChannels: 3), output, small], columns: 3)
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            try grid.write(path: outDir.appendingPathComponent("\(name).png").path)
+            print("      \(name): \(small.width)×\(small.height) gray | output | original")
+        }
+
+        // 5. Report.
+        print("[5/5] done in \(Int(Date().timeIntervalSince(started).rounded())) s")
+        for s in results.summaries {
+            print("      \(s.label.padding(toLength: 20, withPad: " ", startingAt: 0)) L1 \(String(format: "%.4f", s.l1.mean))  PSNR \(String(format: "%.2f", s.psnr.mean)) dB  SSIM \(String(format: "%.4f", s.ssim.mean))  \(String(format: "%.3f", s.secondsPerStep.mean)) s/step")
+        }
+        print("report: \(runner.directory.appendingPathComponent("report.html").path)")
+        print("model card: \(entry.directory.appendingPathComponent("README.md").path)")
     }
 }
