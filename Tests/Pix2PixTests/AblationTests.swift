@@ -93,3 +93,29 @@ struct AblationTests {
         #expect(throws: TrainingError.self) { try AblationRunner(plan: p, directory: out) }
     }
 }
+
+@Suite("Experiment catalog")
+struct ExperimentCatalogTests {
+    @Test("every experiment's plan is valid and every combination fits its crop size")
+    func plansFit() throws {
+        #expect(Experiment.catalog.map(\.name) == ["one-pair", "ninety-ten", "cross-domain", "generator", "receptive-field"])
+        for experiment in Experiment.catalog {
+            for part in experiment.parts {
+                let plan = experiment.plan(for: part, data: "unused.h5")
+                try plan.validate()
+                for variant in plan.variants {
+                    var o = plan.options(for: variant, seed: 1)
+                    o.inputChannels = 1
+                    o.outputChannels = 3
+                    try o.validate()
+                    let model = try Pix2PixModel(generator: o.generator, discriminator: o.discriminator, options: o.modelOptions)
+                    try Trainer.checkSizes(model, cropSize: o.cropSize, batch: o.batchSize)
+                    #expect(o.steps == part.steps && o.epochsDecay == 0, "\(experiment.name)/\(part.name): the budget ends the run")
+                }
+            }
+        }
+        // --steps-scale scales every budget.
+        let quick = Experiment.named("generator")!
+        #expect(quick.plan(for: quick.parts[0], data: "d", stepsScale: 0.1).steps == 150)
+    }
+}
