@@ -55,7 +55,8 @@ bench-compare: bootstrap
 
 docs: bootstrap
 	PIX2PIX_DOCS=1 $(SWIFT) package --allow-writing-to-directory ./site generate-documentation \
-	  --target Pix2PixZoo --target Tensor --target NN --enable-experimental-combined-documentation \
+	  --target Pix2PixZoo --target Tensor --target NN --target Checkpoint --target Imaging \
+	  --target Reports --target Pix2Pix --target Zoo --enable-experimental-combined-documentation \
 	  --output-path ./site
 	@echo "documentation written to ./site"
 
