@@ -79,11 +79,19 @@ extension Tensor {
 
         for node in order.reversed() {
             let id = ObjectIdentifier(node)
-            guard let g = grads.removeValue(forKey: id) else { continue }
+            guard var g = grads.removeValue(forKey: id) else { continue }
             guard let fn = node.gradFn else {
-                // A leaf: accumulate into .grad (copy first: g may alias another tensor).
+                // A leaf: accumulate into .grad. A gradient nothing else references (the usual case:
+                // a conv's weight gradient) is adopted as is; one that may alias another tensor or
+                // another pending gradient is copied first.
                 if node.requiresGrad {
-                    if let existing = node.grad { ck_accumulate(existing, g) } else { node.grad = g.copy() }
+                    if let existing = node.grad {
+                        ck_accumulate(existing, g)
+                    } else if isKnownUniquelyReferenced(&g) && g.ownsStorageUniquely && !g.requiresGrad {
+                        node.grad = g
+                    } else {
+                        node.grad = g.copy()
+                    }
                 }
                 continue
             }

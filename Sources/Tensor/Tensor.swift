@@ -10,7 +10,8 @@ public final class Tensor: CustomStringConvertible {
     /// The extent of each axis; `[]` is a scalar.
     public let shape: [Int]
     /// The elements, row-major (last axis fastest). Reshaped views share it.
-    public let storage: TensorStorage
+    /// (`var` only so that autograd can test it for unique ownership; it is never reassigned.)
+    public private(set) var storage: TensorStorage
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs you differentiate).
     public var requiresGrad: Bool
     /// The accumulated gradient of a leaf after `backward()`; `nil` until one arrives.
@@ -147,3 +148,9 @@ public enum GradMode {
 }
 
 import Foundation
+
+extension Tensor {
+    /// Whether nothing but this tensor holds its storage (no reshaped view, no other tensor).
+    /// Autograd uses it to adopt a freshly computed gradient as a leaf's `.grad` without a copy.
+    var ownsStorageUniquely: Bool { isKnownUniquelyReferenced(&storage) }
+}
