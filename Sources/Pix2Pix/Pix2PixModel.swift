@@ -26,12 +26,9 @@ public final class Pix2PixModel {
                             seed: UInt64 = 0, registry: Registry = .shared) throws {
         let gEntry = try registry.generator(named: gName)
         let dEntry = try registry.discriminator(named: dName)
-        let gConfig = try gEntry.config(options)
-        // D's channels depend on G's: build G's description first (cheap: no weights are drawn).
-        let probe = try gEntry.make(config: gConfig, randomSource: RandomSource(seed: 0))
-        let dChannels = options.discriminatorChannels(generator: probe.channels)
-        let dConfig = try dEntry.config(options, inputChannels: dChannels)
-        try self.init(generator: gName, generatorConfig: gConfig, discriminator: dName, discriminatorConfig: dConfig,
+        // D's config depends on G's channels, known once G is built (built once, below).
+        try self.init(generator: gName, generatorConfig: try gEntry.config(options), discriminator: dName,
+                      discriminatorConfig: { try dEntry.config(options, inputChannels: options.discriminatorChannels(generator: $0)) },
                       conditional: options.conditional, seed: seed, registry: registry)
     }
 
@@ -44,16 +41,19 @@ public final class Pix2PixModel {
         }
         try architecture.checkFamilies(registry: registry)
         try self.init(generator: architecture.generator.name, generatorConfig: architecture.generator.configData,
-                      discriminator: d.name, discriminatorConfig: d.configData,
+                      discriminator: d.name, discriminatorConfig: { _ in d.configData },
                       conditional: architecture.conditional, seed: seed, registry: registry)
     }
 
-    init(generator gName: String, generatorConfig: Data, discriminator dName: String, discriminatorConfig: Data,
+    /// `discriminatorConfig` receives G's channels (D reads A and B, or B alone).
+    init(generator gName: String, generatorConfig: Data, discriminator dName: String,
+         discriminatorConfig makeDiscriminatorConfig: (ChannelSpec) throws -> Data,
          conditional: Bool, seed: UInt64, registry: Registry) throws {
         let gEntry = try registry.generator(named: gName)
         let dEntry = try registry.discriminator(named: dName)
         randomSource = RandomSource(seed: seed &+ 0x5EED)
         let g = try gEntry.make(config: generatorConfig, randomSource: randomSource)
+        let discriminatorConfig = try makeDiscriminatorConfig(g.channels)
         let d = try dEntry.make(config: discriminatorConfig)
         let dChannels = conditional ? g.channels.inputChannels + g.channels.outputChannels : g.channels.outputChannels
         guard d.inputChannels == dChannels else {

@@ -127,7 +127,8 @@ struct ExperimentCommand: ParsableCommand {
 }
 
 enum AblationCLI {
-    static func run(_ runner: AblationRunner, plain: Bool) throws {
+    @discardableResult
+    static func run(_ runner: AblationRunner, plain: Bool) throws -> AblationResults {
         let interrupt = InterruptFlag.install()
         runner.shouldStop = { interrupt.isSet }
         let bar = ProgressBar(enabled: !plain && isatty(STDERR_FILENO) == 1)
@@ -152,5 +153,6 @@ enum AblationCLI {
             print("  \(s.label.padding(toLength: 36, withPad: " ", startingAt: 0)) L1 \(String(format: "%.4f", s.l1.mean)) PSNR \(String(format: "%.2f", s.psnr.mean)) SSIM \(String(format: "%.4f", s.ssim.mean))")
         }
         print("report: \(runner.directory.appendingPathComponent("report.html").path)")
+        return results
     }
 }

@@ -69,9 +69,7 @@ struct DemoCommand: ParsableCommand {
                                 generators: ["unet_64", "encoder_decoder_64"], discriminators: ["patchgan_70"],
                                 seeds: [1], steps: steps, data: data, base: base)
         let runner = try AblationRunner(plan: plan, directory: root.appendingPathComponent("ablation"))
-        try AblationCLI.run(runner, plain: plain)
-        let results = try JSONDecoder().decode(AblationResults.self,
-                                               from: Data(contentsOf: runner.directory.appendingPathComponent("results.json")))
+        let results = try AblationCLI.run(runner, plain: plain)
         guard let best = results.summaries.min(by: { $0.l1.mean < $1.l1.mean }) else {
             throw ValidationError("the ablation produced no results")
         }

@@ -284,12 +284,7 @@ public final class AblationRunner {
 
     static func smoothedLast(_ log: [TrainingLogRecord]) -> StepLosses {
         guard var s = log.first?.losses else { return StepLosses() }
-        for r in log.dropFirst() {
-            s.gGAN += 0.05 * (r.losses.gGAN - s.gGAN)
-            s.gL1 += 0.05 * (r.losses.gL1 - s.gL1)
-            s.dReal += 0.05 * (r.losses.dReal - s.dReal)
-            s.dFake += 0.05 * (r.losses.dFake - s.dFake)
-        }
+        for r in log.dropFirst() { s.smooth(toward: r.losses) }
         return s
     }
 

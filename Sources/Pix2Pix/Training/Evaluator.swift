@@ -66,26 +66,19 @@ public enum Evaluator {
         options.channelsA = channelsA
         options.channelsB = channelsB
         let loader = try PairLoader(dataset: dataset, options: options)
-        var l1: [Double] = [], psnr: [Double] = [], ssim: [Double] = []
+        var accumulator = MetricAccumulator()  // identical pairs count as 100 dB; sample sd
         while let batch = try loader.nextBatch() {
             let output = try translate(generator, batch: batch, mode: mode)
             let qualities = try batch.b.withUnsafeBufferPointer { real in
                 try ImageMetrics.quality(nhwc: UnsafeBufferPointer(start: output.pointer, count: output.count), real,
                                          shape: batch.shapeB, range: .signed)
             }
-            for q in qualities {
-                l1.append(q.l1)
-                psnr.append(q.psnr.isFinite ? q.psnr : 100)
-                ssim.append(q.ssim)
-            }
+            accumulator.add(contentsOf: qualities)
         }
-        func meanSD(_ v: [Double]) -> (Double, Double) {
-            guard !v.isEmpty else { return (.nan, .nan) }
-            let m = v.reduce(0, +) / Double(v.count)
-            let sd = v.count > 1 ? (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot() : 0
-            return (m, sd)
+        guard let s = accumulator.summary else {
+            return EvaluationResult(mode: mode, count: 0, l1: .nan, l1SD: .nan, psnr: .nan, psnrSD: .nan, ssim: .nan, ssimSD: .nan)
         }
-        let (l, ls) = meanSD(l1), (p, ps) = meanSD(psnr), (s, ss) = meanSD(ssim)
-        return EvaluationResult(mode: mode, count: l1.count, l1: l, l1SD: ls, psnr: p, psnrSD: ps, ssim: s, ssimSD: ss)
+        return EvaluationResult(mode: mode, count: s.count, l1: s.mean.l1, l1SD: s.standardDeviation.l1,
+                                psnr: s.mean.psnr, psnrSD: s.standardDeviation.psnr, ssim: s.mean.ssim, ssimSD: s.standardDeviation.ssim)
     }
 }

@@ -394,7 +394,6 @@ public final class Trainer {
             metrics = try Evaluator.evaluate(generator: model.generator, dataset: validation, size: options.cropSize,
                                              channelsA: model.generator.channels.inputChannels,
                                              channelsB: model.generator.channels.outputChannels, mode: .eval)
-            let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write([UInt8](try encoder.encode(metrics)), to: run.metrics)
             model.generator.train()
@@ -419,13 +418,7 @@ public final class Trainer {
     }
 
     private func smooth(_ losses: StepLosses) {
-        guard var s = smoothed else { smoothed = losses; return }
-        let a: Float = 0.05
-        s.gGAN += a * (losses.gGAN - s.gGAN)
-        s.gL1 += a * (losses.gL1 - s.gL1)
-        s.dReal += a * (losses.dReal - s.dReal)
-        s.dFake += a * (losses.dFake - s.dFake)
-        smoothed = s
+        if smoothed == nil { smoothed = losses } else { smoothed!.smooth(toward: losses) }
     }
 
     private func report(_ losses: StepLosses, epoch: Int, total: Int) {

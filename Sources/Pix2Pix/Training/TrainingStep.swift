@@ -21,6 +21,14 @@ public struct StepLosses: Codable, Sendable, Equatable {
 
     public var isFinite: Bool { gGAN.isFinite && gL1.isFinite && dReal.isFinite && dFake.isFinite }
 
+    /// One exponential-moving-average update towards `losses` with weight `alpha`.
+    mutating func smooth(toward losses: StepLosses, alpha: Float = 0.05) {
+        gGAN += alpha * (losses.gGAN - gGAN)
+        gL1 += alpha * (losses.gL1 - gL1)
+        dReal += alpha * (losses.dReal - dReal)
+        dFake += alpha * (losses.dFake - dFake)
+    }
+
     enum CodingKeys: String, CodingKey {
         case gGAN = "G_GAN", gL1 = "G_L1", dReal = "D_real", dFake = "D_fake"
     }
