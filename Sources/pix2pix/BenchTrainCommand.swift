@@ -33,11 +33,15 @@ struct BenchStepOptions: ParsableArguments {
     @Flag(help: "Print where the time goes: per oneDNN primitive and per category.")
     var profile = false
 
+    @Option(help: "With --profile: how many of the costliest oneDNN primitives to list.")
+    var profileTop = 30
+
     @Flag(help: "Print only the JSON line (for scripts such as make bench-compare).")
     var json = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
+        guard profileTop >= 0 else { throw ValidationError("--profile-top must be ≥ 0, got \(profileTop)") }
         guard iters >= 1 else { throw ValidationError("--iters must be ≥ 1, got \(iters)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
@@ -197,7 +201,7 @@ struct BenchRunner {
         fflush(nil)  // all streams: piped stdout is fully buffered
     }
 
-    /// The profile: totals per category (kind of op and pass), then the 30 costliest entries.
+    /// The profile: totals per category (kind of op and pass), then the costliest entries (--profile-top).
     private func printProfile(iterations: Int, stepSeconds: Double) {
         let entries = Profiler.entries()
         var categories: [String: (seconds: Double, calls: Int, flops: Double)] = [:]
@@ -219,7 +223,7 @@ struct BenchRunner {
         }
         print("  " + Self.pad("not in the profile", 32) + String(format: " %8.1f", (stepSeconds - covered) * 1e3))
         print("  costliest entries (ms/step, GF/s):")
-        for e in entries.prefix(30) {
+        for e in entries.prefix(options.profileTop) {
             let rate = e.flops > 0 ? String(format: "%6.1f", e.flops / e.seconds / 1e9) : "      "
             print(String(format: "  %8.2f ", e.seconds / n * 1e3) + rate + "  " + e.name)
         }

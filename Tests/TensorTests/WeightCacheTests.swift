@@ -64,6 +64,34 @@ struct WeightCacheTests {
         #expect(after != before)
     }
 
+    @Test("stride-1 backward-data (flipped weights as a forward conv) follows weight changes; matches the direct kernel")
+    func flippedBackwardData() throws {
+        let w = TestData.normal([32, 16, 4, 4], seed: 970, std: 0.1)
+        w.storage.tracksVersions = true
+        let gy = TestData.normal([1, 8, 6, 32], seed: 971)
+        let inputShape = [1, 9, 7, 16]
+        let g = try ConvGeometry(transposed: false, op: "conv2d", input: inputShape, weight: w.shape, bias: nil,
+                                 stride: 1, padding: 1)
+        #expect(DNNLConvolution.flippedGeometry(g) != nil)
+        func both() throws -> (flipped: Tensor, direct: Tensor) {
+            (try DNNLConvolution.backwardData(g, gradOutput: gy, weight: w),
+             try DNNLConvolution.backwardData(g, gradOutput: gy, weight: w.copy(), direct: true))
+        }
+        let (before, directBefore) = try both()
+        #expect(Closeness(before, directBefore).within(1e-5), "\(Closeness(before, directBefore))")
+        w.assign(TestData.normal([32, 16, 4, 4], seed: 972, std: 0.1))
+        let (after, directAfter) = try both()
+        #expect(Closeness(after, directAfter).within(1e-5), "after assign: \(Closeness(after, directAfter))")
+        #expect(after.scalars != before.scalars)
+        // Stride 2 and thin layers keep the direct kernel.
+        let s2 = try ConvGeometry(transposed: false, op: "conv2d", input: inputShape, weight: w.shape, bias: nil,
+                                  stride: 2, padding: 1)
+        #expect(DNNLConvolution.flippedGeometry(s2) == nil)
+        let thin = try ConvGeometry(transposed: false, op: "conv2d", input: [1, 9, 7, 3], weight: [32, 3, 4, 4], bias: nil,
+                                    stride: 1, padding: 1)
+        #expect(DNNLConvolution.flippedGeometry(thin) == nil)
+    }
+
     @Test("a weight that does not track versions is never cached: pointer writes are always seen")
     func untrackedWeights() throws {
         let x = TestData.normal([1, 9, 9, 32], seed: 940)

@@ -48,5 +48,8 @@ void ck_channel_sum(const float *x, size_t rows, size_t channels, double *out);
 /// Copies a [rows, cols] block of src (row stride src_stride) to dst (row stride dst_stride).
 void ck_copy_strided(float *dst, size_t dst_stride, const float *src, size_t src_stride,
                      size_t rows, size_t cols);
+/// The weights of a stride-1 convolution's backward-data pass as a forward convolution:
+/// dst[i][o][y][x] = src[o][i][kh-1-y][kw-1-x] (OIHW [out_c, in_c, kh, kw] → [in_c, out_c, kh, kw]).
+void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_c, size_t kh, size_t kw);
 
 #endif

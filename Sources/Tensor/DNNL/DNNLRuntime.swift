@@ -1,3 +1,4 @@
+import CKernels
 import COneDNN
 import Foundation
 
@@ -177,6 +178,50 @@ final class DNNLRuntime: @unchecked Sendable {
         list.append(DerivedWeights(source: storage, plain: plain.desc, layout: chosen, memory: memory, version: storage.version))
         derived[id] = list
         return memory
+    }
+
+    /// A weight's flipped copy (``DNNLConvolution/flippedGeometry(_:)``) and the version it was made from.
+    private final class FlippedWeights {
+        weak var source: TensorStorage?
+        let tensor: Tensor
+        var version: UInt64
+        init(source: TensorStorage, tensor: Tensor, version: UInt64) {
+            self.source = source
+            self.tensor = tensor
+            self.version = version
+        }
+    }
+
+    private var flipped: [ObjectIdentifier: FlippedWeights] = [:]
+
+    /// OIHW `weight` [outC, inC, k, k] as [inC, outC, k, k] flipped in both spatial axes. For
+    /// weights that track versions the copy is kept and refilled only when the weight changed; the
+    /// copy tracks versions itself, so its reordered forms are cached too. Call inside ``run(_:)``.
+    func flippedWeights(_ weight: Tensor, outC: Int, inC: Int, k: Int) -> Tensor {
+        let storage = weight.storage
+        func fill(_ tensor: Tensor) {
+            ck_conv_weights_flip(tensor.pointer, weight.pointer, outC, inC, k, k)
+            tensor.storage.markModified()
+        }
+        guard storage.tracksVersions else {
+            let copy = Tensor.empty([inC, outC, k, k])
+            fill(copy)
+            return copy
+        }
+        let id = ObjectIdentifier(storage)
+        if let entry = flipped[id], entry.source === storage, entry.tensor.shape == [inC, outC, k, k] {
+            if entry.version != storage.version {
+                fill(entry.tensor)
+                entry.version = storage.version
+            }
+            return entry.tensor
+        }
+        let copy = Tensor.empty([inC, outC, k, k])
+        copy.storage.tracksVersions = true
+        fill(copy)
+        flipped = flipped.filter { $0.value.source != nil }
+        flipped[id] = FlippedWeights(source: storage, tensor: copy, version: storage.version)
+        return copy
     }
 
     /// Bytes held by cached reordered weights (tests and benchmarks report it).
