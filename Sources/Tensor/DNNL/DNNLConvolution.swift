@@ -40,6 +40,19 @@ enum DNNLConvolution {
     /// layers compute dL/dweight in fp32; they are a small share of the FLOPs.
     static func bf16BackwardWeights(_ g: ConvGeometry) -> Bool { min(g.inC, g.outC) >= 16 }
 
+    /// Whether a layer runs in bf16 under ``Precision/bf16``: only when each weight is used at
+    /// ``bf16MinimumPositions`` or more output positions (input positions for deconvolution, times
+    /// the batch). Below that the layer is bound by its weights, not by arithmetic: converting
+    /// them into oneDNN 2.6.3's bf16 layouts (~4 GB/s, against ~15 GB/s for the f32 ones) costs
+    /// more than bf16 saves. unet_256's layers at 8² and below (90 % of its weights, 2 % of its
+    /// FLOPs) stay fp32. Measured on the unet_256 bf16 step (profile, quiet machine): weight
+    /// reorders 106 → 63 ms, step 521 → 483 ms; thresholds 64 and 1024 were slower than 256.
+    static func bf16Pays(_ g: ConvGeometry) -> Bool {
+        return g.batch * (g.transposed ? g.inH * g.inW : g.outH * g.outW) >= bf16MinimumPositions
+    }
+
+    static let bf16MinimumPositions = 256
+
     // MARK: primitive descriptors
 
     static func forwardPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, training: Bool, bias: Bool,

@@ -32,7 +32,7 @@ extension Tensor {
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         let training = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
         // The precision is fixed at forward time: backward runs in the same one.
-        let bf16 = Precision.current == .bf16
+        let bf16 = Precision.current == .bf16 && DNNLConvolution.bf16Pays(g)
         // The weights in oneDNN's layout are cached per weight version (DNNLRuntime.derivedWeights), so
         // backward-data finds the forward's copy when it wants the same layout.
         // Under bf16, the input's bf16 copy is kept for backward-weights (as autocast saves it).
