@@ -88,3 +88,30 @@ void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_
         }
     }
 }
+
+// Taps of a k4 s2 p1 transposed convolution per output phase: output row 2m + a reads input rows
+// m - 1 + a + t (t = 0, 1) through kernel row tap[a][t].
+static const int ck_phase_tap[2][2] = {{3, 1}, {2, 0}};
+
+void ck_deconv_phase_weights(float *dst, const float *src, size_t in_c, size_t out_c, int a, int b) {
+    for (size_t i = 0; i < in_c; i++) {
+        for (size_t o = 0; o < out_c; o++) {
+            const float *s = src + (i * out_c + o) * 16;
+            float *d = dst + (o * in_c + i) * 4;
+            d[0] = s[ck_phase_tap[a][0] * 4 + ck_phase_tap[b][0]];
+            d[1] = s[ck_phase_tap[a][0] * 4 + ck_phase_tap[b][1]];
+            d[2] = s[ck_phase_tap[a][1] * 4 + ck_phase_tap[b][0]];
+            d[3] = s[ck_phase_tap[a][1] * 4 + ck_phase_tap[b][1]];
+        }
+    }
+}
+
+void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b) {
+    for (size_t img = 0; img < n; img++) {
+        for (size_t m = 0; m < h; m++) {
+            const float *s = phase + ((img * h + m) * w) * c;
+            float *d = dst + ((img * 2 * h + 2 * m + (size_t)a) * 2 * w + (size_t)b) * c;
+            for (size_t l = 0; l < w; l++) memcpy(d + 2 * l * c, s + l * c, c * sizeof(float));
+        }
+    }
+}

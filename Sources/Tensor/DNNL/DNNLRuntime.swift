@@ -224,6 +224,46 @@ final class DNNLRuntime: @unchecked Sendable {
         return copy
     }
 
+    private var phases: [ObjectIdentifier: (source: WeakStorage, version: UInt64, tensors: [Tensor])] = [:]
+
+    /// IOHW `weight` [inC, outC, 4, 4] of a k4 s2 p1 transposed convolution as the four phase
+    /// kernels [outC, inC, 2, 2] (phase (a, b) at index 2a + b; `ck_deconv_phase_weights`). Kept
+    /// and refilled per weight version like ``flippedWeights(_:outC:inC:k:)``. Call inside ``run(_:)``.
+    func phaseWeights(_ weight: Tensor, inC: Int, outC: Int) -> [Tensor] {
+        let storage = weight.storage
+        func fill(_ tensors: [Tensor]) {
+            for (index, tensor) in tensors.enumerated() {
+                ck_deconv_phase_weights(tensor.pointer, weight.pointer, inC, outC, Int32(index / 2), Int32(index % 2))
+                tensor.storage.markModified()
+            }
+        }
+        func make() -> [Tensor] {
+            (0..<4).map { _ in
+                let t = Tensor.empty([outC, inC, 2, 2])
+                t.storage.tracksVersions = storage.tracksVersions
+                return t
+            }
+        }
+        guard storage.tracksVersions else {
+            let tensors = make()
+            fill(tensors)
+            return tensors
+        }
+        let id = ObjectIdentifier(storage)
+        if let entry = phases[id], entry.source.storage === storage, entry.tensors[0].shape == [outC, inC, 2, 2] {
+            if entry.version != storage.version {
+                fill(entry.tensors)
+                phases[id]?.version = storage.version
+            }
+            return entry.tensors
+        }
+        let tensors = make()
+        fill(tensors)
+        phases = phases.filter { $0.value.source.storage != nil }
+        phases[id] = (WeakStorage(storage), storage.version, tensors)
+        return tensors
+    }
+
     /// Bytes held by cached reordered weights (tests and benchmarks report it).
     var derivedWeightBytes: Int {
         run {
@@ -289,6 +329,12 @@ final class DNNLRuntime: @unchecked Sendable {
 
     /// Reorders writing fewer bytes than this run single-threaded (see ``reorder(_:into:key:op:)``).
     static let singleThreadedReorderBytes = 1 << 20
+}
+
+/// A weak reference to a storage (cache entries must not keep freed weights alive).
+final class WeakStorage {
+    weak var storage: TensorStorage?
+    init(_ storage: TensorStorage) { self.storage = storage }
 }
 
 /// A primitive and its descriptor. Lives as long as the cache (the process).
