@@ -90,18 +90,29 @@ void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_
 }
 
 // Taps of a k4 s2 p1 transposed convolution per output phase: output row 2m + a reads input rows
-// m - 1 + a + t (t = 0, 1) through kernel row tap[a][t].
-static const int ck_phase_tap[2][2] = {{3, 1}, {2, 0}};
+// m - 1 + a + t (t = 0, 1) through kernel row {3, 1}[t] (a = 0) or {2, 0}[t] (a = 1).
 
-void ck_deconv_phase_weights(float *dst, const float *src, size_t in_c, size_t out_c, int a, int b) {
-    for (size_t i = 0; i < in_c; i++) {
-        for (size_t o = 0; o < out_c; o++) {
-            const float *s = src + (i * out_c + o) * 16;
-            float *d = dst + (o * in_c + i) * 4;
-            d[0] = s[ck_phase_tap[a][0] * 4 + ck_phase_tap[b][0]];
-            d[1] = s[ck_phase_tap[a][0] * 4 + ck_phase_tap[b][1]];
-            d[2] = s[ck_phase_tap[a][1] * 4 + ck_phase_tap[b][0]];
-            d[3] = s[ck_phase_tap[a][1] * 4 + ck_phase_tap[b][1]];
+void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c, size_t out_c,
+                             size_t o_begin, size_t o_end) {
+    // Tiles of 16 output × 16 input channels: the source kernels of a tile are 16 runs of 1 KiB
+    // and each phase's writes are 16 runs of 256 B. The taps are spelled out:
+    // phase (a, b) reads kernel rows {3, 1} (a = 0) or {2, 0} (a = 1), likewise columns.
+    if (o_end > out_c) o_end = out_c;
+    for (size_t o0 = o_begin; o0 < o_end; o0 += 16) {
+        const size_t o1 = o0 + 16 < o_end ? o0 + 16 : o_end;
+        for (size_t i0 = 0; i0 < in_c; i0 += 16) {
+            const size_t i1 = i0 + 16 < in_c ? i0 + 16 : in_c;
+            for (size_t o = o0; o < o1; o++) {
+                float *d0 = dst[0] + o * in_c * 4, *d1 = dst[1] + o * in_c * 4;
+                float *d2 = dst[2] + o * in_c * 4, *d3 = dst[3] + o * in_c * 4;
+                for (size_t i = i0; i < i1; i++) {
+                    const float *k = src + (i * out_c + o) * 16;
+                    d0[4 * i + 0] = k[15]; d0[4 * i + 1] = k[13]; d0[4 * i + 2] = k[7]; d0[4 * i + 3] = k[5];
+                    d1[4 * i + 0] = k[14]; d1[4 * i + 1] = k[12]; d1[4 * i + 2] = k[6]; d1[4 * i + 3] = k[4];
+                    d2[4 * i + 0] = k[11]; d2[4 * i + 1] = k[9];  d2[4 * i + 2] = k[3]; d2[4 * i + 3] = k[1];
+                    d3[4 * i + 0] = k[10]; d3[4 * i + 1] = k[8];  d3[4 * i + 2] = k[2]; d3[4 * i + 3] = k[0];
+                }
+            }
         }
     }
 }

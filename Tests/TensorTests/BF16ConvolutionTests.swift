@@ -44,8 +44,9 @@ struct BF16ConvolutionTests {
           arguments: [(false, 32, 64, 2), (true, 64, 32, 2), (false, 3, 32, 2), (true, 32, 3, 2), (false, 32, 64, 1)])
     func agreesWithFP32(transposed: Bool, cin: Int, cout: Int, stride: Int) throws {
         // Stride 1 (patchgan_70's fourth layer) takes backward-data as a forward conv over flipped weights.
-        // Large enough that each weight is used at ≥ 256 positions (smaller layers stay fp32: bf16Pays).
-        let size = transposed ? 16 : 32
+        // Large enough that each weight is used at ≥ 256 positions (smaller layers stay fp32: bf16Pays)
+        // and that the stride-2 layers take the phase convolutions (≥ 1024 positions: phaseEligible).
+        let size = transposed ? 32 : 64
         let f = try Self.passes(.fp32, transposed: transposed, channels: (cin, cout), size: size, stride: stride)
         let h = try Self.passes(.bf16, transposed: transposed, channels: (cin, cout), size: size, stride: stride)
         for (name, (a, b)) in zip(["output", "dL/dinput", "dL/dweight", "dL/dbias"], zip(h, f)) {

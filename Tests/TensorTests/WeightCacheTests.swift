@@ -96,8 +96,8 @@ struct WeightCacheTests {
 
     @Test("k4 s2 p1 transposed conv as four phase convs (bf16 path) equals the direct kernel in fp32, and follows weight changes")
     func phaseConvolutions() throws {
-        // Deconvolution 32 → 24 channels, batch 2, 16×8 input (256 positions), with bias.
-        let x = TestData.normal([2, 16, 8, 32], seed: 980)
+        // Deconvolution 32 → 24 channels, batch 2, 32×16 input (1024 positions), with bias.
+        let x = TestData.normal([2, 32, 16, 32], seed: 980)
         let w = TestData.normal([32, 24, 4, 4], seed: 981, std: 0.1)
         w.storage.tracksVersions = true
         let bias = TestData.normal([24], seed: 982)
@@ -114,10 +114,10 @@ struct WeightCacheTests {
         w.assign(TestData.normal([32, 24, 4, 4], seed: 983, std: 0.1))
         try compare("deconv after assign")
 
-        // Backward-data of a k4 s2 p1 conv 24 → 32 (input 32×16, output 16×8) is the same computation.
+        // Backward-data of a k4 s2 p1 conv 24 → 32 (input 64×32, output 32×16) is the same computation.
         let cw = TestData.normal([32, 24, 4, 4], seed: 984, std: 0.1)
-        let gy = TestData.normal([2, 16, 8, 32], seed: 985)
-        let cg = try ConvGeometry(transposed: false, op: "conv2d", input: [2, 32, 16, 24], weight: cw.shape, bias: nil,
+        let gy = TestData.normal([2, 32, 16, 32], seed: 985)
+        let cg = try ConvGeometry(transposed: false, op: "conv2d", input: [2, 64, 32, 24], weight: cw.shape, bias: nil,
                                   stride: 2, padding: 1)
         let d = try #require(DNNLConvolution.backwardDataAsDeconvolution(cg))
         let phased = try DNNLConvolution.phaseForward(d, input: gy, inputMemory: nil, weight: cw, bias: nil, bf16: false,
@@ -125,13 +125,13 @@ struct WeightCacheTests {
         let direct = try DNNLConvolution.backwardData(cg, gradOutput: gy, weight: cw, direct: true)
         #expect(Closeness(phased, direct).within(1e-5), "conv backward-data: \(Closeness(phased, direct))")
         // Odd input sizes, thin layers and small layers keep the direct kernels.
-        let odd = try ConvGeometry(transposed: false, op: "conv2d", input: [2, 33, 16, 24], weight: cw.shape, bias: nil,
+        let odd = try ConvGeometry(transposed: false, op: "conv2d", input: [2, 65, 32, 24], weight: cw.shape, bias: nil,
                                    stride: 2, padding: 1)
         #expect(DNNLConvolution.backwardDataAsDeconvolution(odd) == nil)
-        let thin = try ConvGeometry(transposed: true, op: "convTranspose2d", input: [2, 16, 8, 32], weight: [32, 3, 4, 4],
+        let thin = try ConvGeometry(transposed: true, op: "convTranspose2d", input: [2, 32, 16, 32], weight: [32, 3, 4, 4],
                                     bias: nil, stride: 2, padding: 1)
         #expect(!DNNLConvolution.phaseEligible(thin))
-        let small = try ConvGeometry(transposed: true, op: "convTranspose2d", input: [1, 8, 8, 32], weight: w.shape,
+        let small = try ConvGeometry(transposed: true, op: "convTranspose2d", input: [1, 16, 16, 32], weight: w.shape,
                                      bias: nil, stride: 2, padding: 1)
         #expect(!DNNLConvolution.phaseEligible(small))
     }

@@ -51,10 +51,12 @@ void ck_copy_strided(float *dst, size_t dst_stride, const float *src, size_t src
 /// The weights of a stride-1 convolution's backward-data pass as a forward convolution:
 /// dst[i][o][y][x] = src[o][i][kh-1-y][kw-1-x] (OIHW [out_c, in_c, kh, kw] → [in_c, out_c, kh, kw]).
 void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_c, size_t kh, size_t kw);
-/// One output phase (a, b) of a 4×4, stride-2, padding-1 transposed convolution as a 2×2 forward
-/// convolution: src IOHW [in_c, out_c, 4, 4] → dst OIHW [out_c, in_c, 2, 2]; tap t of phase a is
-/// kernel row {3, 1}[t] (a = 0) or {2, 0}[t] (a = 1), likewise for columns with b.
-void ck_deconv_phase_weights(float *dst, const float *src, size_t in_c, size_t out_c, int a, int b);
+/// The four output phases (a, b) of a 4×4, stride-2, padding-1 transposed convolution as 2×2
+/// forward convolutions: src IOHW [in_c, out_c, 4, 4] → dst[2a + b] OIHW [out_c, in_c, 2, 2]; tap t
+/// of phase a is kernel row {3, 1}[t] (a = 0) or {2, 0}[t] (a = 1), likewise for columns with b.
+/// Only output channels [o_begin, o_end) are written (threads split them).
+void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c, size_t out_c,
+                             size_t o_begin, size_t o_end);
 /// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b.
 void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b);
 

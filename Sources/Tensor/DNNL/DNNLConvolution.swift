@@ -311,18 +311,23 @@ enum DNNLConvolution {
 
     /// Whether transposed convolution `g` runs as four phase convolutions (``phaseForward``): 4×4
     /// kernels, stride 2, padding 1 (every pix2pix up-sampling layer), at least 16 channels on each
-    /// side, and each weight used at ≥ 256 input positions (smaller layers are bound by their
-    /// weights, which the split would copy once more).
+    /// side, and each weight used at ≥ ``phaseMinimumPositions`` input positions (smaller layers are
+    /// bound by their weights, which the split copies once more).
     ///
     /// oneDNN 2.6.3 computes transposed convolutions (and stride-2 backward-data, the same
     /// computation) with its older backward-data kernels: 150–210 GF/s in fp32 and ~180 GF/s in
     /// bf16, where its forward `brgconv` kernels reach 220 and 500–600 GF/s. Under bf16 the four
-    /// phases run at 560–970 GF/s (unet_256: ~55 ms per step saved); in fp32 they measured no
+    /// phases run at 560–970 GF/s; in fp32 they measured no
     /// faster than the direct kernel once the interleave is counted, so fp32 keeps the direct one.
     static func phaseEligible(_ g: ConvGeometry) -> Bool {
         g.transposed && g.kh == 4 && g.kw == 4 && g.stride == 2 && g.padding == 1 && min(g.inC, g.outC) >= 16
-            && g.batch * g.inH * g.inW >= bf16MinimumPositions
+            && g.batch * g.inH * g.inW >= phaseMinimumPositions
     }
+
+    /// Below 32² input positions per weight, copying the weights into the four phase kernels
+    /// (every step for a generator) costs about what the faster kernels save (unet_256's 1024 → 256
+    /// layer at 16²: 17 ms direct against 2.6 ms of phases plus ~10 ms of weight copies).
+    static let phaseMinimumPositions = 1024
 
     /// The transposed convolution whose forward pass is convolution `g`'s backward-data, when it
     /// qualifies for ``phaseForward`` (the input must be exactly twice the output).

@@ -200,7 +200,9 @@ final class DNNLRuntime: @unchecked Sendable {
     func flippedWeights(_ weight: Tensor, outC: Int, inC: Int, k: Int) -> Tensor {
         let storage = weight.storage
         func fill(_ tensor: Tensor) {
-            ck_conv_weights_flip(tensor.pointer, weight.pointer, outC, inC, k, k)
+            Profiler.measure("transform|flipped weights [\(outC)→\(inC)]") {
+                ck_conv_weights_flip(tensor.pointer, weight.pointer, outC, inC, k, k)
+            }
             tensor.storage.markModified()
         }
         guard storage.tracksVersions else {
@@ -232,10 +234,16 @@ final class DNNLRuntime: @unchecked Sendable {
     func phaseWeights(_ weight: Tensor, inC: Int, outC: Int) -> [Tensor] {
         let storage = weight.storage
         func fill(_ tensors: [Tensor]) {
-            for (index, tensor) in tensors.enumerated() {
-                ck_deconv_phase_weights(tensor.pointer, weight.pointer, inC, outC, Int32(index / 2), Int32(index % 2))
-                tensor.storage.markModified()
+            Profiler.measure("transform|phase weights [\(inC)→\(outC)]") {
+                let src = UncheckedSendable(weight.pointer)
+                let dst = UncheckedSendable(tensors.map { $0.pointer })
+                parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * 16))) { begin, end in
+                    dst.value.map { Optional($0) }.withUnsafeBufferPointer { pointers in
+                        ck_deconv_phase_weights(pointers.baseAddress, src.value, inC, outC, begin, end)
+                    }
+                }
             }
+            for tensor in tensors { tensor.storage.markModified() }
         }
         func make() -> [Tensor] {
             (0..<4).map { _ in
