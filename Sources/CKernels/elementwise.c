@@ -78,9 +78,10 @@ void ck_copy_strided(float *dst, size_t dst_stride, const float *src, size_t src
     for (size_t r = 0; r < rows; r++) memcpy(dst + r * dst_stride, src + r * src_stride, cols * sizeof(float));
 }
 
-void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_c, size_t kh, size_t kw) {
+void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_c, size_t kh, size_t kw,
+                          size_t o_begin, size_t o_end) {
     const size_t k = kh * kw;
-    for (size_t o = 0; o < out_c; o++) {
+    for (size_t o = o_begin; o < o_end && o < out_c; o++) {
         for (size_t i = 0; i < in_c; i++) {
             const float *s = src + (o * in_c + i) * k;
             float *d = dst + (i * out_c + o) * k;

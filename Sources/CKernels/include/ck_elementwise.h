@@ -50,7 +50,9 @@ void ck_copy_strided(float *dst, size_t dst_stride, const float *src, size_t src
                      size_t rows, size_t cols);
 /// The weights of a stride-1 convolution's backward-data pass as a forward convolution:
 /// dst[i][o][y][x] = src[o][i][kh-1-y][kw-1-x] (OIHW [out_c, in_c, kh, kw] → [in_c, out_c, kh, kw]).
-void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_c, size_t kh, size_t kw);
+/// Only output channels [o_begin, o_end) of src are read (threads split them).
+void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_c, size_t kh, size_t kw,
+                          size_t o_begin, size_t o_end);
 /// The four output phases (a, b) of a 4×4, stride-2, padding-1 transposed convolution as 2×2
 /// forward convolutions: src IOHW [in_c, out_c, 4, 4] → dst[2a + b] OIHW [out_c, in_c, 2, 2]; tap t
 /// of phase a is kernel row {3, 1}[t] (a = 0) or {2, 0}[t] (a = 1), likewise for columns with b.

@@ -297,7 +297,9 @@ enum DNNLConvolution {
             let p = try forwardPrimitive(rt, f, training: false, bias: false, bf16: bf16,
                                          key: "\(g.key)|bwd_data|flipped" + precisionKey(bf16))
             p.flops = g.flops
-            let w = try weightsMemory(rt, f, flipped, chosen: p.desc(dnnl_query_weights_md), stage: "bwd_data_flipped" + precisionKey(bf16))
+            // Kept by version (store): a discriminator's weights serve two of the three calls per step unchanged.
+            let w = try weightsMemory(rt, plain: plainWeightsDesc(f), flipped, chosen: p.desc(dnnl_query_weights_md),
+                                      key: "\(f.key)|bwd_data_flipped\(precisionKey(bf16))|weights_in", op: op, store: true)
             try rt.execute(p, [
                 (DNNLArg.src, try given ?? gradOutputMemory(rt, g, gradOutput, bf16: bf16)),
                 (DNNLArg.weights, w),

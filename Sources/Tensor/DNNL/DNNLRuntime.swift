@@ -201,7 +201,10 @@ final class DNNLRuntime: @unchecked Sendable {
         let storage = weight.storage
         func fill(_ tensor: Tensor) {
             Profiler.measure("transform|flipped weights [\(outC)→\(inC)]") {
-                ck_conv_weights_flip(tensor.pointer, weight.pointer, outC, inC, k, k)
+                let src = UncheckedSendable(weight.pointer), dst = UncheckedSendable(tensor.pointer)
+                parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * k * k))) { begin, end in
+                    ck_conv_weights_flip(dst.value, src.value, outC, inC, k, k, begin, end)
+                }
             }
             tensor.storage.markModified()
         }
