@@ -127,3 +127,45 @@ void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, siz
         }
     }
 }
+
+// im2col / col2im for 4×4, stride-2, padding-1 convolutions on NHWC tensors: row r = (n, oy, ox)
+// of the [n·hy·wy, c·16] matrix holds x[n, 2oy − 1 + ky, 2ox − 1 + kx, ci] at column ci·16 + ky·4 + kx
+// (PyTorch's OIHW weight flattened to [out, in·16] multiplies it directly).
+void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy) {
+    for (size_t img = 0; img < n; img++)
+    for (size_t oy = 0; oy < hy; oy++)
+    for (size_t ox = 0; ox < wy; ox++) {
+        float *row = cols + ((img * hy + oy) * wy + ox) * c * 16;
+        for (int ky = 0; ky < 4; ky++) {
+            const long iy = 2 * (long)oy - 1 + ky;
+            for (int kx = 0; kx < 4; kx++) {
+                const long ix = 2 * (long)ox - 1 + kx;
+                const int inside = iy >= 0 && iy < (long)hx && ix >= 0 && ix < (long)wx;
+                const float *px = inside ? x + ((img * hx + (size_t)iy) * wx + (size_t)ix) * c : NULL;
+                float *d = row + ky * 4 + kx;
+                if (px) for (size_t ci = 0; ci < c; ci++) d[ci * 16] = px[ci];
+                else for (size_t ci = 0; ci < c; ci++) d[ci * 16] = 0.0f;
+            }
+        }
+    }
+}
+
+void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy) {
+    memset(x, 0, n * hx * wx * c * sizeof(float));
+    for (size_t img = 0; img < n; img++)
+    for (size_t oy = 0; oy < hy; oy++)
+    for (size_t ox = 0; ox < wy; ox++) {
+        const float *row = cols + ((img * hy + oy) * wy + ox) * c * 16;
+        for (int ky = 0; ky < 4; ky++) {
+            const long iy = 2 * (long)oy - 1 + ky;
+            if (iy < 0 || iy >= (long)hx) continue;
+            for (int kx = 0; kx < 4; kx++) {
+                const long ix = 2 * (long)ox - 1 + kx;
+                if (ix < 0 || ix >= (long)wx) continue;
+                float *px = x + ((img * hx + (size_t)iy) * wx + (size_t)ix) * c;
+                const float *s = row + ky * 4 + kx;
+                for (size_t ci = 0; ci < c; ci++) px[ci] += s[ci * 16];
+            }
+        }
+    }
+}

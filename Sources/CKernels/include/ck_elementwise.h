@@ -59,6 +59,11 @@ void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_
 /// Only output channels [o_begin, o_end) are written (threads split them).
 void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c, size_t out_c,
                              size_t o_begin, size_t o_end);
+/// im2col for a 4×4, stride-2, padding-1 convolution, NHWC input x [n, hx, wx, c] and output
+/// size hy × wy: cols [n·hy·wy, c·16], column ci·16 + ky·4 + kx (zero outside the input).
+void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
+/// The adjoint of ck_im2col_k4s2p1: x = Σ of the cols entries that read each input element.
+void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
 /// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b.
 void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b);
 

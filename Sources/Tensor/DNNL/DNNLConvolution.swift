@@ -199,6 +199,9 @@ enum DNNLConvolution {
     /// (bf16) copy, so that backward-weights can reuse it instead of converting again.
     static func forward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?, training: Bool,
                         bf16: Bool = false, keepSource: Bool = false, direct: Bool = false) throws -> (output: Tensor, source: DNNLMemory?) {
+        if !direct, !bf16, gemmEligible(g) {
+            return (try gemmForward(g, input: input, weight: weight, bias: bias), nil)
+        }
         if !direct, bf16, phaseEligible(g) {
             return try phaseForward(g, input: input, inputMemory: nil, weight: weight, bias: bias, bf16: bf16,
                                     stage: "fwd", keepSource: keepSource)
@@ -238,6 +241,9 @@ enum DNNLConvolution {
     /// unless `direct` (tests compare the two).
     static func backwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
                              gradOutputMemory given: DNNLMemory? = nil, direct: Bool = false) throws -> Tensor {
+        if !direct, !bf16, gemmEligible(g) {
+            return try gemmBackwardData(g, gradOutput: gradOutput, weight: weight)
+        }
         if !direct, flippedGeometry(g) != nil {
             return try backwardDataAsForward(g, gradOutput: gradOutput, weight: weight, bf16: bf16, gradOutputMemory: given)
         }
@@ -307,6 +313,124 @@ enum DNNLConvolution {
             ], op: op)
         }
         return gradInput
+    }
+
+    // MARK: weight-bound 4×4 stride-2 layers as GEMMs on the plain weights
+
+    /// Whether `g` runs as im2col / col2im and SGEMM straight on its plain (PyTorch-layout) weights:
+    /// 4×4, stride 2, padding 1, ≥ 16 channels a side, the large side exactly twice the small one,
+    /// and at most ``gemmMaximumPositions`` positions (batch × small side) per weight.
+    ///
+    /// Such layers — unet_256's innermost four levels, 60 % of its weights — are bound by their
+    /// weights, not by arithmetic: oneDNN's kernels need the weights reordered into a blocked
+    /// layout for each pass and the weight gradient reordered back, which streams every weight
+    /// two to three more times per pass than the GEMMs, which read them where they lie.
+    static func gemmEligible(_ g: ConvGeometry) -> Bool {
+        guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1, min(g.inC, g.outC) >= 16 else { return false }
+        let v = GemmView(g)
+        return v.hx == 2 * v.hy && v.wx == 2 * v.wy && v.rows <= gemmMaximumPositions
+    }
+
+    static let gemmMaximumPositions = 64
+
+    /// A 4×4 stride-2 layer seen as the convolution X → Y (X the large side): for a convolution X
+    /// is the input, for a transposed one the output. The weight, read as a row-major
+    /// [cy, cx·16] matrix, is the same for both (OIHW for conv, IOHW for deconv).
+    struct GemmView {
+        let n: Int, hx: Int, wx: Int, cx: Int, hy: Int, wy: Int, cy: Int
+        init(_ g: ConvGeometry) {
+            n = g.batch
+            if g.transposed {
+                (hx, wx, cx, hy, wy, cy) = (g.outH, g.outW, g.outC, g.inH, g.inW, g.inC)
+            } else {
+                (hx, wx, cx, hy, wy, cy) = (g.inH, g.inW, g.inC, g.outH, g.outW, g.outC)
+            }
+        }
+        var rows: Int { n * hy * wy }
+        var k: Int { cx * 16 }
+    }
+
+    static func sgemm(_ ta: Character, _ tb: Character, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, op: String) throws {
+        try dnnlCheck(dnnl_sgemm(CChar(ta.asciiValue!), CChar(tb.asciiValue!), Int64(m), Int64(n), Int64(k), 1, a, Int64(lda),
+                                 b, Int64(ldb), 0, c, Int64(ldc)), op, "dnnl_sgemm(\(m)×\(n)×\(k))")
+    }
+
+    /// Y [rows, cy] = im2col(X) · Wᵀ.
+    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String) throws -> Tensor {
+        let cols = Tensor.empty([v.rows, v.k])
+        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
+        try sgemm("N", "T", v.rows, v.cy, v.k, cols.pointer, v.k, weight.pointer, v.k, y.pointer, v.cy, op: op)
+        return y
+    }
+
+    /// X = col2im(Y · W).
+    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String) throws -> Tensor {
+        let cols = Tensor.empty([v.rows, v.k])
+        try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
+        let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
+        ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        return x
+    }
+
+    /// dW [cy, cx·16] = Yᵀ · im2col(X).
+    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String) throws -> Tensor {
+        let cols = Tensor.empty([v.rows, v.k])
+        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        let w = Tensor.empty([v.cy, v.cx, 4, 4])
+        try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
+        return w
+    }
+
+    static func addBias(_ out: Tensor, _ bias: Tensor) {
+        let c = bias.count, rows = out.count / c
+        let o = out.pointer, b = bias.pointer
+        for r in 0..<rows { for j in 0..<c { o[r * c + j] += b[j] } }
+    }
+
+    static func gemmForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let rt = try DNNLRuntime.shared()
+        let v = GemmView(g)
+        return try rt.run {
+            try Profiler.measure("\(g.key)|fwd|gemm", flops: g.flops) {
+                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName)
+                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName)
+                if let bias { addBias(out, bias) }
+                return out
+            }
+        }
+    }
+
+    static func gemmBackwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) throws -> Tensor {
+        let rt = try DNNLRuntime.shared()
+        let v = GemmView(g)
+        return try rt.run {
+            try Profiler.measure("\(g.key)|bwd_data|gemm", flops: g.flops) {
+                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName)
+                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName)
+            }
+        }
+    }
+
+    static func gemmBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
+                                    bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+        let rt = try DNNLRuntime.shared()
+        let v = GemmView(g)
+        return try rt.run {
+            try Profiler.measure("\(g.key)|bwd_weights|gemm", flops: g.flops) {
+                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName)
+                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName)
+                var gradBias: Tensor?
+                if bias {
+                    var sums = [Double](repeating: 0, count: g.outC)
+                    ck_channel_sum(gradOutput.pointer, gradOutput.count / g.outC, g.outC, &sums)
+                    gradBias = Tensor.empty([g.outC])
+                    for j in 0..<g.outC { gradBias!.pointer[j] = Float(sums[j]) }
+                }
+                return (w, gradBias)
+            }
+        }
     }
 
     // MARK: 4×4 stride-2 transposed convolution as four 2×2 forward convolutions
@@ -416,7 +540,10 @@ enum DNNLConvolution {
     /// dL/dweight (PyTorch layout, f32) and, when `bias`, dL/dbias.
     static func backwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor, bias: Bool, bf16: Bool = false,
                                 gradOutputMemory given: DNNLMemory? = nil,
-                                sourceMemory: DNNLMemory? = nil) throws -> (weight: Tensor, bias: Tensor?) {
+                                sourceMemory: DNNLMemory? = nil, direct: Bool = false) throws -> (weight: Tensor, bias: Tensor?) {
+        if !direct, !bf16, gemmEligible(g) {
+            return try gemmBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        }
         let rt = try DNNLRuntime.shared()
         let gradWeight = Tensor.empty(g.weightShape)
         let gradBias = bias ? Tensor.empty([g.outC]) : nil
