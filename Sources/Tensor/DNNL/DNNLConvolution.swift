@@ -321,7 +321,7 @@ enum DNNLConvolution {
     /// 4×4, stride 2, padding 1, ≥ 16 channels a side, the large side exactly twice the small one,
     /// and at most ``gemmMaximumPositions`` positions (batch × small side) per weight.
     ///
-    /// Such layers — unet_256's innermost four levels, 60 % of its weights — are bound by their
+    /// Such layers — unet_256's eight innermost, 85 % of its weights — are bound by their
     /// weights, not by arithmetic: oneDNN's kernels need the weights reordered into a blocked
     /// layout for each pass and the weight gradient reordered back, which streams every weight
     /// two to three more times per pass than the GEMMs, which read them where they lie.
