@@ -118,13 +118,14 @@ void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c,
     }
 }
 
-void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b) {
-    for (size_t img = 0; img < n; img++) {
-        for (size_t m = 0; m < h; m++) {
-            const float *s = phase + ((img * h + m) * w) * c;
-            float *d = dst + ((img * 2 * h + 2 * m + (size_t)a) * 2 * w + (size_t)b) * c;
-            for (size_t l = 0; l < w; l++) memcpy(d + 2 * l * c, s + l * c, c * sizeof(float));
-        }
+void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b,
+                         size_t row_begin, size_t row_end) {
+    // Row r = img·h + m of the phase goes to output row 2m + a of image img.
+    for (size_t r = row_begin; r < row_end && r < n * h; r++) {
+        const size_t img = r / h, m = r % h;
+        const float *s = phase + r * w * c;
+        float *d = dst + ((img * 2 * h + 2 * m + (size_t)a) * 2 * w + (size_t)b) * c;
+        for (size_t l = 0; l < w; l++) memcpy(d + 2 * l * c, s + l * c, c * sizeof(float));
     }
 }
 

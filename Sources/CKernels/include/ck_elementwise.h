@@ -64,7 +64,9 @@ void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c,
 void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
 /// The adjoint of ck_im2col_k4s2p1: x = Σ of the cols entries that read each input element.
 void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
-/// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b.
-void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b);
+/// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b. Only phase rows
+/// [row_begin, row_end) of the n·h are copied (threads split them).
+void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b,
+                         size_t row_begin, size_t row_end);
 
 #endif

@@ -496,11 +496,7 @@ enum DNNLConvolution {
     static func interleave(_ phase: Tensor, into out: Tensor, _ g: ConvGeometry, a: Int, b: Int) {
         let src = UncheckedSendable(phase.pointer), dst = UncheckedSendable(out.pointer)
         parallelRanges(g.batch * g.inH, grain: max(1, (1 << 15) / max(1, g.inW * g.outC))) { start, end in
-            for row in start..<end {
-                let image = row / g.inH, m = row % g.inH
-                ck_interleave_phase(dst.value + ((image * g.outH + 2 * m + a) * g.outW) * g.outC,
-                                    src.value + row * g.inW * g.outC, 1, 1, g.inW, g.outC, 0, Int32(b))
-            }
+            ck_interleave_phase(dst.value, src.value, g.batch, g.inH, g.inW, g.outC, Int32(a), Int32(b), start, end)
         }
     }
 

@@ -180,99 +180,88 @@ final class DNNLRuntime: @unchecked Sendable {
         return memory
     }
 
-    /// A weight's flipped copy (``DNNLConvolution/flippedGeometry(_:)``) and the version it was made from.
-    private final class FlippedWeights {
+    /// Copies of a weight rearranged for another kernel (flipped, phase kernels), per source
+    /// storage and kind, with the source version they were made from.
+    private final class TransformedWeights {
         weak var source: TensorStorage?
-        let tensor: Tensor
+        let tensors: [Tensor]
         var version: UInt64
-        init(source: TensorStorage, tensor: Tensor, version: UInt64) {
+        init(source: TensorStorage, tensors: [Tensor], version: UInt64) {
             self.source = source
-            self.tensor = tensor
+            self.tensors = tensors
             self.version = version
         }
     }
 
-    private var flipped: [ObjectIdentifier: FlippedWeights] = [:]
-
-    /// OIHW `weight` [outC, inC, k, k] as [inC, outC, k, k] flipped in both spatial axes. For
-    /// weights that track versions the copy is kept and refilled only when the weight changed; the
-    /// copy tracks versions itself, so its reordered forms are cached too. Call inside ``run(_:)``.
-    func flippedWeights(_ weight: Tensor, outC: Int, inC: Int, k: Int) -> Tensor {
-        let storage = weight.storage
-        func fill(_ tensor: Tensor) {
-            Profiler.measure("transform|flipped weights [\(outC)→\(inC)]") {
-                let src = UncheckedSendable(weight.pointer), dst = UncheckedSendable(tensor.pointer)
-                parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * k * k))) { begin, end in
-                    ck_conv_weights_flip(dst.value, src.value, outC, inC, k, k, begin, end)
-                }
-            }
-            tensor.storage.markModified()
-        }
-        guard storage.tracksVersions else {
-            let copy = Tensor.empty([inC, outC, k, k])
-            fill(copy)
-            return copy
-        }
-        let id = ObjectIdentifier(storage)
-        if let entry = flipped[id], entry.source === storage, entry.tensor.shape == [inC, outC, k, k] {
-            if entry.version != storage.version {
-                fill(entry.tensor)
-                entry.version = storage.version
-            }
-            return entry.tensor
-        }
-        let copy = Tensor.empty([inC, outC, k, k])
-        copy.storage.tracksVersions = true
-        fill(copy)
-        flipped = flipped.filter { $0.value.source != nil }
-        flipped[id] = FlippedWeights(source: storage, tensor: copy, version: storage.version)
-        return copy
+    private struct TransformKey: Hashable {
+        let storage: ObjectIdentifier
+        let kind: String
     }
 
-    private var phases: [ObjectIdentifier: (source: WeakStorage, version: UInt64, tensors: [Tensor])] = [:]
+    private var transformed: [TransformKey: TransformedWeights] = [:]
 
-    /// IOHW `weight` [inC, outC, 4, 4] of a k4 s2 p1 transposed convolution as the four phase
-    /// kernels [outC, inC, 2, 2] (phase (a, b) at index 2a + b; `ck_deconv_phase_weights`). Kept
-    /// and refilled per weight version like ``flippedWeights(_:outC:inC:k:)``. Call inside ``run(_:)``.
-    func phaseWeights(_ weight: Tensor, inC: Int, outC: Int) -> [Tensor] {
+    /// `weight` rearranged by `fill` into tensors of `shapes`. For weights that track versions the
+    /// copies are kept and refilled only when the weight changed; they track versions themselves,
+    /// so their reordered forms are cached too. Otherwise fresh copies are made each call.
+    /// Call inside ``run(_:)``.
+    func transformedWeights(_ weight: Tensor, kind: String, shapes: [[Int]], fill: ([Tensor]) -> Void) -> [Tensor] {
         let storage = weight.storage
-        func fill(_ tensors: [Tensor]) {
-            Profiler.measure("transform|phase weights [\(inC)→\(outC)]") {
-                let src = UncheckedSendable(weight.pointer)
-                let dst = UncheckedSendable(tensors.map { $0.pointer })
-                parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * 16))) { begin, end in
-                    dst.value.map { Optional($0) }.withUnsafeBufferPointer { pointers in
-                        ck_deconv_phase_weights(pointers.baseAddress, src.value, inC, outC, begin, end)
-                    }
-                }
-            }
+        func refill(_ tensors: [Tensor]) {
+            Profiler.measure("transform|\(kind)") { fill(tensors) }
             for tensor in tensors { tensor.storage.markModified() }
         }
         func make() -> [Tensor] {
-            (0..<4).map { _ in
-                let t = Tensor.empty([outC, inC, 2, 2])
+            shapes.map { shape in
+                let t = Tensor.empty(shape)
                 t.storage.tracksVersions = storage.tracksVersions
                 return t
             }
         }
         guard storage.tracksVersions else {
             let tensors = make()
-            fill(tensors)
+            refill(tensors)
             return tensors
         }
-        let id = ObjectIdentifier(storage)
-        if let entry = phases[id], entry.source.storage === storage, entry.tensors[0].shape == [outC, inC, 2, 2] {
+        let key = TransformKey(storage: ObjectIdentifier(storage), kind: kind)
+        if let entry = transformed[key], entry.source === storage, entry.tensors.map(\.shape) == shapes {
             if entry.version != storage.version {
-                fill(entry.tensors)
-                phases[id]?.version = storage.version
+                refill(entry.tensors)
+                entry.version = storage.version
             }
             return entry.tensors
         }
         let tensors = make()
-        fill(tensors)
-        phases = phases.filter { $0.value.source.storage != nil }
-        phases[id] = (WeakStorage(storage), storage.version, tensors)
+        refill(tensors)
+        transformed = transformed.filter { $0.value.source != nil }
+        transformed[key] = TransformedWeights(source: storage, tensors: tensors, version: storage.version)
         return tensors
+    }
+
+    /// OIHW `weight` [outC, inC, k, k] as [inC, outC, k, k] flipped in both spatial axes
+    /// (``DNNLConvolution/flippedGeometry(_:)``), cached per weight version. Call inside ``run(_:)``.
+    func flippedWeights(_ weight: Tensor, outC: Int, inC: Int, k: Int) -> Tensor {
+        transformedWeights(weight, kind: "flipped weights [\(outC)→\(inC)]", shapes: [[inC, outC, k, k]]) { tensors in
+            let src = UncheckedSendable(weight.pointer), dst = UncheckedSendable(tensors[0].pointer)
+            parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * k * k))) { begin, end in
+                ck_conv_weights_flip(dst.value, src.value, outC, inC, k, k, begin, end)
+            }
+        }[0]
+    }
+
+    /// IOHW `weight` [inC, outC, 4, 4] of a k4 s2 p1 transposed convolution as the four phase
+    /// kernels [outC, inC, 2, 2] (phase (a, b) at index 2a + b; `ck_deconv_phase_weights`), cached
+    /// per weight version. Call inside ``run(_:)``.
+    func phaseWeights(_ weight: Tensor, inC: Int, outC: Int) -> [Tensor] {
+        transformedWeights(weight, kind: "phase weights [\(inC)→\(outC)]",
+                           shapes: Array(repeating: [outC, inC, 2, 2], count: 4)) { tensors in
+            let src = UncheckedSendable(weight.pointer)
+            let dst = UncheckedSendable(tensors.map { Optional($0.pointer) })
+            parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * 16))) { begin, end in
+                dst.value.withUnsafeBufferPointer { pointers in
+                    ck_deconv_phase_weights(pointers.baseAddress, src.value, inC, outC, begin, end)
+                }
+            }
+        }
     }
 
     /// Bytes held by cached reordered weights (tests and benchmarks report it).
@@ -290,8 +279,8 @@ final class DNNLRuntime: @unchecked Sendable {
         run { (derived[ObjectIdentifier(storage)] ?? []).filter { $0.source === storage }.map(\.version) }
     }
 
-    /// Drops every cached reordered weight (their memory is freed).
-    func dropDerivedWeights() { run { derived = [:] } }
+    /// Drops every cached reordered and rearranged weight (their memory is freed).
+    func dropDerivedWeights() { run { derived = [:]; transformed = [:] } }
 
     /// The primitive cached under `key`, if any. Call inside ``run(_:)``.
     func cachedPrimitive(_ key: String) -> DNNLPrimitive? { primitives[key] }
@@ -340,12 +329,6 @@ final class DNNLRuntime: @unchecked Sendable {
 
     /// Reorders writing fewer bytes than this run single-threaded (see ``reorder(_:into:key:op:)``).
     static let singleThreadedReorderBytes = 1 << 20
-}
-
-/// A weak reference to a storage (cache entries must not keep freed weights alive).
-final class WeakStorage {
-    weak var storage: TensorStorage?
-    init(_ storage: TensorStorage) { self.storage = storage }
 }
 
 /// A primitive and its descriptor. Lives as long as the cache (the process).
