@@ -52,9 +52,12 @@ struct BF16ConvolutionTests {
         for (name, (a, b)) in zip(["output", "dL/dinput", "dL/dweight", "dL/dbias"], zip(h, f)) {
             let e = Self.relativeError(a, b)
             #expect(e <= 2e-2, "\(transposed ? "deconv" : "conv") \(cin)→\(cout) s\(stride) \(name): relative error \(e)")
-            if name == "dL/dweight" && min(cin, cout) < 16 {
-                // Computed in fp32 on purpose (oneDNN 2.6.3's AMX kernel is wrong for < 16 channels).
-                #expect(e == 0, "dL/dweight with \(min(cin, cout)) channels should be the fp32 result")
+            // With < 16 channels on a side, dL/dweight is computed in fp32 on purpose (oneDNN 2.6.3's AMX
+            // kernel is wrong there) and so is the pass that produces the narrow side (a GEMM beats the
+            // kernel that pads it to 16 channels: DNNLConvolution.gemmEligible).
+            let narrowSide = transposed ? "output" : "dL/dinput"
+            if min(cin, cout) < 16 && (name == "dL/dweight" || name == narrowSide) {
+                #expect(e == 0, "\(name) with \(min(cin, cout)) channels should be the fp32 result")
             } else {
                 #expect(e > 0 || name == "dL/dbias", "\(name) is bit-identical to fp32: bf16 did not run")
             }

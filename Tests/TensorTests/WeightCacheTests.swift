@@ -146,7 +146,10 @@ struct WeightCacheTests {
         let bias = TestData.normal([24], seed: 992)
         let g = try ConvGeometry(transposed: transposed, op: "gemm", input: input.shape, weight: weight.shape,
                                  bias: bias.shape, stride: 2, padding: 1)
-        #expect(DNNLConvolution.gemmEligible(g))
+        for pass in [DNNLConvolution.Pass.forward, .backwardData, .backwardWeights] {
+            #expect(DNNLConvolution.gemmEligible(g, pass))
+            #expect(!DNNLConvolution.gemmEligible(g, pass, bf16: true))
+        }
         let gradOutput = TestData.normal(g.outputShape, seed: 993)
         let out = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: true).output
         let outDirect = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: true, direct: true).output
@@ -162,10 +165,62 @@ struct WeightCacheTests {
         // Larger layers, other kernels, thin layers keep oneDNN's kernels.
         let big = try ConvGeometry(transposed: transposed, op: "gemm", input: transposed ? [1, 16, 16, 32] : [1, 32, 32, 32],
                                    weight: weight.shape, bias: nil, stride: 2, padding: 1)
-        #expect(!DNNLConvolution.gemmEligible(big))
+        #expect(!DNNLConvolution.gemmEligible(big, .forward))
         let k3 = try ConvGeometry(transposed: false, op: "gemm", input: [1, 8, 8, 32], weight: [24, 32, 3, 3], bias: nil,
                                   stride: 2, padding: 1)
-        #expect(!DNNLConvolution.gemmEligible(k3))
+        #expect(!DNNLConvolution.gemmEligible(k3, .forward))
+    }
+
+    /// Every pass of `g` against oneDNN's direct kernels (with bias), batch 2.
+    static func expectMatchesDirect(_ g: ConvGeometry, seed: UInt64, _ label: String) throws {
+        let input = TestData.normal(g.inputShape, seed: seed)
+        let weight = TestData.normal(g.weightShape, seed: seed + 1, std: 0.1)
+        let bias = TestData.normal([g.outC], seed: seed + 2)
+        let gradOutput = TestData.normal(g.outputShape, seed: seed + 3)
+        let out = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: true).output
+        let outDirect = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: true, direct: true).output
+        #expect(Closeness(out, outDirect).within(1e-5), "\(label) forward: \(Closeness(out, outDirect))")
+        let dx = try DNNLConvolution.backwardData(g, gradOutput: gradOutput, weight: weight)
+        let dxDirect = try DNNLConvolution.backwardData(g, gradOutput: gradOutput, weight: weight, direct: true)
+        #expect(Closeness(dx, dxDirect).within(1e-5), "\(label) backward-data: \(Closeness(dx, dxDirect))")
+        let dw = try DNNLConvolution.backwardWeights(g, input: input, gradOutput: gradOutput, bias: true)
+        let dwDirect = try DNNLConvolution.backwardWeights(g, input: input, gradOutput: gradOutput, bias: true, direct: true)
+        #expect(Closeness(dw.weight, dwDirect.weight).within(1e-5), "\(label) backward-weights: \(Closeness(dw.weight, dwDirect.weight))")
+        let db = try #require(dw.bias), dbDirect = try #require(dwDirect.bias)
+        #expect(Closeness(db, dbDirect).within(1e-5), "\(label) bias gradient: \(Closeness(db, dbDirect))")
+    }
+
+    @Test("k4 s2 p1 layers with a narrow (RGB-like) large side: the pass producing it runs as GEMM + col2im, matches oneDNN")
+    func narrowGemmLayers() throws {
+        // A generator's RGB output (transposed, 32 → 3) and a discriminator's 6-channel input (32 out).
+        let deconv = try ConvGeometry(transposed: true, op: "narrow", input: [2, 8, 6, 32], weight: [32, 3, 4, 4],
+                                      bias: [3], stride: 2, padding: 1)
+        #expect(DNNLConvolution.gemmEligible(deconv, .forward))
+        #expect(DNNLConvolution.gemmEligible(deconv, .forward, bf16: true))
+        #expect(!DNNLConvolution.gemmEligible(deconv, .backwardWeights))
+        #expect(!DNNLConvolution.gemmEligible(deconv, .backwardData))
+        try Self.expectMatchesDirect(deconv, seed: 1200, "deconv 32→3")
+        let conv = try ConvGeometry(transposed: false, op: "narrow", input: [2, 16, 12, 6], weight: [32, 6, 4, 4],
+                                    bias: [32], stride: 2, padding: 1)
+        #expect(DNNLConvolution.gemmEligible(conv, .backwardData))
+        #expect(!DNNLConvolution.gemmEligible(conv, .backwardWeights))
+        #expect(!DNNLConvolution.gemmEligible(conv, .forward))
+        try Self.expectMatchesDirect(conv, seed: 1210, "conv 6→32")
+        // Narrow on both sides: oneDNN throughout.
+        let thin = try ConvGeometry(transposed: false, op: "narrow", input: [1, 16, 16, 3], weight: [8, 3, 4, 4],
+                                    bias: nil, stride: 2, padding: 1)
+        #expect(!DNNLConvolution.gemmEligible(thin, .backwardData))
+        #expect(!DNNLConvolution.tapEligible(thin))
+    }
+
+    @Test("convolutions with few output channels run as tap GEMMs (k4 s1, k3 s2, 1×1, odd sizes) and match oneDNN",
+          arguments: [([2, 9, 7, 32], [1, 32, 4, 4], 1, 1), ([2, 11, 10, 24], [3, 24, 3, 3], 2, 1),
+                      ([2, 5, 6, 16], [2, 16, 1, 1], 1, 0), ([1, 12, 12, 20], [5, 20, 4, 4], 2, 2)])
+    func tapLayers(input: [Int], weight: [Int], stride: Int, padding: Int) throws {
+        let g = try ConvGeometry(transposed: false, op: "taps", input: input, weight: weight, bias: [weight[0]],
+                                 stride: stride, padding: padding)
+        #expect(DNNLConvolution.tapEligible(g))
+        try Self.expectMatchesDirect(g, seed: 1300 + UInt64(weight[0]), "\(g)")
     }
 
     @Test("a weight that does not track versions is never cached: pointer writes are always seen")

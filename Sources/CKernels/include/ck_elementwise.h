@@ -64,6 +64,16 @@ void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c,
 void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
 /// The adjoint of ck_im2col_k4s2p1: x = Σ of the cols entries that read each input element.
 void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
+/// A convolution with few output channels as a GEMM over input channels: given z [n·ih·iw, oc,
+/// kh·kw] (z[r, o, t] = Σ_c x[r, c]·w[o, c, t], NHWC rows), writes out [n, oh, ow, oc] =
+/// bias + Σ over the taps t = ky·kw + kx of z at input position (oy·s − p + ky, ox·s − p + kx)
+/// (taps outside the input add nothing; bias may be NULL).
+void ck_tap_gather(float *out, const float *z, const float *bias, size_t n, size_t ih, size_t iw,
+                   size_t oh, size_t ow, size_t oc, size_t kh, size_t kw, size_t stride, size_t pad);
+/// The adjoint of ck_tap_gather: d [n·ih·iw, oc, kh·kw] holds dy [n, oh, ow, oc] at every input
+/// position a tap reads it from, zero elsewhere (each (position, tap) is read by at most one output).
+void ck_tap_scatter(float *d, const float *dy, size_t n, size_t ih, size_t iw,
+                    size_t oh, size_t ow, size_t oc, size_t kh, size_t kw, size_t stride, size_t pad);
 /// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b. Only phase rows
 /// [row_begin, row_end) of the n·h are copied (threads split them).
 void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b,

@@ -150,19 +150,22 @@ public final class Adam {
                                     bc1: bc1, bc2: bc2))
             total += p.count
         }
-        segments.withUnsafeBufferPointer { list in
-            parallelRanges(total, grain: 1 << 15) { start, end in
-                // Walk the segments overlapping [start, end) of the parameters laid end to end.
-                var offset = 0
-                for s in list {
-                    let lo = max(start, offset), hi = min(end, offset + s.count)
-                    if lo < hi {
-                        let k = lo - offset
-                        ck_adam_auto(s.p + k, s.g + k, s.m + k, s.v + k, hi - lo,
-                                     h.learningRate, h.beta1, h.beta2, h.epsilon, s.bc1, s.bc2, h.weightDecay)
+        // One profile row ("optimizer") for `pix2pix bench train --profile`.
+        Profiler.measure("optimizer|adam") {
+            segments.withUnsafeBufferPointer { list in
+                parallelRanges(total, grain: 1 << 15) { start, end in
+                    // Walk the segments overlapping [start, end) of the parameters laid end to end.
+                    var offset = 0
+                    for s in list {
+                        let lo = max(start, offset), hi = min(end, offset + s.count)
+                        if lo < hi {
+                            let k = lo - offset
+                            ck_adam_auto(s.p + k, s.g + k, s.m + k, s.v + k, hi - lo,
+                                         h.learningRate, h.beta1, h.beta2, h.epsilon, s.bc1, s.bc2, h.weightDecay)
+                        }
+                        offset += s.count
+                        if offset >= end { break }
                     }
-                    offset += s.count
-                    if offset >= end { break }
                 }
             }
         }

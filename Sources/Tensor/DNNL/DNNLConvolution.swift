@@ -199,7 +199,10 @@ enum DNNLConvolution {
     /// (bf16) copy, so that backward-weights can reuse it instead of converting again.
     static func forward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?, training: Bool,
                         bf16: Bool = false, keepSource: Bool = false, direct: Bool = false) throws -> (output: Tensor, source: DNNLMemory?) {
-        if !direct, !bf16, gemmEligible(g) {
+        if !direct, tapEligible(g) {
+            return (try tapForward(g, input: input, weight: weight, bias: bias), nil)
+        }
+        if !direct, gemmEligible(g, .forward, bf16: bf16) {
             return (try gemmForward(g, input: input, weight: weight, bias: bias), nil)
         }
         if !direct, bf16, phaseEligible(g) {
@@ -241,7 +244,10 @@ enum DNNLConvolution {
     /// unless `direct` (tests compare the two).
     static func backwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
                              gradOutputMemory given: DNNLMemory? = nil, direct: Bool = false) throws -> Tensor {
-        if !direct, !bf16, gemmEligible(g) {
+        if !direct, tapEligible(g) {
+            return try tapBackwardData(g, gradOutput: gradOutput, weight: weight)
+        }
+        if !direct, gemmEligible(g, .backwardData, bf16: bf16) {
             return try gemmBackwardData(g, gradOutput: gradOutput, weight: weight)
         }
         if !direct, flippedGeometry(g) != nil {
@@ -317,18 +323,30 @@ enum DNNLConvolution {
 
     // MARK: weight-bound 4×4 stride-2 layers as GEMMs on the plain weights
 
-    /// Whether `g` runs as im2col / col2im and SGEMM straight on its plain (PyTorch-layout) weights:
-    /// 4×4, stride 2, padding 1, ≥ 16 channels a side, the large side exactly twice the small one,
-    /// and at most ``gemmMaximumPositions`` positions (batch × small side) per weight.
+    /// Whether `pass` of `g` runs as im2col / col2im and SGEMM straight on the plain (PyTorch-layout)
+    /// weights. Only 4×4, stride-2, padding-1 layers whose large side is exactly twice the small
+    /// one qualify, in two cases:
     ///
-    /// Such layers — unet_256's eight innermost, 85 % of its weights — are bound by their
-    /// weights, not by arithmetic: oneDNN's kernels need the weights reordered into a blocked
-    /// layout for each pass and the weight gradient reordered back, which streams every weight
-    /// two to three more times per pass than the GEMMs, which read them where they lie.
-    static func gemmEligible(_ g: ConvGeometry) -> Bool {
-        guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1, min(g.inC, g.outC) >= 16 else { return false }
+    /// - **Weight-bound** (all passes, fp32 only): ≥ 16 channels a side and at most
+    ///   ``gemmMaximumPositions`` positions (batch × small side) per weight. Such layers —
+    ///   unet_256's eight innermost, 85 % of its weights — are bound by their weights, not by
+    ///   arithmetic: oneDNN's kernels need the weights reordered into a blocked layout for each
+    ///   pass and the weight gradient reordered back, which streams every weight two to three more
+    ///   times per pass than the GEMMs, which read them where they lie.
+    /// - **Narrow large side** (fewer than ``narrowChannels`` channels on the large side, e.g. the
+    ///   RGB input of a discriminator or a generator's RGB output): only the pass that produces
+    ///   the narrow side (GEMM then col2im). oneDNN pads those channels to 16: unet_256's
+    ///   128 → 3 output layer ran at ~30 GF/s (6.9 ms per step), as a GEMM over its 128 input
+    ///   channels 2.8 ms; a discriminator's 6-channel backward-data 3.4 → 2.5 ms. Their
+    ///   backward-weights as GEMMs were 2–3× slower (the im2col of a 6-channel image writes at a
+    ///   16-float stride) and stay on oneDNN. Computed in fp32 under bf16 too.
+    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false) -> Bool {
+        guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
         let v = GemmView(g)
-        return v.hx == 2 * v.hy && v.wx == 2 * v.wy && v.rows <= gemmMaximumPositions
+        guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
+        if min(v.cx, v.cy) >= narrowChannels { return !bf16 && v.rows <= gemmMaximumPositions }
+        guard v.cx < narrowChannels, v.cy >= narrowChannels else { return false }
+        return pass == (g.transposed ? .forward : .backwardData)
     }
 
     static let gemmMaximumPositions = 64
@@ -351,9 +369,10 @@ enum DNNLConvolution {
     }
 
     static func sgemm(_ ta: Character, _ tb: Character, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, op: String) throws {
+                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, beta: Float = 0,
+                      op: String) throws {
         try dnnlCheck(dnnl_sgemm(CChar(ta.asciiValue!), CChar(tb.asciiValue!), Int64(m), Int64(n), Int64(k), 1, a, Int64(lda),
-                                 b, Int64(ldb), 0, c, Int64(ldc)), op, "dnnl_sgemm(\(m)×\(n)×\(k))")
+                                 b, Int64(ldb), beta, c, Int64(ldc)), op, "dnnl_sgemm(\(m)×\(n)×\(k))")
     }
 
     /// Y [rows, cy] = im2col(X) · Wᵀ, computed as Yᵀ = W · im2col(X)ᵀ and transposed (the weight
@@ -387,6 +406,15 @@ enum DNNLConvolution {
         let w = Tensor.empty([v.cy, v.cx, 4, 4])
         try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
         return w
+    }
+
+    /// dL/dbias: the output gradient summed over every position (in double precision).
+    static func biasGradient(_ gradOutput: Tensor, channels: Int) -> Tensor {
+        var sums = [Double](repeating: 0, count: channels)
+        ck_channel_sum(gradOutput.pointer, gradOutput.count / channels, channels, &sums)
+        let gradBias = Tensor.empty([channels])
+        for j in 0..<channels { gradBias.pointer[j] = Float(sums[j]) }
+        return gradBias
     }
 
     static func addBias(_ out: Tensor, _ bias: Tensor) {
@@ -427,14 +455,7 @@ enum DNNLConvolution {
             try Profiler.measure("\(g.key)|bwd_weights|gemm", flops: g.flops) {
                 let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName)
                                      : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName)
-                var gradBias: Tensor?
-                if bias {
-                    var sums = [Double](repeating: 0, count: g.outC)
-                    ck_channel_sum(gradOutput.pointer, gradOutput.count / g.outC, g.outC, &sums)
-                    gradBias = Tensor.empty([g.outC])
-                    for j in 0..<g.outC { gradBias!.pointer[j] = Float(sums[j]) }
-                }
-                return (w, gradBias)
+                return (w, bias ? biasGradient(gradOutput, channels: g.outC) : nil)
             }
         }
     }
@@ -543,7 +564,10 @@ enum DNNLConvolution {
     static func backwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor, bias: Bool, bf16: Bool = false,
                                 gradOutputMemory given: DNNLMemory? = nil,
                                 sourceMemory: DNNLMemory? = nil, direct: Bool = false) throws -> (weight: Tensor, bias: Tensor?) {
-        if !direct, !bf16, gemmEligible(g) {
+        if !direct, tapEligible(g) {
+            return try tapBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        }
+        if !direct, gemmEligible(g, .backwardWeights, bf16: bf16) {
             return try gemmBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
         }
         let rt = try DNNLRuntime.shared()
