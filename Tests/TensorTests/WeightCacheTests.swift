@@ -223,6 +223,36 @@ struct WeightCacheTests {
         try Self.expectMatchesDirect(g, seed: 1300 + UInt64(weight[0]), "\(g)")
     }
 
+    @Test("stride-1 4×4 convolutions by Winograd F(2×2, 4×4) match oneDNN in all three passes (paddings 0–3, odd sizes)",
+          arguments: [([2, 9, 8, 64], 80, 1), ([1, 12, 11, 96], 64, 2), ([2, 6, 7, 64], 64, 0), ([1, 5, 5, 64], 128, 3)])
+    func winogradLayers(input: [Int], outC: Int, padding: Int) throws {
+        let g = try ConvGeometry(transposed: false, op: "winograd", input: input, weight: [outC, input[3], 4, 4],
+                                 bias: [outC], stride: 1, padding: padding)
+        #expect(DNNLConvolution.winogradEligible(g, bf16: false))
+        #expect(!DNNLConvolution.winogradEligible(g, bf16: true))
+        if let f = DNNLConvolution.flippedGeometry(g) { #expect(DNNLConvolution.winogradEligible(f, bf16: false)) }
+        try Self.expectMatchesDirect(g, seed: 1400 + UInt64(padding), "\(g)")
+    }
+
+    @Test("Winograd weights follow weight changes (the transformed copy is cached per version)")
+    func winogradFollowsWeights() throws {
+        let x = TestData.normal([1, 8, 8, 64], seed: 1500)
+        let w = TestData.normal([64, 64, 4, 4], seed: 1501, std: 0.1)
+        w.storage.tracksVersions = true
+        let g = try ConvGeometry(transposed: false, op: "winograd", input: x.shape, weight: w.shape, bias: nil,
+                                 stride: 1, padding: 1)
+        let dy = TestData.normal(g.outputShape, seed: 1502)
+        _ = try DNNLConvolution.forward(g, input: x, weight: w, bias: nil, training: true)
+        _ = try DNNLConvolution.backwardData(g, gradOutput: dy, weight: w)
+        w.assign(TestData.normal(w.shape, seed: 1503, std: 0.1))
+        let y = try DNNLConvolution.forward(g, input: x, weight: w, bias: nil, training: true).output
+        let yDirect = try DNNLConvolution.forward(g, input: x, weight: w, bias: nil, training: true, direct: true).output
+        #expect(Closeness(y, yDirect).within(1e-5), "forward after assign: \(Closeness(y, yDirect))")
+        let dx = try DNNLConvolution.backwardData(g, gradOutput: dy, weight: w)
+        let dxDirect = try DNNLConvolution.backwardData(g, gradOutput: dy, weight: w, direct: true)
+        #expect(Closeness(dx, dxDirect).within(1e-5), "backward-data after assign: \(Closeness(dx, dxDirect))")
+    }
+
     @Test("a weight that does not track versions is never cached: pointer writes are always seen")
     func untrackedWeights() throws {
         let x = TestData.normal([1, 9, 9, 32], seed: 940)

@@ -74,6 +74,28 @@ void ck_tap_gather(float *out, const float *z, const float *bias, size_t n, size
 /// position a tap reads it from, zero elsewhere (each (position, tap) is read by at most one output).
 void ck_tap_scatter(float *d, const float *dy, size_t n, size_t ih, size_t iw,
                     size_t oh, size_t ow, size_t oc, size_t kh, size_t kw, size_t stride, size_t pad);
+/// Winograd F(2×2, 4×4) transforms (winograd.c) for a stride-1 4×4 convolution; channel counts
+/// are multiples of 16. Tiles t = (img, ty, tx) of 2×2 outputs, th × tw per image; planes e = 0..24,
+/// each a row-major [rows][cols] matrix, plane e starting at e · ck_wino_plane(rows, cols).
+/// Floats from one plane of a transformed [25][rows][cols] array to the next (a little more than
+/// rows · cols, so that the planes do not alias in the caches).
+size_t ck_wino_plane(size_t rows, size_t cols);
+/// Input: v [25][n·th·tw][c] = Bᵀ·D·B of the 5×5 patch at (2ty − pad, 2tx − pad) of NHWC x
+/// [n, h, w, c] (zero outside); tiles [t_begin, t_end) only.
+void ck_wino_input(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
+                   size_t th, size_t tw, size_t t_begin, size_t t_end);
+/// Output: NHWC y [n, oh, ow, k] = Aᵀ·M·A (+ bias, may be NULL) from m [25][n·th·tw][k].
+void ck_wino_output(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
+                    size_t th, size_t tw, size_t t_begin, size_t t_end);
+/// The output transform's adjoint: z [25][n·th·tw][k] = A·dY·Aᵀ of each 2×2 tile of NHWC dy.
+void ck_wino_grad_output(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
+                         size_t th, size_t tw, size_t t_begin, size_t t_end);
+/// Weights: u [25][in_c][out_c] = G·W·Gᵀ for OIHW w [out_c, in_c, 4, 4]; with flip, for the
+/// stride-1 backward-data kernel of OIHW w [in_c, out_c, 4, 4] (channels swapped, taps flipped).
+/// Input channels [i_begin, i_end) only.
+void ck_wino_weights(float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
+/// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from s [25][in_c][out_c].
+void ck_wino_weight_grad(float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end);
 /// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b. Only phase rows
 /// [row_begin, row_end) of the n·h are copied (threads split them).
 void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b,

@@ -202,6 +202,13 @@ enum DNNLConvolution {
         if !direct, tapEligible(g) {
             return (try tapForward(g, input: input, weight: weight, bias: bias), nil)
         }
+        if !direct, winogradEligible(g, bf16: bf16) {
+            let rt = try DNNLRuntime.shared()
+            return (try rt.run {
+                try winogradForward(g, input: input, u: winogradWeights(rt, g, weight, backwardData: false), bias: bias,
+                                    label: "\(g.key)|fwd|winograd")
+            }, nil)
+        }
         if !direct, gemmEligible(g, .forward, bf16: bf16) {
             return (try gemmForward(g, input: input, weight: weight, bias: bias), nil)
         }
@@ -294,7 +301,8 @@ enum DNNLConvolution {
     }
 
     /// Stride-1 dL/dinput through ``flippedGeometry(_:)``'s forward convolution (same result as the
-    /// backward-data kernel up to summation order).
+    /// backward-data kernel up to summation order); in fp32 on the Winograd path when that
+    /// convolution qualifies (``winogradEligible(_:bf16:)``).
     static func backwardDataAsForward(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
                                       gradOutputMemory given: DNNLMemory? = nil) throws -> Tensor {
         guard let f = flippedGeometry(g) else {
@@ -302,6 +310,12 @@ enum DNNLConvolution {
                                               + "and square kernels with padding < kernel size, got \(g)")
         }
         let rt = try DNNLRuntime.shared()
+        if !bf16, winogradEligible(f, bf16: false) {
+            return try rt.run {
+                try winogradForward(f, input: gradOutput, u: winogradWeights(rt, f, weight, backwardData: true), bias: nil,
+                                    label: "\(g.key)|bwd_data|winograd")
+            }
+        }
         let gradInput = Tensor.empty(g.inputShape)
         let op = g.opName
         try rt.run {
@@ -566,6 +580,9 @@ enum DNNLConvolution {
                                 sourceMemory: DNNLMemory? = nil, direct: Bool = false) throws -> (weight: Tensor, bias: Tensor?) {
         if !direct, tapEligible(g) {
             return try tapBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        }
+        if !direct, winogradEligible(g, bf16: bf16) {
+            return try winogradBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
         }
         if !direct, gemmEligible(g, .backwardWeights, bf16: bf16) {
             return try gemmBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)

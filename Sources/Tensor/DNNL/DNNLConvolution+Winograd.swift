@@ -1,0 +1,133 @@
+import CKernels
+
+/// Stride-1 4×4 convolutions by Winograd's minimal filtering F(2×2, 4×4) (fp32).
+///
+/// patchgan_70's fourth layer (256 → 512 channels, 32² → 31²) is the costliest of the training
+/// step: three forward calls, three backward-data calls (run as forward convolutions over flipped
+/// weights) and two backward-weights calls per step, 4 GFLOP each, which oneDNN 2.6.3 runs at
+/// 190–250 GF/s, near the two cores' fp32 peak. Winograd F(2×2, 4×4) computes each 2×2 output
+/// tile from a 5×5 input tile with 25 multiplies per channel pair instead of 64, so the channel
+/// sums become 25 GEMMs of [tiles × inC]·[inC × outC] holding 2.4× fewer FLOPs than the direct
+/// convolution at 31² (6 400 products per channel pair against 15 376), plus transforms that are
+/// linear in the activations (`ck_wino_*` in winograd.c):
+///
+/// - forward: `V = Bᵀ D B` per input tile, `M[e] = V[e] · U[e]` with `U = G W Gᵀ` (cached per
+///   weight version), `Y = Aᵀ M A`;
+/// - backward-data (stride 1): the same over the flipped, channel-swapped weights, transformed
+///   straight from the OIHW weight;
+/// - backward-weights: `S[e] = V[e]ᵀ · Z[e]` with `Z = A dY Aᵀ` (the output transform's adjoint),
+///   then `dW = Gᵀ S G`.
+///
+/// Rounding differs from the direct convolution's (the transforms add and scale by ½ and ⅓):
+/// relative errors ~1e-6 per tile, checked against oneDNN's kernels in `WeightCacheTests`.
+extension DNNLConvolution {
+    /// Channel counts below this stay on oneDNN (the transforms' share grows as the GEMMs shrink).
+    static let winogradMinimumChannels = 64
+
+    /// Whether `g` (fp32) runs on the Winograd path: a stride-1 4×4 convolution with channel
+    /// counts that are multiples of 16 and at least ``winogradMinimumChannels``.
+    static func winogradEligible(_ g: ConvGeometry, bf16: Bool) -> Bool {
+        guard !bf16, !g.transposed, g.stride == 1, g.kh == 4, g.kw == 4 else { return false }
+        return g.inC % 16 == 0 && g.outC % 16 == 0 && min(g.inC, g.outC) >= winogradMinimumChannels
+    }
+
+    /// Tiles of 2×2 outputs: per image rows × columns, and in all.
+    struct WinogradTiles {
+        let rows: Int, columns: Int, count: Int
+        init(_ g: ConvGeometry) {
+            rows = (g.outH + 1) / 2
+            columns = (g.outW + 1) / 2
+            count = g.batch * rows * columns
+        }
+    }
+
+    /// 25 planes of [rows, cols] floats, plane e at `e * plane` (``ck_wino_plane``: padded so that
+    /// the planes do not alias in the caches).
+    struct WinogradPlanes {
+        let rows: Int, cols: Int, plane: Int
+        init(_ rows: Int, _ cols: Int) {
+            self.rows = rows
+            self.cols = cols
+            plane = ck_wino_plane(rows, cols)
+        }
+        var count: Int { 25 * plane }
+        func make() -> Tensor { Tensor.empty([count]) }
+    }
+
+    /// `weight` (OIHW of `g`, or with `backwardData` of the convolution whose stride-1
+    /// backward-data `g` is) as U = G W Gᵀ, planes [inC, outC] of `g`, cached per weight version.
+    /// Call inside `rt.run`.
+    static func winogradWeights(_ rt: DNNLRuntime, _ g: ConvGeometry, _ weight: Tensor, backwardData: Bool) -> Tensor {
+        let kind = "winograd weights\(backwardData ? " (backward-data)" : "") [\(g.inC)→\(g.outC)]"
+        return rt.transformedWeights(weight, kind: kind, shapes: [[WinogradPlanes(g.inC, g.outC).count]]) { tensors in
+            let src = UncheckedSendable(weight.pointer), dst = UncheckedSendable(tensors[0].pointer)
+            let (outC, inC) = (g.outC, g.inC)
+            parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
+                ck_wino_weights(dst.value, src.value, outC, inC, backwardData ? 1 : 0, begin, end)
+            }
+        }[0]
+    }
+
+    /// Runs `kernel` over the tiles [begin, end), split across the threads.
+    private static func overTiles(_ tiles: WinogradTiles, channels: Int, _ kernel: @escaping (Int, Int) -> Void) {
+        let body = UncheckedSendable(kernel)
+        parallelRanges(tiles.count, grain: max(1, (1 << 14) / channels)) { begin, end in body.value(begin, end) }
+    }
+
+    /// The forward convolution `g` with transformed weights `u` (``winogradWeights(_:_:_:backwardData:)``).
+    static func winogradForward(_ g: ConvGeometry, input: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
+        let t = WinogradTiles(g)
+        let out = Tensor.empty(g.outputShape)
+        try Profiler.measure(label, flops: g.flops) {
+            let (vs, ms, us) = (WinogradPlanes(t.count, g.inC), WinogradPlanes(t.count, g.outC), WinogradPlanes(g.inC, g.outC))
+            let v = vs.make(), m = ms.make()
+            let (x, vp, mp, y) = (UncheckedSendable(input.pointer), UncheckedSendable(v.pointer),
+                                  UncheckedSendable(m.pointer), UncheckedSendable(out.pointer))
+            let b = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
+            overTiles(t, channels: g.inC) { begin, end in
+                ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, begin, end)
+            }
+            for e in 0..<25 {
+                try sgemm("N", "N", t.count, g.outC, g.inC, v.pointer + e * vs.plane, g.inC,
+                          u.pointer + e * us.plane, g.outC, m.pointer + e * ms.plane, g.outC, op: g.opName)
+            }
+            overTiles(t, channels: g.outC) { begin, end in
+                ck_wino_output(y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, begin, end)
+            }
+        }
+        return out
+    }
+
+    /// dL/dweight (OIHW) and, when `bias`, dL/dbias of the convolution `g`.
+    static func winogradBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
+                                        bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+        let rt = try DNNLRuntime.shared()
+        let t = WinogradTiles(g)
+        let gradWeight = Tensor.empty(g.weightShape)
+        try rt.run {
+            try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
+                let (vs, zs, ss) = (WinogradPlanes(t.count, g.inC), WinogradPlanes(t.count, g.outC),
+                                    WinogradPlanes(g.inC, g.outC))
+                let v = vs.make(), z = zs.make(), s = ss.make()
+                let (x, dy, vp, zp, sp, dw) = (UncheckedSendable(input.pointer), UncheckedSendable(gradOutput.pointer),
+                                               UncheckedSendable(v.pointer), UncheckedSendable(z.pointer),
+                                               UncheckedSendable(s.pointer), UncheckedSendable(gradWeight.pointer))
+                overTiles(t, channels: g.inC) { begin, end in
+                    ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, begin, end)
+                }
+                overTiles(t, channels: g.outC) { begin, end in
+                    ck_wino_grad_output(zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, begin, end)
+                }
+                for e in 0..<25 {
+                    try sgemm("T", "N", g.inC, g.outC, t.count, v.pointer + e * vs.plane, g.inC,
+                              z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC, op: g.opName)
+                }
+                let (outC, inC) = (g.outC, g.inC)
+                parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
+                    ck_wino_weight_grad(dw.value, sp.value, outC, inC, begin, end)
+                }
+            }
+        }
+        return (gradWeight, bias ? biasGradient(gradOutput, channels: g.outC) : nil)
+    }
+}

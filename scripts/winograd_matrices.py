@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Derives the Winograd F(2×2, 4×4) matrices in Sources/CKernels/winograd.c. Dev-only.
+
+    python3 scripts/winograd_matrices.py        # needs numpy
+
+For interpolation points p0..p3 and ∞ (Toom-Cook), Aᵀ and G follow from the points; Bᵀ is solved
+from the bilinear identity Σ_t A[t][i]·G[t][k]·Bᵀ[t][j] = [j == i + k] (exact: the residual is
+printed). For each candidate point set it prints the fp32 error of one 5×5 tile against float64
+direct correlation; winograd.c uses (0, 1, −1, ½) (tied best with (0, 1, −1, −2), ~3e-6 worst,
+4e-7 mean, and with a Bᵀ of halves) and prints its matrices.
+"""
+from fractions import Fraction
+
+import numpy as np
+
+
+def matrices(points, m=2, r=4):
+    n = m + r - 1
+    pts = [Fraction(p) for p in points]
+    a = [[p ** j for j in range(m)] for p in pts] + [[Fraction(0)] * (m - 1) + [Fraction(1)]]
+    g = []
+    for i, p in enumerate(pts):
+        f = Fraction(1)
+        for k, q in enumerate(pts):
+            if k != i:
+                f *= p - q
+        g.append([p ** j / f for j in range(r)])
+    g.append([Fraction(0)] * (r - 1) + [Fraction(1)])
+    rows, rhs = [], []
+    for i in range(m):
+        for k in range(r):
+            for j in range(n):
+                row = [0.0] * (n * n)
+                for t in range(n):
+                    row[t * n + j] = float(a[t][i] * g[t][k])
+                rows.append(row)
+                rhs.append(1.0 if j == i + k else 0.0)
+    system, target = np.array(rows), np.array(rhs)
+    solution = np.linalg.lstsq(system, target, rcond=None)[0]
+    residual = np.abs(system @ solution - target).max()
+    return np.array(a, dtype=float).T, np.array(g, dtype=float), solution.reshape(n, n), residual
+
+
+def tile_error(at, g, bt, trials=200):
+    rng = np.random.default_rng(0)
+    worst, total = 0.0, 0.0
+    at32, g32, bt32 = at.astype(np.float32), g.astype(np.float32), bt.astype(np.float32)
+    for _ in range(trials):
+        d = rng.standard_normal((5, 5)).astype(np.float32)
+        w = rng.standard_normal((4, 4)).astype(np.float32)
+        ref = np.array([[(d[i:i + 4, j:j + 4].astype(np.float64) * w).sum() for j in range(2)] for i in range(2)])
+        y = at32 @ ((g32 @ w @ g32.T) * (bt32 @ d @ bt32.T)) @ at32.T
+        err = np.abs(y - ref).max() / np.abs(ref).max()
+        worst, total = max(worst, err), total + err
+    return worst, total / trials
+
+
+if __name__ == "__main__":
+    for points in [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 0.5, -0.5, 1), (0, 1, -1, -0.5), (0, 2, -2, 1)]:
+        at, g, bt, residual = matrices(points)
+        worst, mean = tile_error(at, g, bt)
+        print(f"points {points}: residual {residual:.1e}, fp32 relative error max {worst:.2e} mean {mean:.2e}")
+    at, g, bt, _ = matrices((0, 1, -1, 0.5))
+    np.set_printoptions(precision=6, suppress=True)
+    print("AT =\n", at, "\nG =\n", g, "\nBT =\n", bt)
