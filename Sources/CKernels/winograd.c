@@ -140,55 +140,62 @@ INLINE void grad_output_impl(float *z, const float *dy, size_t n, size_t oh, siz
     }
 }
 
-// The weight kernels visit 16 output channels × 16 input channels at a time: the OIHW rows of the
-// 16 output channels are then read (or written) 1 KiB at a time instead of one 64-byte line from
-// each of hundreds of rows per input channel (~4× faster).
-#define BLOCK 16
+// Transposes 16 vectors of 16 lanes in place (rows ↔ lanes) with four stages of pairwise
+// shuffles: stage B exchanges bit B of the row index with bit B of the lane index.
+#define SHUF_LO_1 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
+#define SHUF_HI_1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
+#define SHUF_LO_2 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
+#define SHUF_HI_2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define SHUF_LO_4 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
+#define SHUF_HI_4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define SHUF_LO_8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define SHUF_HI_8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+#define TRANSPOSE_STAGE(rows, B)                                                          \
+    for (int r_ = 0; r_ < 16; r_++) {                                                     \
+        if (r_ & (B)) continue;                                                           \
+        const v16 a_ = (rows)[r_], b_ = (rows)[r_ | (B)];                                 \
+        (rows)[r_] = __builtin_shufflevector(a_, b_, SHUF_LO_##B);                        \
+        (rows)[r_ | (B)] = __builtin_shufflevector(a_, b_, SHUF_HI_##B);                  \
+    }
+#define TRANSPOSE16(rows) \
+    TRANSPOSE_STAGE(rows, 1) TRANSPOSE_STAGE(rows, 2) TRANSPOSE_STAGE(rows, 4) TRANSPOSE_STAGE(rows, 8)
+
+// The weight kernels visit input channels in blocks of 16, and within a block every 16 output
+// channels: each OIHW row is then read (or written) 1 KiB at a time, and each plane 32 KiB at a
+// time, instead of one 64-byte line of hundreds of rows (or planes) per input channel (~3× slower).
+#define FOR_BLOCKS(ci, c0, begin, end, out_c)                                              \
+    for (size_t b0_ = (begin); b0_ < (end); b0_ += 16)                                     \
+        for (size_t c0 = 0; c0 < (out_c); c0 += LANES)                                     \
+            for (size_t ci = b0_; ci < b0_ + 16 && ci < (end); ci++)
 
 INLINE void weights_impl(float *u, const float *w, size_t out_c, size_t in_c, int flip,
                          size_t i_begin, size_t i_end) {
     const size_t plane = ck_wino_plane(in_c, out_c);
-    float taps[BLOCK][16][LANES];  // [input channel in block][tap][output channel lane]
-    for (size_t c0 = 0; c0 < out_c; c0 += LANES)
-        for (size_t b0 = i_begin; b0 < i_end; b0 += BLOCK) {
-            const size_t nb = i_end - b0 < BLOCK ? i_end - b0 : BLOCK;
-            for (int l = 0; l < LANES; l++) {
-                const size_t co = c0 + (size_t)l;
-                for (size_t j = 0; j < nb; j++) {
-                    const size_t ci = b0 + j;
-                    const float *src = flip ? w + (ci * out_c + co) * 16 : w + (co * in_c + ci) * 16;
-                    for (int tap = 0; tap < 16; tap++) taps[j][flip ? 15 - tap : tap][l] = src[tap];
-                }
-            }
-            for (size_t j = 0; j < nb; j++) {
-                v16 kw[4][4], r[5][4], o[5][5];
-                for (int tap = 0; tap < 16; tap++) VLOAD(kw[tap / 4][tap % 4], taps[j][tap]);
-                LEFT(r, GM, kw, 5, 4, 4)
-                RIGHT_T(o, r, GM, 5, 4, 5)
-                for (int e = 0; e < 25; e++) VSTORE(u + (size_t)e * plane + (b0 + j) * out_c + c0, o[e / 5][e % 5]);
-            }
+    FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
+            // The 16 taps of 16 output channels (one 64-byte row each), transposed to tap vectors.
+            v16 rows[16];
+            for (int l = 0; l < LANES; l++)
+                VLOAD(rows[l], flip ? w + (ci * out_c + c0 + (size_t)l) * 16 : w + ((c0 + (size_t)l) * in_c + ci) * 16);
+            TRANSPOSE16(rows)
+            v16 kw[4][4], r[5][4], o[5][5];
+            for (int tap = 0; tap < 16; tap++) kw[tap / 4][tap % 4] = rows[flip ? 15 - tap : tap];
+            LEFT(r, GM, kw, 5, 4, 4)
+            RIGHT_T(o, r, GM, 5, 4, 5)
+            for (int e = 0; e < 25; e++) VSTORE(u + (size_t)e * plane + ci * out_c + c0, o[e / 5][e % 5]);
         }
 }
 
 INLINE void weight_grad_impl(float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {
     // dW = Gᵀ · S · G (the adjoint of the weight transform).
     const size_t plane = ck_wino_plane(in_c, out_c);
-    float taps[BLOCK][16][LANES];
-    for (size_t c0 = 0; c0 < out_c; c0 += LANES)
-        for (size_t b0 = i_begin; b0 < i_end; b0 += BLOCK) {
-            const size_t nb = i_end - b0 < BLOCK ? i_end - b0 : BLOCK;
-            for (size_t j = 0; j < nb; j++) {
-                v16 ss[5][5], r[4][5], o[4][4];
-                for (int e = 0; e < 25; e++) VLOAD(ss[e / 5][e % 5], s + (size_t)e * plane + (b0 + j) * out_c + c0);
-                LEFT(r, GT, ss, 4, 5, 5)
-                RIGHT_T(o, r, GT, 4, 5, 4)
-                for (int tap = 0; tap < 16; tap++) VSTORE(taps[j][tap], o[tap / 4][tap % 4]);
-            }
-            for (int l = 0; l < LANES; l++) {
-                float *dst = dw + ((c0 + (size_t)l) * in_c + b0) * 16;
-                for (size_t j = 0; j < nb; j++)
-                    for (int tap = 0; tap < 16; tap++) dst[j * 16 + (size_t)tap] = taps[j][tap][l];
-            }
+    FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
+            v16 ss[5][5], r[4][5], o[4][4], rows[16];
+            for (int e = 0; e < 25; e++) VLOAD(ss[e / 5][e % 5], s + (size_t)e * plane + ci * out_c + c0);
+            LEFT(r, GT, ss, 4, 5, 5)
+            RIGHT_T(o, r, GT, 4, 5, 4)
+            for (int tap = 0; tap < 16; tap++) rows[tap] = o[tap / 4][tap % 4];
+            TRANSPOSE16(rows)
+            for (int l = 0; l < LANES; l++) VSTORE(dw + ((c0 + (size_t)l) * in_c + ci) * 16, rows[l]);
         }
 }
 
