@@ -234,6 +234,19 @@ struct WeightCacheTests {
         try Self.expectMatchesDirect(g, seed: 1400 + UInt64(padding), "\(g)")
     }
 
+    @Test("4×4 stride-2 layers by Winograd F(3×3, 2×2) over input phases match oneDNN in all three passes (conv and transposed, sizes not multiples of 3)",
+          arguments: [(false, [2, 64, 64, 64], 96), (true, [1, 32, 34, 128], 64), (false, [1, 66, 64, 80], 64),
+                      (true, [2, 32, 32, 64], 64)])
+    func winogradStride2Layers(transposed: Bool, input: [Int], outC: Int) throws {
+        let inC = input[3]
+        let g = try ConvGeometry(transposed: transposed, op: "winograd-s2", input: input,
+                                 weight: transposed ? [inC, outC, 4, 4] : [outC, inC, 4, 4], bias: [outC],
+                                 stride: 2, padding: 1)
+        #expect(DNNLConvolution.winogradS2Eligible(g, bf16: false))
+        #expect(!DNNLConvolution.winogradS2Eligible(g, bf16: true))
+        try Self.expectMatchesDirect(g, seed: 1600 + UInt64(outC), "\(g)")
+    }
+
     @Test("Winograd weights follow weight changes (the transformed copy is cached per version)")
     func winogradFollowsWeights() throws {
         let x = TestData.normal([1, 8, 8, 64], seed: 1500)

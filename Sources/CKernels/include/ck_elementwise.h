@@ -96,6 +96,27 @@ void ck_wino_grad_output(float *z, const float *dy, size_t n, size_t oh, size_t 
 void ck_wino_weights(float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
 /// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from s [25][in_c][out_c].
 void ck_wino_weight_grad(float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end);
+/// Winograd F(3×3, 2×2) for 4×4, stride-2, padding-1 layers through their four input phases
+/// (winograd_s2.c): X the large side NHWC [n, 2hy, 2wy, cx], Y the small side [n, hy, wy, cy],
+/// W [cy][cx][4][4]; tiles of 3×3 Y outputs (th × tw per image); 16 planes, phase (a, b) of X in
+/// columns (2a + b)·cx + c of v / p / u / s. Channel counts are multiples of 16.
+/// v [16][tiles][4cx] from x (tiles [t_begin, t_end)).
+void ck_wino2_input(float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
+                    size_t t_begin, size_t t_end);
+/// The input transform's adjoint: x = bias (or 0) + Σ over tiles of p's transformed-back tiles, for
+/// channels [c_begin, c_end) only (threads split channels: tiles overlap).
+void ck_wino2_input_adjoint(float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
+                            size_t th, size_t tw, size_t c_begin, size_t c_end);
+/// y [n, hy, wy, cy] (+ bias, may be NULL) from m [16][tiles][cy].
+void ck_wino2_output(float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
+                     size_t th, size_t tw, size_t t_begin, size_t t_end);
+/// The output transform's adjoint: z [16][tiles][cy] from dy [n, hy, wy, cy].
+void ck_wino2_grad_output(float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
+                          size_t t_begin, size_t t_end);
+/// u [16][4cx][cy] from w; input channels [c_begin, c_end) of the X side.
+void ck_wino2_weights(float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end);
+/// The weight transform's adjoint: dw [cy][cx][4][4] from s [16][4cx][cy]; channels [c_begin, c_end).
+void ck_wino2_weight_grad(float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end);
 /// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b. Only phase rows
 /// [row_begin, row_end) of the n·h are copied (threads split them).
 void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b,

@@ -212,6 +212,9 @@ enum DNNLConvolution {
         if !direct, gemmEligible(g, .forward, bf16: bf16) {
             return (try gemmForward(g, input: input, weight: weight, bias: bias), nil)
         }
+        if !direct, winogradS2Eligible(g, bf16: bf16) {
+            return (try winogradS2Forward(g, input: input, weight: weight, bias: bias), nil)
+        }
         if !direct, bf16, phaseEligible(g) {
             return try phaseForward(g, input: input, inputMemory: nil, weight: weight, bias: bias, bf16: bf16,
                                     stage: "fwd", keepSource: keepSource)
@@ -256,6 +259,9 @@ enum DNNLConvolution {
         }
         if !direct, gemmEligible(g, .backwardData, bf16: bf16) {
             return try gemmBackwardData(g, gradOutput: gradOutput, weight: weight)
+        }
+        if !direct, winogradS2Eligible(g, bf16: bf16) {
+            return try winogradS2BackwardData(g, gradOutput: gradOutput, weight: weight)
         }
         if !direct, flippedGeometry(g) != nil {
             return try backwardDataAsForward(g, gradOutput: gradOutput, weight: weight, bf16: bf16, gradOutputMemory: given)
@@ -586,6 +592,9 @@ enum DNNLConvolution {
         }
         if !direct, gemmEligible(g, .backwardWeights, bf16: bf16) {
             return try gemmBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        }
+        if !direct, winogradS2Eligible(g, bf16: bf16) {
+            return try winogradS2BackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
         }
         let rt = try DNNLRuntime.shared()
         let gradWeight = Tensor.empty(g.weightShape)
