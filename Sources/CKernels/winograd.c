@@ -38,8 +38,8 @@ static const float GT[4][5] = {
 };
 
 INLINE void input_impl(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
-                       size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    const size_t plane = ck_wino_plane(n * th * tw, c);
+                       size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t plane = ck_wino_plane(rows, c);
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
@@ -56,20 +56,20 @@ INLINE void input_impl(float *v, const float *x, size_t n, size_t h, size_t w, s
                 }
             LEFT(r, BT, d, 5, 5, 5)
             RIGHT_T(o, r, BT, 5, 5, 5)
-            for (int e = 0; e < 25; e++) VSTORE(v + (size_t)e * plane + t * c + c0, o[e / 5][e % 5]);
+            for (int e = 0; e < 25; e++) VSTORE(v + (size_t)e * plane + (t - base) * c + c0, o[e / 5][e % 5]);
         }
     }
 }
 
 INLINE void output_impl(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
-                        size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    const size_t plane = ck_wino_plane(n * th * tw, k);
+                        size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t plane = ck_wino_plane(rows, k);
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
         for (size_t k0 = 0; k0 < k; k0 += LANES) {
             v16 mm[5][5], r[2][5], o[2][2];
-            for (int e = 0; e < 25; e++) VLOAD(mm[e / 5][e % 5], m + (size_t)e * plane + t * k + k0);
+            for (int e = 0; e < 25; e++) VLOAD(mm[e / 5][e % 5], m + (size_t)e * plane + (t - base) * k + k0);
             LEFT(r, AT, mm, 2, 5, 5)
             RIGHT_T(o, r, AT, 2, 5, 2)
             v16 b = zero;
@@ -86,9 +86,9 @@ INLINE void output_impl(float *y, const float *m, const float *bias, size_t n, s
 }
 
 INLINE void grad_output_impl(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
-                             size_t th, size_t tw, size_t t_begin, size_t t_end) {
+                             size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     // z = A · dY · Aᵀ (A = ATᵀ, 5×2): the adjoint of the output transform.
-    const size_t plane = ck_wino_plane(n * th * tw, k);
+    const size_t plane = ck_wino_plane(rows, k);
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
@@ -104,7 +104,7 @@ INLINE void grad_output_impl(float *z, const float *dy, size_t n, size_t oh, siz
                 }
             LEFT(r, A, g, 5, 2, 2)
             RIGHT_T(o, r, A, 5, 2, 5)
-            for (int e = 0; e < 25; e++) VSTORE(z + (size_t)e * plane + t * k + k0, o[e / 5][e % 5]);
+            for (int e = 0; e < 25; e++) VSTORE(z + (size_t)e * plane + (t - base) * k + k0, o[e / 5][e % 5]);
         }
     }
 }
@@ -149,11 +149,12 @@ INLINE void weight_grad_impl(float *dw, const float *s, size_t out_c, size_t in_
 }
 
 TWICE(input, (float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad, size_t th, size_t tw,
-              size_t t_begin, size_t t_end), (v, x, n, h, w, c, pad, th, tw, t_begin, t_end))
+              size_t t_begin, size_t t_end, size_t base, size_t rows), (v, x, n, h, w, c, pad, th, tw, t_begin, t_end, base, rows))
 TWICE(output, (float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k, size_t th,
-               size_t tw, size_t t_begin, size_t t_end), (y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end))
+               size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows),
+      (y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
 TWICE(grad_output, (float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k, size_t th, size_t tw,
-                    size_t t_begin, size_t t_end), (z, dy, n, oh, ow, k, th, tw, t_begin, t_end))
+                    size_t t_begin, size_t t_end, size_t base, size_t rows), (z, dy, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
 TWICE(weights, (float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end),
       (u, w, out_c, in_c, flip, i_begin, i_end))
 TWICE(weight_grad, (float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end),
@@ -166,21 +167,21 @@ size_t ck_wino_plane(size_t rows, size_t cols) {
 }
 
 void ck_wino_input(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
-                   size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    if (avx512()) input_avx512(v, x, n, h, w, c, pad, th, tw, t_begin, t_end);
-    else input_base(v, x, n, h, w, c, pad, th, tw, t_begin, t_end);
+                   size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    if (avx512()) input_avx512(v, x, n, h, w, c, pad, th, tw, t_begin, t_end, base, rows);
+    else input_base(v, x, n, h, w, c, pad, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino_output(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
-                    size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    if (avx512()) output_avx512(y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end);
-    else output_base(y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end);
+                    size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    if (avx512()) output_avx512(y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end, base, rows);
+    else output_base(y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino_grad_output(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
-                         size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    if (avx512()) grad_output_avx512(z, dy, n, oh, ow, k, th, tw, t_begin, t_end);
-    else grad_output_base(z, dy, n, oh, ow, k, th, tw, t_begin, t_end);
+                         size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    if (avx512()) grad_output_avx512(z, dy, n, oh, ow, k, th, tw, t_begin, t_end, base, rows);
+    else grad_output_base(z, dy, n, oh, ow, k, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino_weights(float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end) {

@@ -22,8 +22,8 @@ static const float A4[4][3] = {{1, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 1}};  //
 #define PHASE_TAP(a, b, j, i) ((2 * (j) + 1 - (a)) * 4 + (2 * (i) + 1 - (b)))
 
 INLINE void s2_input_impl(float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx,
-                          size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    const size_t cols = 4 * cx, plane = ck_wino_plane(n * th * tw, cols), hx = 2 * hy, wx = 2 * wy;
+                          size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t cols = 4 * cx, plane = ck_wino_plane(rows, cols), hx = 2 * hy, wx = 2 * wy;
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
@@ -43,18 +43,20 @@ INLINE void s2_input_impl(float *v, const float *x, size_t n, size_t hy, size_t 
                     LEFT(r, BT4, d, 4, 4, 4)
                     RIGHT_T(o, r, BT4, 4, 4, 4)
                     const size_t column = (size_t)(2 * a + b) * cx + c0;
-                    for (int e = 0; e < 16; e++) VSTORE(v + (size_t)e * plane + t * cols + column, o[e / 4][e % 4]);
+                    for (int e = 0; e < 16; e++) VSTORE(v + (size_t)e * plane + (t - base) * cols + column, o[e / 4][e % 4]);
                 }
             }
     }
 }
 
 INLINE void s2_input_adjoint_impl(float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy,
-                                  size_t cx, size_t th, size_t tw, size_t c_begin, size_t c_end) {
-    const size_t tiles = n * th * tw, cols = 4 * cx, plane = ck_wino_plane(tiles, cols), hx = 2 * hy, wx = 2 * wy;
-    for (size_t pos = 0; pos < n * hx * wx; pos++)
-        for (size_t c = c_begin; c < c_end; c++) x[pos * cx + c] = bias ? bias[c] : 0.0f;
-    for (size_t t = 0; t < tiles; t++) {
+                                  size_t cx, size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows,
+                                  size_t c_begin, size_t c_end, int init) {
+    const size_t cols = 4 * cx, plane = ck_wino_plane(rows, cols), hx = 2 * hy, wx = 2 * wy;
+    if (init)
+        for (size_t pos = 0; pos < n * hx * wx; pos++)
+            for (size_t c = c_begin; c < c_end; c++) x[pos * cx + c] = bias ? bias[c] : 0.0f;
+    for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < 2; b++) {
@@ -62,7 +64,7 @@ INLINE void s2_input_adjoint_impl(float *x, const float *p, const float *bias, s
                 for (size_t c0 = c_begin; c0 < c_end; c0 += LANES) {
                     v16 pp[4][4], r[4][4], o[4][4];
                     const size_t column = (size_t)(2 * a + b) * cx + c0;
-                    for (int e = 0; e < 16; e++) VLOAD(pp[e / 4][e % 4], p + (size_t)e * plane + t * cols + column);
+                    for (int e = 0; e < 16; e++) VLOAD(pp[e / 4][e % 4], p + (size_t)e * plane + (t - t_begin) * cols + column);
                     LEFT(r, B4, pp, 4, 4, 4)
                     RIGHT_T(o, r, B4, 4, 4, 4)
                     for (int q = 0; q < 4; q++) {
@@ -84,14 +86,14 @@ INLINE void s2_input_adjoint_impl(float *x, const float *p, const float *bias, s
 }
 
 INLINE void s2_output_impl(float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
-                           size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    const size_t plane = ck_wino_plane(n * th * tw, cy);
+                           size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t plane = ck_wino_plane(rows, cy);
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
         for (size_t k0 = 0; k0 < cy; k0 += LANES) {
             v16 mm[4][4], r[3][4], o[3][3], bv = zero;
-            for (int e = 0; e < 16; e++) VLOAD(mm[e / 4][e % 4], m + (size_t)e * plane + t * cy + k0);
+            for (int e = 0; e < 16; e++) VLOAD(mm[e / 4][e % 4], m + (size_t)e * plane + (t - base) * cy + k0);
             LEFT(r, AT4, mm, 3, 4, 4)
             RIGHT_T(o, r, AT4, 3, 4, 3)
             if (bias) VLOAD(bv, bias + k0);
@@ -107,8 +109,8 @@ INLINE void s2_output_impl(float *y, const float *m, const float *bias, size_t n
 }
 
 INLINE void s2_grad_output_impl(float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy,
-                                size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    const size_t plane = ck_wino_plane(n * th * tw, cy);
+                                size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t plane = ck_wino_plane(rows, cy);
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {
         const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
@@ -124,7 +126,7 @@ INLINE void s2_grad_output_impl(float *z, const float *dy, size_t n, size_t hy, 
                 }
             LEFT(r, A4, g, 4, 3, 3)
             RIGHT_T(o, r, A4, 4, 3, 4)
-            for (int e = 0; e < 16; e++) VSTORE(z + (size_t)e * plane + t * cy + k0, o[e / 4][e % 4]);
+            for (int e = 0; e < 16; e++) VSTORE(z + (size_t)e * plane + (t - base) * cy + k0, o[e / 4][e % 4]);
         }
     }
 }
@@ -172,41 +174,46 @@ INLINE void s2_weight_grad_impl(float *dw, const float *s, size_t cy, size_t cx,
 }
 
 TWICE(s2_input, (float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
-                 size_t t_begin, size_t t_end), (v, x, n, hy, wy, cx, th, tw, t_begin, t_end))
+                 size_t t_begin, size_t t_end, size_t base, size_t rows),
+      (v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows))
 TWICE(s2_input_adjoint, (float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
-                         size_t th, size_t tw, size_t c_begin, size_t c_end),
-      (x, p, bias, n, hy, wy, cx, th, tw, c_begin, c_end))
+                         size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows, size_t c_begin, size_t c_end,
+                         int init),
+      (x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init))
 TWICE(s2_output, (float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy, size_t th,
-                  size_t tw, size_t t_begin, size_t t_end), (y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end))
+                  size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows),
+      (y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows))
 TWICE(s2_grad_output, (float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
-                       size_t t_begin, size_t t_end), (z, dy, n, hy, wy, cy, th, tw, t_begin, t_end))
+                       size_t t_begin, size_t t_end, size_t base, size_t rows),
+      (z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows))
 TWICE(s2_weights, (float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end),
       (u, w, cy, cx, c_begin, c_end))
 TWICE(s2_weight_grad, (float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end),
       (dw, s, cy, cx, c_begin, c_end))
 
 void ck_wino2_input(float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
-                    size_t t_begin, size_t t_end) {
-    if (avx512()) s2_input_avx512(v, x, n, hy, wy, cx, th, tw, t_begin, t_end);
-    else s2_input_base(v, x, n, hy, wy, cx, th, tw, t_begin, t_end);
+                    size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    if (avx512()) s2_input_avx512(v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows);
+    else s2_input_base(v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino2_input_adjoint(float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
-                            size_t th, size_t tw, size_t c_begin, size_t c_end) {
-    if (avx512()) s2_input_adjoint_avx512(x, p, bias, n, hy, wy, cx, th, tw, c_begin, c_end);
-    else s2_input_adjoint_base(x, p, bias, n, hy, wy, cx, th, tw, c_begin, c_end);
+                            size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows, size_t c_begin,
+                            size_t c_end, int init) {
+    if (avx512()) s2_input_adjoint_avx512(x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init);
+    else s2_input_adjoint_base(x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init);
 }
 
 void ck_wino2_output(float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
-                     size_t th, size_t tw, size_t t_begin, size_t t_end) {
-    if (avx512()) s2_output_avx512(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end);
-    else s2_output_base(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end);
+                     size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    if (avx512()) s2_output_avx512(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
+    else s2_output_base(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino2_grad_output(float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
-                          size_t t_begin, size_t t_end) {
-    if (avx512()) s2_grad_output_avx512(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end);
-    else s2_grad_output_base(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end);
+                          size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    if (avx512()) s2_grad_output_avx512(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
+    else s2_grad_output_base(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino2_weights(float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end) {

@@ -224,7 +224,8 @@ struct WeightCacheTests {
     }
 
     @Test("stride-1 4×4 convolutions by Winograd F(2×2, 4×4) match oneDNN in all three passes (paddings 0–3, odd sizes)",
-          arguments: [([2, 9, 8, 64], 80, 1), ([1, 12, 11, 96], 64, 2), ([2, 6, 7, 64], 64, 0), ([1, 5, 5, 64], 128, 3)])
+          arguments: [([2, 9, 8, 64], 80, 1), ([1, 12, 11, 96], 64, 2), ([2, 6, 7, 64], 64, 0), ([1, 5, 5, 64], 128, 3),
+                      ([2, 34, 34, 64], 64, 1)])  // the last: 578 tiles, two blocks (winogradBlockTiles)
     func winogradLayers(input: [Int], outC: Int, padding: Int) throws {
         let g = try ConvGeometry(transposed: false, op: "winograd", input: input, weight: [outC, input[3], 4, 4],
                                  bias: [outC], stride: 1, padding: padding)
@@ -236,7 +237,8 @@ struct WeightCacheTests {
 
     @Test("4×4 stride-2 layers by Winograd F(3×3, 2×2) over input phases match oneDNN in all three passes (conv and transposed, sizes not multiples of 3)",
           arguments: [(false, [2, 64, 64, 64], 96), (true, [1, 32, 34, 128], 64), (false, [1, 66, 64, 80], 64),
-                      (true, [2, 32, 32, 64], 64)])
+                      (true, [2, 32, 32, 64], 64), (false, [2, 128, 100, 64], 64), (true, [2, 64, 50, 64], 64)])
+    // The last two: 748 tiles, two blocks (winogradBlockTiles).
     func winogradStride2Layers(transposed: Bool, input: [Int], outC: Int) throws {
         let inC = input[3]
         let g = try ConvGeometry(transposed: transposed, op: "winograd-s2", input: input,

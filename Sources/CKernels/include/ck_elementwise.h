@@ -76,20 +76,22 @@ void ck_tap_scatter(float *d, const float *dy, size_t n, size_t ih, size_t iw,
                     size_t oh, size_t ow, size_t oc, size_t kh, size_t kw, size_t stride, size_t pad);
 /// Winograd F(2×2, 4×4) transforms (winograd.c) for a stride-1 4×4 convolution; channel counts
 /// are multiples of 16. Tiles t = (img, ty, tx) of 2×2 outputs, th × tw per image; planes e = 0..24,
-/// each a row-major [rows][cols] matrix, plane e starting at e · ck_wino_plane(rows, cols).
+/// each a row-major [rows][cols] matrix, plane e starting at e · ck_wino_plane(rows, cols). The
+/// tile kernels handle tiles [t_begin, t_end) of a block of consecutive tiles stored from row 0
+/// (tile t in row t − base) of planes of `rows` rows, so that large layers go in blocks.
 /// Floats from one plane of a transformed [25][rows][cols] array to the next (a little more than
 /// rows · cols, so that the planes do not alias in the caches).
 size_t ck_wino_plane(size_t rows, size_t cols);
 /// Input: v [25][n·th·tw][c] = Bᵀ·D·B of the 5×5 patch at (2ty − pad, 2tx − pad) of NHWC x
 /// [n, h, w, c] (zero outside); tiles [t_begin, t_end) only.
 void ck_wino_input(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
-                   size_t th, size_t tw, size_t t_begin, size_t t_end);
+                   size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// Output: NHWC y [n, oh, ow, k] = Aᵀ·M·A (+ bias, may be NULL) from m [25][n·th·tw][k].
 void ck_wino_output(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
-                    size_t th, size_t tw, size_t t_begin, size_t t_end);
+                    size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// The output transform's adjoint: z [25][n·th·tw][k] = A·dY·Aᵀ of each 2×2 tile of NHWC dy.
 void ck_wino_grad_output(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
-                         size_t th, size_t tw, size_t t_begin, size_t t_end);
+                         size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// Weights: u [25][in_c][out_c] = G·W·Gᵀ for OIHW w [out_c, in_c, 4, 4]; with flip, for the
 /// stride-1 backward-data kernel of OIHW w [in_c, out_c, 4, 4] (channels swapped, taps flipped).
 /// Input channels [i_begin, i_end) only.
@@ -99,20 +101,23 @@ void ck_wino_weight_grad(float *dw, const float *s, size_t out_c, size_t in_c, s
 /// Winograd F(3×3, 2×2) for 4×4, stride-2, padding-1 layers through their four input phases
 /// (winograd_s2.c): X the large side NHWC [n, 2hy, 2wy, cx], Y the small side [n, hy, wy, cy],
 /// W [cy][cx][4][4]; tiles of 3×3 Y outputs (th × tw per image); 16 planes, phase (a, b) of X in
-/// columns (2a + b)·cx + c of v / p / u / s. Channel counts are multiples of 16.
-/// v [16][tiles][4cx] from x (tiles [t_begin, t_end)).
+/// columns (2a + b)·cx + c of v / p / u / s. Channel counts are multiples of 16. Tile blocks as
+/// for ck_wino_input (tile t in row t − base of planes of `rows` rows).
+/// v [16][rows][4cx] from x.
 void ck_wino2_input(float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
-                    size_t t_begin, size_t t_end);
-/// The input transform's adjoint: x = bias (or 0) + Σ over tiles of p's transformed-back tiles, for
-/// channels [c_begin, c_end) only (threads split channels: tiles overlap).
+                    size_t t_begin, size_t t_end, size_t base, size_t rows);
+/// The input transform's adjoint: x += the transformed-back tiles [t_begin, t_end) of p (tile t in
+/// row t − t_begin), for channels [c_begin, c_end) only (threads split channels: tiles overlap);
+/// with init, x is first set to bias (or 0) in those channels.
 void ck_wino2_input_adjoint(float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
-                            size_t th, size_t tw, size_t c_begin, size_t c_end);
-/// y [n, hy, wy, cy] (+ bias, may be NULL) from m [16][tiles][cy].
+                            size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows, size_t c_begin,
+                            size_t c_end, int init);
+/// y [n, hy, wy, cy] (+ bias, may be NULL) from m [16][rows][cy].
 void ck_wino2_output(float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
-                     size_t th, size_t tw, size_t t_begin, size_t t_end);
-/// The output transform's adjoint: z [16][tiles][cy] from dy [n, hy, wy, cy].
+                     size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
+/// The output transform's adjoint: z [16][rows][cy] from dy [n, hy, wy, cy].
 void ck_wino2_grad_output(float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
-                          size_t t_begin, size_t t_end);
+                          size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// u [16][4cx][cy] from w; input channels [c_begin, c_end) of the X side.
 void ck_wino2_weights(float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end);
 /// The weight transform's adjoint: dw [cy][cx][4][4] from s [16][4cx][cy]; channels [c_begin, c_end).

@@ -51,7 +51,6 @@ extension DNNLConvolution {
             plane = ck_wino_plane(rows, cols)
         }
         var count: Int { 25 * plane }
-        func make() -> Tensor { Tensor.empty([count]) }
     }
 
     /// `weight` (OIHW of `g`, or with `backwardData` of the convolution whose stride-1
@@ -68,10 +67,24 @@ extension DNNLConvolution {
         }[0]
     }
 
+    /// Tiles per block on the Winograd paths: bounds the transformed buffers (~13 MB for a block of
+    /// a 512-channel layer) whatever the batch and image size.
+    static let winogradBlockTiles = 512
+
+    /// Calls `body(begin, end)` for consecutive blocks of at most ``winogradBlockTiles`` of `count` tiles.
+    static func forTileBlocks(_ count: Int, _ body: (Int, Int) throws -> Void) rethrows {
+        var begin = 0
+        while begin < count {
+            let end = min(count, begin + winogradBlockTiles)
+            try body(begin, end)
+            begin = end
+        }
+    }
+
     /// Runs `kernel` over the tiles [begin, end), split across the threads.
-    private static func overTiles(_ tiles: WinogradTiles, channels: Int, _ kernel: @escaping (Int, Int) -> Void) {
+    static func overTiles(_ begin: Int, _ end: Int, _ kernel: @escaping (Int, Int) -> Void) {
         let body = UncheckedSendable(kernel)
-        parallelRanges(tiles.count, grain: max(1, (1 << 14) / channels)) { begin, end in body.value(begin, end) }
+        parallelRanges(end - begin, grain: 8) { b, e in body.value(begin + b, begin + e) }
     }
 
     /// The forward convolution `g` with transformed weights `u` (``winogradWeights(_:_:_:backwardData:)``).
@@ -79,20 +92,25 @@ extension DNNLConvolution {
         let t = WinogradTiles(g)
         let out = Tensor.empty(g.outputShape)
         try Profiler.measure(label, flops: g.flops) {
-            let (vs, ms, us) = (WinogradPlanes(t.count, g.inC), WinogradPlanes(t.count, g.outC), WinogradPlanes(g.inC, g.outC))
-            let v = vs.make(), m = ms.make()
+            let rt = try DNNLRuntime.shared()
+            let rows = min(t.count, winogradBlockTiles)
+            let (vs, ms, us) = (WinogradPlanes(rows, g.inC), WinogradPlanes(rows, g.outC), WinogradPlanes(g.inC, g.outC))
+            let v = rt.scratch(0, count: vs.count), m = rt.scratch(1, count: ms.count)
             let (x, vp, mp, y) = (UncheckedSendable(input.pointer), UncheckedSendable(v.pointer),
                                   UncheckedSendable(m.pointer), UncheckedSendable(out.pointer))
             let b = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
-            overTiles(t, channels: g.inC) { begin, end in
-                ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, begin, end)
-            }
-            for e in 0..<25 {
-                try sgemm("N", "N", t.count, g.outC, g.inC, v.pointer + e * vs.plane, g.inC,
-                          u.pointer + e * us.plane, g.outC, m.pointer + e * ms.plane, g.outC, op: g.opName)
-            }
-            overTiles(t, channels: g.outC) { begin, end in
-                ck_wino_output(y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, begin, end)
+            try forTileBlocks(t.count) { begin, end in
+                overTiles(begin, end) { tb, te in
+                    ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te, begin, rows)
+                }
+                for e in 0..<25 {
+                    try sgemm("N", "N", end - begin, g.outC, g.inC, v.pointer + e * vs.plane, g.inC,
+                              u.pointer + e * us.plane, g.outC, m.pointer + e * ms.plane, g.outC, op: g.opName)
+                }
+                overTiles(begin, end) { tb, te in
+                    ck_wino_output(y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
+                                   begin, rows)
+                }
             }
         }
         return out
@@ -106,21 +124,28 @@ extension DNNLConvolution {
         let gradWeight = Tensor.empty(g.weightShape)
         try rt.run {
             try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
-                let (vs, zs, ss) = (WinogradPlanes(t.count, g.inC), WinogradPlanes(t.count, g.outC),
-                                    WinogradPlanes(g.inC, g.outC))
-                let v = vs.make(), z = zs.make(), s = ss.make()
+                let rows = min(t.count, winogradBlockTiles)
+                let (vs, zs, ss) = (WinogradPlanes(rows, g.inC), WinogradPlanes(rows, g.outC), WinogradPlanes(g.inC, g.outC))
+                let v = rt.scratch(0, count: vs.count), z = rt.scratch(1, count: zs.count)
+                let s = rt.scratch(2, count: ss.count)
                 let (x, dy, vp, zp, sp, dw) = (UncheckedSendable(input.pointer), UncheckedSendable(gradOutput.pointer),
                                                UncheckedSendable(v.pointer), UncheckedSendable(z.pointer),
                                                UncheckedSendable(s.pointer), UncheckedSendable(gradWeight.pointer))
-                overTiles(t, channels: g.inC) { begin, end in
-                    ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, begin, end)
-                }
-                overTiles(t, channels: g.outC) { begin, end in
-                    ck_wino_grad_output(zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, begin, end)
-                }
-                for e in 0..<25 {
-                    try sgemm("T", "N", g.inC, g.outC, t.count, v.pointer + e * vs.plane, g.inC,
-                              z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC, op: g.opName)
+                try forTileBlocks(t.count) { begin, end in
+                    overTiles(begin, end) { tb, te in
+                        ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
+                                      begin, rows)
+                    }
+                    overTiles(begin, end) { tb, te in
+                        ck_wino_grad_output(zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
+                                            begin, rows)
+                    }
+                    // S accumulates over the blocks.
+                    for e in 0..<25 {
+                        try sgemm("T", "N", g.inC, g.outC, end - begin, v.pointer + e * vs.plane, g.inC,
+                                  z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC,
+                                  beta: begin == 0 ? 0 : 1, op: g.opName)
+                    }
                 }
                 let (outC, inC) = (g.outC, g.inC)
                 parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in

@@ -52,31 +52,30 @@ extension DNNLConvolution {
         }[0]
     }
 
-    private static func overS2Tiles(_ t: WinogradS2Tiles, _ kernel: @escaping (Int, Int) -> Void) {
-        let body = UncheckedSendable(kernel)
-        parallelRanges(t.count, grain: 8) { begin, end in body.value(begin, end) }
-    }
-
     /// The small side Y from the large side X (`u` from ``winogradS2Weights(_:_:_:)``).
     static func winogradS2Down(_ g: ConvGeometry, x: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
         let v = GemmView(g), t = WinogradS2Tiles(v)
         let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
         try Profiler.measure(label, flops: g.flops) {
-            let (vPlane, mPlane, uPlane) = (ck_wino_plane(t.count, 4 * v.cx), ck_wino_plane(t.count, v.cy),
+            let rows = min(t.count, winogradBlockTiles)
+            let (vPlane, mPlane, uPlane) = (ck_wino_plane(rows, 4 * v.cx), ck_wino_plane(rows, v.cy),
                                             ck_wino_plane(4 * v.cx, v.cy))
-            let vt = Tensor.empty([16 * vPlane]), mt = Tensor.empty([16 * mPlane])
+            let rt = try DNNLRuntime.shared()
+            let vt = rt.scratch(0, count: 16 * vPlane), mt = rt.scratch(1, count: 16 * mPlane)
             let (xp, vp, mp, yp) = (UncheckedSendable(x.pointer), UncheckedSendable(vt.pointer),
                                     UncheckedSendable(mt.pointer), UncheckedSendable(y.pointer))
             let bp = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
-            overS2Tiles(t) { begin, end in
-                ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, begin, end)
-            }
-            for e in 0..<16 {
-                try sgemm("N", "N", t.count, v.cy, 4 * v.cx, vt.pointer + e * vPlane, 4 * v.cx, u.pointer + e * uPlane, v.cy,
-                          mt.pointer + e * mPlane, v.cy, op: g.opName)
-            }
-            overS2Tiles(t) { begin, end in
-                ck_wino2_output(yp.value, mp.value, bp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, begin, end)
+            try forTileBlocks(t.count) { begin, end in
+                overTiles(begin, end) { tb, te in
+                    ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, tb, te, begin, rows)
+                }
+                for e in 0..<16 {
+                    try sgemm("N", "N", end - begin, v.cy, 4 * v.cx, vt.pointer + e * vPlane, 4 * v.cx, u.pointer + e * uPlane,
+                              v.cy, mt.pointer + e * mPlane, v.cy, op: g.opName)
+                }
+                overTiles(begin, end) { tb, te in
+                    ck_wino2_output(yp.value, mp.value, bp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                }
             }
         }
         return y
@@ -87,22 +86,28 @@ extension DNNLConvolution {
         let v = GemmView(g), t = WinogradS2Tiles(v)
         let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
         try Profiler.measure(label, flops: g.flops) {
-            let (zPlane, pPlane, uPlane) = (ck_wino_plane(t.count, v.cy), ck_wino_plane(t.count, 4 * v.cx),
+            let rows = min(t.count, winogradBlockTiles)
+            let (zPlane, pPlane, uPlane) = (ck_wino_plane(rows, v.cy), ck_wino_plane(rows, 4 * v.cx),
                                             ck_wino_plane(4 * v.cx, v.cy))
-            let zt = Tensor.empty([16 * zPlane]), pt = Tensor.empty([16 * pPlane])
+            let rt = try DNNLRuntime.shared()
+            let zt = rt.scratch(0, count: 16 * zPlane), pt = rt.scratch(1, count: 16 * pPlane)
             let (yp, zp, pp, xp) = (UncheckedSendable(y.pointer), UncheckedSendable(zt.pointer),
                                     UncheckedSendable(pt.pointer), UncheckedSendable(x.pointer))
             let bp = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
-            overS2Tiles(t) { begin, end in
-                ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, begin, end)
-            }
-            for e in 0..<16 {
-                try sgemm("N", "T", t.count, 4 * v.cx, v.cy, zt.pointer + e * zPlane, v.cy, u.pointer + e * uPlane, v.cy,
-                          pt.pointer + e * pPlane, 4 * v.cx, op: g.opName)
-            }
-            let (n, hy, wy, cx, rows, columns) = (v.n, v.hy, v.wy, v.cx, t.rows, t.columns)
-            parallelRanges(cx, grain: 16) { begin, end in
-                ck_wino2_input_adjoint(xp.value, pp.value, bp.value, n, hy, wy, cx, rows, columns, begin, end)
+            try forTileBlocks(t.count) { begin, end in
+                overTiles(begin, end) { tb, te in
+                    ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                }
+                for e in 0..<16 {
+                    try sgemm("N", "T", end - begin, 4 * v.cx, v.cy, zt.pointer + e * zPlane, v.cy, u.pointer + e * uPlane,
+                              v.cy, pt.pointer + e * pPlane, 4 * v.cx, op: g.opName)
+                }
+                // The first block also sets X to the bias (or zero); later blocks add to it.
+                let (n, hy, wy, cx, tileRows, columns, first) = (v.n, v.hy, v.wy, v.cx, t.rows, t.columns, begin == 0)
+                parallelRanges(cx, grain: 16) { cb, ce in
+                    ck_wino2_input_adjoint(xp.value, pp.value, bp.value, n, hy, wy, cx, tileRows, columns, begin, end, rows,
+                                           cb, ce, first ? 1 : 0)
+                }
             }
         }
         return x
@@ -114,21 +119,27 @@ extension DNNLConvolution {
         let v = GemmView(g), t = WinogradS2Tiles(v)
         let dw = Tensor.empty(g.weightShape)
         try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
-            let (vPlane, zPlane, sPlane) = (ck_wino_plane(t.count, 4 * v.cx), ck_wino_plane(t.count, v.cy),
+            let rows = min(t.count, winogradBlockTiles)
+            let (vPlane, zPlane, sPlane) = (ck_wino_plane(rows, 4 * v.cx), ck_wino_plane(rows, v.cy),
                                             ck_wino_plane(4 * v.cx, v.cy))
-            let vt = Tensor.empty([16 * vPlane]), zt = Tensor.empty([16 * zPlane]), st = Tensor.empty([16 * sPlane])
+            let rt = try DNNLRuntime.shared()
+            let vt = rt.scratch(0, count: 16 * vPlane), zt = rt.scratch(1, count: 16 * zPlane)
+            let st = rt.scratch(2, count: 16 * sPlane)
             let (xp, yp, vp, zp, sp, dwp) = (UncheckedSendable(x.pointer), UncheckedSendable(y.pointer),
                                              UncheckedSendable(vt.pointer), UncheckedSendable(zt.pointer),
                                              UncheckedSendable(st.pointer), UncheckedSendable(dw.pointer))
-            overS2Tiles(t) { begin, end in
-                ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, begin, end)
-            }
-            overS2Tiles(t) { begin, end in
-                ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, begin, end)
-            }
-            for e in 0..<16 {
-                try sgemm("T", "N", 4 * v.cx, v.cy, t.count, vt.pointer + e * vPlane, 4 * v.cx, zt.pointer + e * zPlane, v.cy,
-                          st.pointer + e * sPlane, v.cy, op: g.opName)
+            try forTileBlocks(t.count) { begin, end in
+                overTiles(begin, end) { tb, te in
+                    ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, tb, te, begin, rows)
+                }
+                overTiles(begin, end) { tb, te in
+                    ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                }
+                // S accumulates over the blocks.
+                for e in 0..<16 {
+                    try sgemm("T", "N", 4 * v.cx, v.cy, end - begin, vt.pointer + e * vPlane, 4 * v.cx, zt.pointer + e * zPlane,
+                              v.cy, st.pointer + e * sPlane, v.cy, beta: begin == 0 ? 0 : 1, op: g.opName)
+                }
             }
             let (cy, cx) = (v.cy, v.cx)
             parallelRanges(cx, grain: 16) { begin, end in ck_wino2_weight_grad(dwp.value, sp.value, cy, cx, begin, end) }

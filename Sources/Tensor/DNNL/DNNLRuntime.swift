@@ -264,6 +264,21 @@ final class DNNLRuntime: @unchecked Sendable {
         }
     }
 
+    private var scratchBuffers: [Tensor?] = []
+
+    /// A grow-only scratch buffer of at least `count` floats for a kernel's temporaries (the
+    /// Winograd paths' transformed tiles), one per `slot`, reused across calls: temporaries
+    /// allocated and freed between long-lived activations fragmented the heap. Contents are
+    /// undefined; valid until the next request for the same slot. Call inside ``run(_:)``.
+    func scratch(_ slot: Int, count: Int) -> Tensor {
+        while scratchBuffers.count <= slot { scratchBuffers.append(nil) }
+        if let buffer = scratchBuffers[slot], buffer.count >= count { return buffer }
+        scratchBuffers[slot] = nil  // the old buffer goes before the larger one is allocated
+        let buffer = Tensor.empty([count])
+        scratchBuffers[slot] = buffer
+        return buffer
+    }
+
     /// Bytes held by cached reordered weights (tests and benchmarks report it).
     var derivedWeightBytes: Int {
         run {
