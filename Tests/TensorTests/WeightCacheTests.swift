@@ -140,31 +140,17 @@ struct WeightCacheTests {
           arguments: [false, true])
     func gemmLayers(transposed: Bool) throws {
         // Batch 2, small side 4×2 (16 positions), 32 and 24 channels, with bias.
-        let (small, large) = ([2, 4, 2, transposed ? 32 : 24], [2, 8, 4, transposed ? 24 : 32])
-        let input = TestData.normal(transposed ? small : large, seed: 990)
-        let weight = TestData.normal(transposed ? [32, 24, 4, 4] : [24, 32, 4, 4], seed: 991, std: 0.1)
-        let bias = TestData.normal([24], seed: 992)
-        let g = try ConvGeometry(transposed: transposed, op: "gemm", input: input.shape, weight: weight.shape,
-                                 bias: bias.shape, stride: 2, padding: 1)
+        let weight = transposed ? [32, 24, 4, 4] : [24, 32, 4, 4]
+        let g = try ConvGeometry(transposed: transposed, op: "gemm", input: transposed ? [2, 4, 2, 32] : [2, 8, 4, 32],
+                                 weight: weight, bias: [24], stride: 2, padding: 1)
         for pass in [DNNLConvolution.Pass.forward, .backwardData, .backwardWeights] {
             #expect(DNNLConvolution.gemmEligible(g, pass))
             #expect(!DNNLConvolution.gemmEligible(g, pass, bf16: true))
         }
-        let gradOutput = TestData.normal(g.outputShape, seed: 993)
-        let out = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: true).output
-        let outDirect = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: true, direct: true).output
-        #expect(Closeness(out, outDirect).within(1e-5), "forward: \(Closeness(out, outDirect))")
-        let dx = try DNNLConvolution.backwardData(g, gradOutput: gradOutput, weight: weight)
-        let dxDirect = try DNNLConvolution.backwardData(g, gradOutput: gradOutput, weight: weight, direct: true)
-        #expect(Closeness(dx, dxDirect).within(1e-5), "backward-data: \(Closeness(dx, dxDirect))")
-        let dw = try DNNLConvolution.backwardWeights(g, input: input, gradOutput: gradOutput, bias: true)
-        let dwDirect = try DNNLConvolution.backwardWeights(g, input: input, gradOutput: gradOutput, bias: true, direct: true)
-        #expect(Closeness(dw.weight, dwDirect.weight).within(1e-5), "backward-weights: \(Closeness(dw.weight, dwDirect.weight))")
-        let db = try #require(dw.bias), dbDirect = try #require(dwDirect.bias)
-        #expect(Closeness(db, dbDirect).within(1e-5), "bias gradient: \(Closeness(db, dbDirect))")
+        try Self.expectMatchesDirect(g, seed: 990, "gemm")
         // Larger layers, other kernels, thin layers keep oneDNN's kernels.
         let big = try ConvGeometry(transposed: transposed, op: "gemm", input: transposed ? [1, 16, 16, 32] : [1, 32, 32, 32],
-                                   weight: weight.shape, bias: nil, stride: 2, padding: 1)
+                                   weight: weight, bias: nil, stride: 2, padding: 1)
         #expect(!DNNLConvolution.gemmEligible(big, .forward))
         let k3 = try ConvGeometry(transposed: false, op: "gemm", input: [1, 8, 8, 32], weight: [24, 32, 3, 3], bias: nil,
                                   stride: 2, padding: 1)

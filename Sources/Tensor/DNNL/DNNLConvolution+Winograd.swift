@@ -31,14 +31,16 @@ extension DNNLConvolution {
         return g.inC % 16 == 0 && g.outC % 16 == 0 && min(g.inC, g.outC) >= winogradMinimumChannels
     }
 
-    /// Tiles of 2×2 outputs: per image rows × columns, and in all.
+    /// Square output tiles of a Winograd path: per image rows × columns of tiles, and in all.
     struct WinogradTiles {
         let rows: Int, columns: Int, count: Int
-        init(_ g: ConvGeometry) {
-            rows = (g.outH + 1) / 2
-            columns = (g.outW + 1) / 2
-            count = g.batch * rows * columns
+        init(batch: Int, height: Int, width: Int, tile: Int) {
+            rows = (height + tile - 1) / tile
+            columns = (width + tile - 1) / tile
+            count = batch * rows * columns
         }
+        /// 2×2 output tiles of F(2×2, 4×4).
+        init(_ g: ConvGeometry) { self.init(batch: g.batch, height: g.outH, width: g.outW, tile: 2) }
     }
 
     /// 25 planes of [rows, cols] floats, plane e at `e * plane` (``ck_wino_plane``: padded so that

@@ -32,16 +32,6 @@ extension DNNLConvolution {
         return min(v.cx, v.cy) >= winogradMinimumChannels && v.rows >= winogradS2MinimumPositions
     }
 
-    /// Tiles of 3×3 small-side outputs.
-    struct WinogradS2Tiles {
-        let rows: Int, columns: Int, count: Int
-        init(_ v: GemmView) {
-            rows = (v.hy + 2) / 3
-            columns = (v.wy + 2) / 3
-            count = v.n * rows * columns
-        }
-    }
-
     /// The weight as U (16 planes of [4·cx, cy]), cached per weight version. Call inside `rt.run`.
     static func winogradS2Weights(_ rt: DNNLRuntime, _ v: GemmView, _ weight: Tensor) -> Tensor {
         let count = 16 * ck_wino_plane(4 * v.cx, v.cy)
@@ -54,7 +44,7 @@ extension DNNLConvolution {
 
     /// The small side Y from the large side X (`u` from ``winogradS2Weights(_:_:_:)``).
     static func winogradS2Down(_ g: ConvGeometry, x: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
-        let v = GemmView(g), t = WinogradS2Tiles(v)
+        let v = GemmView(g), t = WinogradTiles(batch: v.n, height: v.hy, width: v.wy, tile: 3)
         let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
         try Profiler.measure(label, flops: g.flops) {
             let rows = min(t.count, winogradBlockTiles)
@@ -83,7 +73,7 @@ extension DNNLConvolution {
 
     /// The large side X from the small side Y (the adjoint of ``winogradS2Down(_:x:u:bias:label:)``).
     static func winogradS2Up(_ g: ConvGeometry, y: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
-        let v = GemmView(g), t = WinogradS2Tiles(v)
+        let v = GemmView(g), t = WinogradTiles(batch: v.n, height: v.hy, width: v.wy, tile: 3)
         let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
         try Profiler.measure(label, flops: g.flops) {
             let rows = min(t.count, winogradBlockTiles)
@@ -116,7 +106,7 @@ extension DNNLConvolution {
     /// dW [cy, cx, 4, 4] (OIHW of the convolution, IOHW of the transposed one) from the large side
     /// X and the small side's gradient-side tensor Y.
     static func winogradS2WeightGradient(_ g: ConvGeometry, x: Tensor, y: Tensor) throws -> Tensor {
-        let v = GemmView(g), t = WinogradS2Tiles(v)
+        let v = GemmView(g), t = WinogradTiles(batch: v.n, height: v.hy, width: v.wy, tile: 3)
         let dw = Tensor.empty(g.weightShape)
         try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
             let rows = min(t.count, winogradBlockTiles)
