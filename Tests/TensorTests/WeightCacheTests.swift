@@ -254,6 +254,31 @@ struct WeightCacheTests {
         #expect(Closeness(dx, dxDirect).within(1e-5), "backward-data after assign: \(Closeness(dx, dxDirect))")
     }
 
+    @Test("each pass of unet_256 + patchgan_70's layer kinds takes the intended path (fp32 and bf16)")
+    func routing() throws {
+        func geometry(_ transposed: Bool, _ input: [Int], _ weight: [Int], stride: Int = 2) throws -> ConvGeometry {
+            try ConvGeometry(transposed: transposed, op: "route", input: input, weight: weight, bias: nil, stride: stride, padding: 1)
+        }
+        typealias C = DNNLConvolution
+        let last = try geometry(false, [1, 31, 31, 512], [1, 512, 4, 4], stride: 1)          // D's 512 → 1
+        let stride1 = try geometry(false, [1, 32, 32, 256], [512, 256, 4, 4], stride: 1)     // D's 256 → 512
+        let down = try geometry(false, [1, 128, 128, 64], [128, 64, 4, 4])                   // 64 → 128 at 128²
+        let inner = try geometry(true, [1, 8, 8, 1024], [1024, 512, 4, 4])                   // 1024 → 512 at 8²
+        let rgb = try geometry(true, [1, 128, 128, 128], [128, 3, 4, 4])                     // G's 128 → 3
+        for pass in [C.Pass.forward, .backwardData, .backwardWeights] {
+            #expect(C.path(last, pass, bf16: false) == .taps)
+            #expect(C.path(stride1, pass, bf16: false) == .winograd)
+            #expect(C.path(down, pass, bf16: false) == .winogradS2)
+            #expect(C.path(inner, pass, bf16: false) == .gemm)
+        }
+        #expect(C.path(stride1, .forward, bf16: true) == .oneDNN)
+        #expect(C.path(stride1, .backwardData, bf16: true) == .flipped)
+        #expect(C.path(down, .forward, bf16: true) == .oneDNN)
+        #expect(C.path(down, .backwardData, bf16: true) == .phases)
+        #expect(C.path(rgb, .forward, bf16: true) == .gemm)
+        #expect(C.path(rgb, .backwardWeights, bf16: false) == .oneDNN)
+    }
+
     @Test("a weight that does not track versions is never cached: pointer writes are always seen")
     func untrackedWeights() throws {
         let x = TestData.normal([1, 9, 9, 32], seed: 940)

@@ -17,9 +17,6 @@ import CKernels
 /// Any kernel size, stride and padding; for stride s the forward GEMM computes s² times the
 /// useful products, which is cheap with so few output channels. Computed in fp32 under bf16 too.
 extension DNNLConvolution {
-    /// A convolution pass.
-    enum Pass { case forward, backwardData, backwardWeights }
-
     /// Channel counts below this are "narrow": oneDNN pads them to 16.
     static let narrowChannels = 16
 

@@ -89,8 +89,30 @@ extension DNNLConvolution {
         parallelRanges(end - begin, grain: 8) { b, e in body.value(begin + b, begin + e) }
     }
 
+    /// The forward pass of `g`.
+    static func winogradForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let rt = try DNNLRuntime.shared()
+        return try rt.run {
+            try winogradConvolve(g, input: input, u: winogradWeights(rt, g, weight, backwardData: false), bias: bias,
+                                 label: "\(g.key)|fwd|winograd")
+        }
+    }
+
+    /// Stride-1 backward-data of `g`: the forward convolution ``flippedGeometry(_:)`` over the
+    /// flipped, channel-swapped kernel, transformed straight from the OIHW weight.
+    static func winogradBackwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) throws -> Tensor {
+        guard let f = flippedGeometry(g) else {
+            throw TensorError.invalidArgument(op: g.opName, message: "Winograd backward-data needs a stride-1 layer, got \(g)")
+        }
+        let rt = try DNNLRuntime.shared()
+        return try rt.run {
+            try winogradConvolve(f, input: gradOutput, u: winogradWeights(rt, f, weight, backwardData: true), bias: nil,
+                                 label: "\(g.key)|bwd_data|winograd")
+        }
+    }
+
     /// The forward convolution `g` with transformed weights `u` (``winogradWeights(_:_:_:backwardData:)``).
-    static func winogradForward(_ g: ConvGeometry, input: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
+    static func winogradConvolve(_ g: ConvGeometry, input: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
         let t = WinogradTiles(g)
         let out = Tensor.empty(g.outputShape)
         try Profiler.measure(label, flops: g.flops) {

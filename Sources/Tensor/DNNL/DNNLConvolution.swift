@@ -54,6 +54,45 @@ enum DNNLConvolution {
 
     static let bf16MinimumPositions = 256
 
+    /// A convolution pass.
+    enum Pass { case forward, backwardData, backwardWeights }
+
+    /// The implementations a pass can run on besides oneDNN's own kernel for it.
+    enum Path {
+        /// Few output channels: GEMMs over the input channels (DNNLConvolution+Narrow.swift).
+        case taps
+        /// fp32 stride-1 4×4: Winograd F(2×2, 4×4) (DNNLConvolution+Winograd.swift).
+        case winograd
+        /// 4×4 stride-2, weight-bound or producing a narrow side: im2col / col2im + SGEMM.
+        case gemm
+        /// fp32 4×4 stride-2 with enough positions: Winograd F(3×3, 2×2) over input phases.
+        case winogradS2
+        /// Stride-1 backward-data as a forward convolution over flipped weights.
+        case flipped
+        /// bf16 4×4 stride-2 transposed convolution (or convolution backward-data) as four phase convolutions.
+        case phases
+        case oneDNN
+    }
+
+    /// The one place that decides which implementation runs `pass` of `g`: the first that
+    /// qualifies, in this order (each `…Eligible` documents its own rule and measurements).
+    static func path(_ g: ConvGeometry, _ pass: Pass, bf16: Bool) -> Path {
+        if tapEligible(g) { return .taps }
+        // Stride-1 backward-data is the forward convolution over the flipped kernel.
+        let flipped = pass == .backwardData ? flippedGeometry(g) : nil
+        if let w = pass == .backwardData ? flipped : g, winogradEligible(w, bf16: bf16) { return .winograd }
+        if gemmEligible(g, pass, bf16: bf16) { return .gemm }
+        if winogradS2Eligible(g, bf16: bf16) { return .winogradS2 }
+        switch pass {
+        case .forward: if bf16, phaseEligible(g) { return .phases }
+        case .backwardData:
+            if flipped != nil { return .flipped }
+            if bf16, backwardDataAsDeconvolution(g) != nil { return .phases }
+        case .backwardWeights: break
+        }
+        return .oneDNN
+    }
+
     // MARK: primitive descriptors
 
     static func forwardPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, training: Bool, bias: Bool,
@@ -199,25 +238,15 @@ enum DNNLConvolution {
     /// (bf16) copy, so that backward-weights can reuse it instead of converting again.
     static func forward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?, training: Bool,
                         bf16: Bool = false, keepSource: Bool = false, direct: Bool = false) throws -> (output: Tensor, source: DNNLMemory?) {
-        if !direct, tapEligible(g) {
-            return (try tapForward(g, input: input, weight: weight, bias: bias), nil)
-        }
-        if !direct, winogradEligible(g, bf16: bf16) {
-            let rt = try DNNLRuntime.shared()
-            return (try rt.run {
-                try winogradForward(g, input: input, u: winogradWeights(rt, g, weight, backwardData: false), bias: bias,
-                                    label: "\(g.key)|fwd|winograd")
-            }, nil)
-        }
-        if !direct, gemmEligible(g, .forward, bf16: bf16) {
-            return (try gemmForward(g, input: input, weight: weight, bias: bias), nil)
-        }
-        if !direct, winogradS2Eligible(g, bf16: bf16) {
-            return (try winogradS2Forward(g, input: input, weight: weight, bias: bias), nil)
-        }
-        if !direct, bf16, phaseEligible(g) {
+        switch direct ? .oneDNN : path(g, .forward, bf16: bf16) {
+        case .taps: return (try tapForward(g, input: input, weight: weight, bias: bias), nil)
+        case .winograd: return (try winogradForward(g, input: input, weight: weight, bias: bias), nil)
+        case .gemm: return (try gemmForward(g, input: input, weight: weight, bias: bias), nil)
+        case .winogradS2: return (try winogradS2Forward(g, input: input, weight: weight, bias: bias), nil)
+        case .phases:
             return try phaseForward(g, input: input, inputMemory: nil, weight: weight, bias: bias, bf16: bf16,
                                     stage: "fwd", keepSource: keepSource)
+        case .flipped, .oneDNN: break
         }
         let rt = try DNNLRuntime.shared()
         let out = Tensor.empty(g.outputShape)
@@ -254,23 +283,21 @@ enum DNNLConvolution {
     /// unless `direct` (tests compare the two).
     static func backwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
                              gradOutputMemory given: DNNLMemory? = nil, direct: Bool = false) throws -> Tensor {
-        if !direct, tapEligible(g) {
-            return try tapBackwardData(g, gradOutput: gradOutput, weight: weight)
-        }
-        if !direct, gemmEligible(g, .backwardData, bf16: bf16) {
-            return try gemmBackwardData(g, gradOutput: gradOutput, weight: weight)
-        }
-        if !direct, winogradS2Eligible(g, bf16: bf16) {
-            return try winogradS2BackwardData(g, gradOutput: gradOutput, weight: weight)
-        }
-        if !direct, flippedGeometry(g) != nil {
+        switch direct ? .oneDNN : path(g, .backwardData, bf16: bf16) {
+        case .taps: return try tapBackwardData(g, gradOutput: gradOutput, weight: weight)
+        case .winograd: return try winogradBackwardData(g, gradOutput: gradOutput, weight: weight)
+        case .gemm: return try gemmBackwardData(g, gradOutput: gradOutput, weight: weight)
+        case .winogradS2: return try winogradS2BackwardData(g, gradOutput: gradOutput, weight: weight)
+        case .flipped:
             return try backwardDataAsForward(g, gradOutput: gradOutput, weight: weight, bf16: bf16, gradOutputMemory: given)
-        }
-        if !direct, bf16, let d = backwardDataAsDeconvolution(g) {
+        case .phases:
             // dL/dinput of a k4 s2 p1 convolution is the transposed convolution of dL/doutput with the
             // same weights (OIHW read as the transposed convolution's IOHW).
-            return try phaseForward(d, input: gradOutput, inputMemory: given, weight: weight, bias: nil, bf16: bf16,
-                                    stage: "bwd_data", keepSource: false, label: g.key).output
+            if let d = backwardDataAsDeconvolution(g) {
+                return try phaseForward(d, input: gradOutput, inputMemory: given, weight: weight, bias: nil, bf16: bf16,
+                                        stage: "bwd_data", keepSource: false, label: g.key).output
+            }
+        case .oneDNN: break
         }
         let rt = try DNNLRuntime.shared()
         let gradInput = Tensor.empty(g.inputShape)
@@ -307,8 +334,7 @@ enum DNNLConvolution {
     }
 
     /// Stride-1 dL/dinput through ``flippedGeometry(_:)``'s forward convolution (same result as the
-    /// backward-data kernel up to summation order); in fp32 on the Winograd path when that
-    /// convolution qualifies (``winogradEligible(_:bf16:)``).
+    /// backward-data kernel up to summation order).
     static func backwardDataAsForward(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
                                       gradOutputMemory given: DNNLMemory? = nil) throws -> Tensor {
         guard let f = flippedGeometry(g) else {
@@ -316,12 +342,6 @@ enum DNNLConvolution {
                                               + "and square kernels with padding < kernel size, got \(g)")
         }
         let rt = try DNNLRuntime.shared()
-        if !bf16, winogradEligible(f, bf16: false) {
-            return try rt.run {
-                try winogradForward(f, input: gradOutput, u: winogradWeights(rt, f, weight, backwardData: true), bias: nil,
-                                    label: "\(g.key)|bwd_data|winograd")
-            }
-        }
         let gradInput = Tensor.empty(g.inputShape)
         let op = g.opName
         try rt.run {
@@ -584,17 +604,12 @@ enum DNNLConvolution {
     static func backwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor, bias: Bool, bf16: Bool = false,
                                 gradOutputMemory given: DNNLMemory? = nil,
                                 sourceMemory: DNNLMemory? = nil, direct: Bool = false) throws -> (weight: Tensor, bias: Tensor?) {
-        if !direct, tapEligible(g) {
-            return try tapBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
-        }
-        if !direct, winogradEligible(g, bf16: bf16) {
-            return try winogradBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
-        }
-        if !direct, gemmEligible(g, .backwardWeights, bf16: bf16) {
-            return try gemmBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
-        }
-        if !direct, winogradS2Eligible(g, bf16: bf16) {
-            return try winogradS2BackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        switch direct ? .oneDNN : path(g, .backwardWeights, bf16: bf16) {
+        case .taps: return try tapBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        case .winograd: return try winogradBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        case .gemm: return try gemmBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        case .winogradS2: return try winogradS2BackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
+        case .flipped, .phases, .oneDNN: break
         }
         let rt = try DNNLRuntime.shared()
         let gradWeight = Tensor.empty(g.weightShape)
