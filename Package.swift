@@ -29,12 +29,14 @@ let package = Package(
         // Vectorised elementwise kernels, conversions and checksums in C (run-time CPU dispatch).
         .target(name: "CKernels", cSettings: cKernelFlags, linkerSettings: [.linkedLibrary("m")]),
 
-        .target(name: "Tensor", dependencies: ["COneDNN", "CKernels"]),
-        .target(name: "Checkpoint", dependencies: ["CZstd", "CKernels"]),
+        // The floor: seeded RNG, atomic and staged writes, the thread policy, state mismatches, formatting.
+        .target(name: "Base"),
+        .target(name: "Tensor", dependencies: ["Base", "COneDNN", "CKernels"]),
+        .target(name: "Checkpoint", dependencies: ["Base", "CZstd", "CKernels"]),
         .target(name: "NN", dependencies: ["Tensor", "Checkpoint"]),
-        .target(name: "Imaging", dependencies: ["CHDF5", "CImageCodecs", "CKernels"]),
+        .target(name: "Imaging", dependencies: ["Base", "CHDF5", "CImageCodecs", "CKernels"]),
         // Training curves, ablation charts, tables and self-contained HTML reports (Foundation only).
-        .target(name: "Reports"),
+        .target(name: "Reports", dependencies: ["Base"]),
         .target(name: "Pix2Pix", dependencies: [
             "NN", "Tensor", "Checkpoint", "Imaging", "Reports",
             .product(name: "Logging", package: "swift-log"),
@@ -56,12 +58,13 @@ let package = Package(
 
         // Golden-tensor loader and comparison shared by the test targets (PyTorch fixtures).
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+        .testTarget(name: "BaseTests", dependencies: ["Base"]),
+        .testTarget(name: "TensorTests", dependencies: ["Base", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["Base", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "Pix2PixTests", dependencies: ["Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "TestSupport"],
+        .testTarget(name: "ImagingTests", dependencies: ["Base", "Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "Pix2PixTests", dependencies: ["Base", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix"]),

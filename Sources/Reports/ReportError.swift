@@ -3,8 +3,6 @@
 /// Each case names the thing at fault (the file, the chart or table by its title, the option,
 /// the image) and ``hint`` says what to do about it; ``description`` joins the two.
 public enum ReportError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// Creating, writing or renaming `file` failed (`message` is the system's reason).
-    case io(file: String, operation: String, message: String)
     /// An option of a chart, table or report is out of range. `subject` names the chart, table
     /// or report (by its title), `expected` says what is allowed.
     case invalidOption(subject: String, option: String, value: String, expected: String)
@@ -18,8 +16,6 @@ public enum ReportError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         let what: String
         switch self {
-        case let .io(file, operation, message):
-            what = "\(file): \(operation) failed: \(message)"
         case let .invalidOption(subject, option, value, expected):
             what = "\(Self.quoted(subject)): option \(option) = \(value) is invalid; expected \(expected)"
         case let .rowWidth(table, row, expected, got):
@@ -36,8 +32,6 @@ public enum ReportError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What to do about it.
     public var hint: String {
         switch self {
-        case .io:
-            return "check that the directory exists and is writable (reports never create directories)"
         case .invalidOption:
             return "fix the option's value; the documentation of the option lists its range"
         case .rowWidth:

@@ -124,6 +124,7 @@ extension Tensor {
     }
 }
 
+import Base
 import CKernels
 
 @inline(__always) func ck_accumulate(_ dst: Tensor, _ src: Tensor) {

@@ -1,3 +1,4 @@
+import Base
 import CKernels
 
 // Elementwise arithmetic. Operands have the same shape, or one of them has a single element

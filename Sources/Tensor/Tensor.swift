@@ -1,3 +1,4 @@
+import Base
 import CKernels
 
 /// A contiguous Float32 tensor with a shape; images are NHWC (`[batch, height, width, channels]`).

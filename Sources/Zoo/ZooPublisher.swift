@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import Imaging
@@ -92,25 +93,27 @@ extension ZooStore {
                 throw ZooError.versionExists(id: request.id, version: version.description, path: final.path)
             }
             let fm = FileManager.default
-            let staging = root.appendingPathComponent(".staging-\(request.id)-\(version)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            defer { try? fm.removeItem(at: staging) }
-            do {
-                try fm.createDirectory(at: staging.appendingPathComponent(ZooLayout.samplesFolder), withIntermediateDirectories: true)
-            } catch {
-                throw ZooError.zooNotWritable(path: root.path, reason: "cannot create \(staging.lastPathComponent): \(error.localizedDescription)")
-            }
-            let card = try ZooCardBuilder(request: request, version: version, source: source, loaded: loaded,
-                                          directory: staging, progress: progress).build()
-
-            // Commit: rename the staged folder into place, then rewrite the index.
+            // Stage the version folder next to its final place, then commit it by rename and rewrite the index.
             let idDir = root.appendingPathComponent(request.id)
             let createdIdDir = !fm.fileExists(atPath: idDir.path)
             do { try fm.createDirectory(at: idDir, withIntermediateDirectories: true) } catch {
                 throw ZooError.zooNotWritable(path: idDir.path, reason: error.localizedDescription)
             }
+            let staged: StagedOutput
             do {
-                try move(staging, to: final)
+                staged = try StagedOutput(destination: final, kind: .directory)
+                try fm.createDirectory(at: staged.url.appendingPathComponent(ZooLayout.samplesFolder), withIntermediateDirectories: true)
             } catch {
+                if createdIdDir { try? fm.removeItem(at: idDir) }
+                throw ZooError.zooNotWritable(path: idDir.path, reason: "cannot create a staging folder: \(error)")
+            }
+            let card: ModelCard
+            do {
+                card = try ZooCardBuilder(request: request, version: version, source: source, loaded: loaded,
+                                          directory: staged.url, progress: progress).build()
+                try staged.commit(replacing: false)
+            } catch {
+                staged.abandon()
                 if createdIdDir { try? fm.removeItem(at: idDir) }
                 throw error
             }

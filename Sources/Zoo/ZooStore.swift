@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Logging
 import Pix2Pix
@@ -69,7 +70,7 @@ struct AblateCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+        if let threads { Threads.set(threads) }
         LoggingSetup.bootstrap(quiet: true)
         let runner = try AblationRunner(plan: try plan(), directory: URL(fileURLWithPath: out))
         try AblationCLI.run(runner, plain: plain)
@@ -93,7 +94,7 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "Plain progress lines.") var plain = false
 
     func run() throws {
-        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+        if let threads { Threads.set(threads) }
         LoggingSetup.bootstrap(quiet: true)
         if name == "list" {
             for e in Experiment.catalog {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Checkpoint
 import Foundation
 import Pix2Pix

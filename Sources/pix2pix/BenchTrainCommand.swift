@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import NN
 import Pix2Pix
@@ -60,7 +61,7 @@ struct BenchStepOptions: ParsableArguments {
 
     /// Applies --threads before anything reads the thread count.
     func applyThreads() {
-        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+        if let threads { Threads.set(threads) }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Imaging
 import Pix2Pix
@@ -34,7 +35,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+        if let threads { Threads.set(threads) }
         LoggingSetup.bootstrap(quiet: true)
         let started = Date()
         let root = URL(fileURLWithPath: out)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Dispatch
 import Foundation
 import Imaging
@@ -123,7 +124,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { setenv("PIX2PIX_THREADS", String(threads), 1) }
+        if let threads { Threads.set(threads) }
         LoggingSetup.bootstrap(quiet: quiet)
         let logger = Logger(label: "pix2pix.train")
         let trainer: Trainer

@@ -1,3 +1,4 @@
+import Base
 import CKernels
 import Checkpoint
 import Testing
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func crc32VectorPathEqualsScalarAtEveryLengthAndAlignment() {
-        var rng = SeededGenerator(seed: 11)
+        var rng = RandomGenerator(seed: 11)
         let data = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         var mismatches = 0
         data.withUnsafeBytes { raw in
@@ -50,7 +51,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 4, 8])
     func byteShuffleFollowsTheDefinitionAndInverts(itemSize k: Int) {
-        var rng = SeededGenerator(seed: UInt64(k))
+        var rng = RandomGenerator(seed: UInt64(k))
         for n in [0, 1, 15, 16, 17, 64, 1000, 4099] {
             let src = (0..<n * k).map { _ in UInt8.random(in: 0...255, using: &rng) }
             var shuffled = [UInt8](repeating: 0, count: n * k)

@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Testing
 
@@ -22,7 +23,7 @@ import Testing
     @Test func twoHundredRandomBitFlips() throws {
         let valid = try Fixtures.validFile(storage: .bf16)
         let reference = try CheckpointFile(bytes: valid).allTensors()
-        var rng = SeededGenerator(seed: 2024)
+        var rng = RandomGenerator(seed: 2024)
         var succeeded = 0, rejected = 0
         for copy in 0..<200 {
             var damaged = valid

@@ -1,30 +1,11 @@
+import Base
 import Checkpoint
 import Foundation
 
-/// SplitMix64: a tiny seeded generator so the tests need nothing from the Tensor module.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Approximately normal(mean, std) (sum of 4 uniforms, rescaled): enough for weight-like data.
-    mutating func normal(mean: Float = 0, std: Float) -> Float {
-        var s: Float = 0
-        for _ in 0..<4 { s += Float(next() >> 40) / Float(1 << 24) }
-        return mean + std * (s - 2) * 1.7320508
-    }
-}
-
 enum Fixtures {
     static func normals(_ count: Int, std: Float = 0.02, seed: UInt64) -> [Float] {
-        var rng = SeededGenerator(seed: seed)
-        return (0..<count).map { _ in rng.normal(std: std) }
+        var rng = RandomGenerator(seed: seed)
+        return (0..<count).map { _ in std * rng.nextNormal() }
     }
 
     /// A small state dict with the awkward cases: a scalar, an empty tensor, special values.

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import Imaging
@@ -14,7 +15,7 @@ struct BuilderTests {
             try (try Fixtures.image("canny/gray_\(name).png")).write(path: "\(src)\(sub)/\(name).jpg")
         }
         try (try Fixtures.image("color/rgb_chelsea.png")).write(path: src + "/colour.png")
-        try FileIO.writeAtomically(Array("notes".utf8), to: src + "/readme.txt")
+        try AtomicFile.write(Array("notes".utf8), to: URL(fileURLWithPath: src + "/readme.txt"))
         return src
     }
 
@@ -71,7 +72,7 @@ struct BuilderTests {
         #expect(throws: ImagingError.imageTooSmall(path: src + "/colour.png", width: 64, height: 64, needed: 100)) {
             try PairBuilder.build(PairBuildOptions(trainSources: [src], size: 100, split: 1, output: out))
         }
-        try FileIO.writeAtomically(Array((try Fixtures.image("color/rgb_chelsea.png").jpegData()).prefix(500)), to: src + "/zz_broken.jpg")
+        try AtomicFile.write(Array((try Fixtures.image("color/rgb_chelsea.png").jpegData()).prefix(500)), to: URL(fileURLWithPath: src + "/zz_broken.jpg"))
         do {
             try PairBuilder.build(PairBuildOptions(trainSources: [src], size: 32, split: 1, output: out))
             Issue.record("a truncated source was accepted")

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import Imaging
@@ -76,7 +77,7 @@ struct CodecTests {
         ]
         for (name, bytes, format) in cases {
             let path = dir.file(name)
-            try FileIO.writeAtomically(bytes, to: path)
+            try AtomicFile.write(bytes, to: URL(fileURLWithPath: path))
             do {
                 _ = try Image.read(path: path)
                 Issue.record("\(name) decoded without error")
@@ -89,7 +90,7 @@ struct CodecTests {
                 #expect(error.description.contains(name))
             }
         }
-        try FileIO.writeAtomically(Array("GIF89a....".utf8), to: dir.file("a.gif"))
+        try AtomicFile.write(Array("GIF89a....".utf8), to: URL(fileURLWithPath: dir.file("a.gif")))
         #expect(throws: ImagingError.self) { try Image.read(path: dir.file("a.gif")) }
         do {
             _ = try Image.read(path: dir.file("a.gif"))

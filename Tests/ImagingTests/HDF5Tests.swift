@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import Imaging
@@ -85,8 +86,8 @@ struct HDF5Tests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let good = try fileBytes(Fixtures.path("hdf5/seed_fullsketch.h5"))
-        try FileIO.writeAtomically(Array(good.prefix(good.count / 3)), to: dir.file("truncated.h5"))
-        try FileIO.writeAtomically(Array(repeating: 1, count: 4096), to: dir.file("garbage.h5"))
+        try AtomicFile.write(Array(good.prefix(good.count / 3)), to: URL(fileURLWithPath: dir.file("truncated.h5")))
+        try AtomicFile.write(Array(repeating: 1, count: 4096), to: URL(fileURLWithPath: dir.file("garbage.h5")))
         for name in ["truncated.h5", "garbage.h5"] {
             do {
                 _ = try HDF5PairedDataset(path: dir.file(name))
@@ -146,7 +147,7 @@ struct HDF5Tests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.file("out.h5")
-        try FileIO.writeAtomically(Array("old".utf8), to: path)
+        try AtomicFile.write(Array("old".utf8), to: URL(fileURLWithPath: path))
         #expect(throws: ImagingError.outputExists(path: path)) {
             try HDF5PairWriter(path: path, width: 8, height: 8, channelsA: 1, channelsB: 3)
         }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Testing
 @testable import Imaging
@@ -162,7 +163,7 @@ struct MetricsTests {
             let x = Double(i % w), y = Double(i / w)
             return Float(0.5 + 0.3 * sin(x * 0.4) * cos(y * 0.3))
         }
-        var generator = SeededGenerator(seed: 7)
+        var generator = RandomGenerator(seed: 7)
         let noise = (0..<(h * w)).map { _ in Float.random(in: -1...1, using: &generator) }
         var previous = ImageQuality(l1: 0, psnr: .infinity, ssim: 1)
         for level in [0.01, 0.03, 0.1, 0.3] as [Float] {

@@ -1,3 +1,4 @@
+import Base
 import Testing
 @testable import Imaging
 
@@ -55,7 +56,7 @@ struct TransformTests {
         let center = try image.centerCropped(width: 4, height: 4)
         #expect(center == image.cropped(x: 3, y: 1, width: 4, height: 4))
         #expect(throws: ImagingError.self) { try image.centerCropped(width: 11, height: 4) }
-        var rng = SeededGenerator(seed: 3)
+        var rng = RandomGenerator(seed: 3)
         for _ in 0..<50 {
             let r = try image.randomCropRect(width: 4, height: 5, using: &rng)
             #expect(r.x >= 0 && r.x + 4 <= 10 && r.y >= 0 && r.y + 5 <= 6)

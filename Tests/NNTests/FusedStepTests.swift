@@ -1,3 +1,4 @@
+import Base
 import CKernels
 import Testing
 import Tensor

@@ -1,3 +1,4 @@
+import Base
 import Testing
 import Tensor
 @testable import NN
@@ -67,15 +68,15 @@ struct StateDictTests {
             Issue.record("expected stateDictMismatch, got \(error)")
             return
         }
-        #expect(mismatch.missing == ["encoder.0.scale", "head.seen"])
-        #expect(mismatch.unexpected == ["encoder.1.scael"])
-        #expect(mismatch.wrongShape == [.init(key: "head.shift", expected: [1, 2], got: [2, 1])])
+        #expect(mismatch.missing.map(\.name) == ["encoder.0.scale", "head.seen"])
+        #expect(mismatch.unexpected.map(\.name) == ["encoder.1.scael"])
+        #expect(mismatch.wrongShape == [.init(name: "head.shift", expected: [1, 2], found: [2, 1])])
         let text = error.description
         #expect(text.contains("TwoLevel"))
         #expect(text.contains("4 keys do not match (2 missing, 1 unexpected, 1 with the wrong shape)"))
         #expect(text.contains("missing:     encoder.0.scale"))
         #expect(text.contains("unexpected:  encoder.1.scael"))
-        #expect(text.contains("wrong shape: head.shift: expected [1, 2], got [2, 1]"))
+        #expect(text.contains("wrong shape: head.shift: expected [1, 2], found [2, 1]"))
         #expect(text.contains("hint:"))
         // All or nothing: the valid keys were not copied either.
         #expect(target.stateEntries().map { $0.tensor.scalars } == before)

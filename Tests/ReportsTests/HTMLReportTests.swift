@@ -105,19 +105,7 @@ import Testing
     }
 }
 
-@Suite struct ReportFileTests {
-    @Test func writesAtomicallyAndReplaces() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("loss.svg")
-        try ReportFile.write("first", to: url)
-        try ReportFile.write("second ✓", to: url)
-        #expect(try String(contentsOf: url, encoding: .utf8) == "second ✓")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["loss.svg"], "no temporary file left")
-        let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
-        #expect(mode == 0o644)
-    }
-
+@Suite struct ReportWritingTests {
     @Test func chartsAndReportsWriteThemselves() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -127,19 +115,5 @@ import Testing
         let report = try HTMLReportTests.report().0
         try report.write(to: dir.appendingPathComponent("report.html"))
         #expect(try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8) == report.html())
-    }
-
-    @Test func missingDirectoryIsAnIOErrorNamingTheFile() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("missing/report.html")
-        do {
-            try ReportFile.write("x", to: url)
-            Issue.record("expected an error")
-        } catch let error as ReportError {
-            guard case let .io(file, _, _) = error else { Issue.record("\(error)"); return }
-            #expect(file == url.path)
-            #expect(error.description.contains("Hint: check that the directory exists"))
-        }
     }
 }

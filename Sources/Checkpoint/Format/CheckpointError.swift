@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Everything that can go wrong reading or writing a `.pzck` checkpoint. Each message names the file
@@ -92,7 +93,7 @@ extension CheckpointError: CustomStringConvertible, LocalizedError {
             let list = available.prefix(12).joined(separator: ", ") + (available.count > 12 ? ", … (\(available.count) in all)" : "")
             return "\(file): no tensor named '\(tensor)'. Available: \(available.isEmpty ? "none" : list). Hint: check the key, or inspect the file with `pix2pix ckpt inspect`."
         case let .stateMismatch(file, mismatch, model):
-            return "\(file): the checkpoint's tensors do not match the model: \(mismatch). Checkpoint model: \(model). Hint: build the network the checkpoint was written for (its header names the architecture and config), or pass matching options."
+            return "\(file): the checkpoint's tensors do not match — \(mismatch)\nCheckpoint model: \(Format.shortened(model, limit: 400)). Hint: build the network the checkpoint was written for (its header names the architecture and config), or pass matching options."
         case let .invalidArgument(file, tensor, reason):
             return "\(file): \(tensor.map { "tensor '\($0)': " } ?? "")\(reason). Hint: fix what is passed to CheckpointWriter; nothing was written."
         }

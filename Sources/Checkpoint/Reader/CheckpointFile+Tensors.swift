@@ -1,7 +1,8 @@
+import Base
 /// Reading tensor data into Float32.
 extension CheckpointFile {
-    /// Threads used to decode chunks (`PIX2PIX_THREADS` or the core count).
-    static var decodeThreads: Int { Workers.defaultCount }
+    /// Threads used to decode chunks (the process-wide `Base.Threads` policy).
+    static var decodeThreads: Int { Threads.count }
 
     /// Loads one tensor as Float32.
     public func tensor(named name: String) throws -> TensorRecord {
@@ -43,7 +44,7 @@ extension CheckpointFile {
         }
         let workers = max(1, min(CheckpointFile.decodeThreads, jobs.count))
         try withDecoders(workers) { decoders in
-            try Workers.run(count: jobs.count, workers: workers) { worker, j in
+            try parallelFor(jobs.count, threads: workers) { (worker, j) throws in
                 let job = jobs[j]
                 try decoders[worker].decode(selected[job.entry], chunk: job.chunk, from: source,
                                             dataStart: dataStart, into: job.target)
@@ -100,7 +101,7 @@ extension CheckpointFile {
         let workers = max(1, min(CheckpointFile.decodeThreads, entry.chunks.count))
         let base = buffer.baseAddress!
         try withDecoders(workers) { decoders in
-            try Workers.run(count: entry.chunks.count, workers: workers) { worker, c in
+            try parallelFor(entry.chunks.count, threads: workers) { (worker, c) throws in
                 try decoders[worker].decode(entry, chunk: c, from: source, dataStart: dataStart, into: base + starts[c])
             }
         }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// An opened `.pzck` checkpoint: the preamble, header and trailer are read and validated on open;

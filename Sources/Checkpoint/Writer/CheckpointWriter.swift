@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Writes `.pzck` checkpoints: chunks of at most 4 MiB raw, byte-shuffled, zstd-compressed (level 3
@@ -27,7 +28,7 @@ public struct CheckpointWriter: Sendable {
         self.storage = storage
         self.compressionLevel = compressionLevel
         self.byteShuffle = byteShuffle
-        self.threads = threads ?? Workers.defaultCount
+        self.threads = threads ?? Threads.count
         self.producer = producer
     }
 
@@ -142,7 +143,7 @@ public struct CheckpointWriter: Sendable {
                 results.initialize(repeating: nil)
                 defer { results.deinitialize(); results.deallocate() }
                 let base = values.baseAddress
-                try Workers.run(count: chunkCount, workers: workers) { worker, c in
+                try parallelFor(chunkCount, threads: workers) { (worker, c) throws in
                     let start = c * perChunk
                     do {
                         results[c] = try encoders[worker].encode(base! + start, count: min(perChunk, elements - start), as: dtype)

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// How the builder makes A from the photo B.
@@ -210,7 +211,7 @@ public enum PairBuilder {
         if let valSources = options.valSources {
             valFiles = valSources.isEmpty ? [] : try collect(valSources)
         } else {
-            var rng = SeededGenerator(seed: options.seed, stream: [0x73_706C_6974])
+            var rng = RandomGenerator(seed: options.seed, stream: [0x73_706C_6974])
             let shuffled = rng.permutation(trainFiles.count).map { trainFiles[$0] }
             var nTrain = Int((Double(shuffled.count) * options.split).rounded())
             nTrain = max(1, min(shuffled.count, nTrain))
@@ -241,7 +242,7 @@ public enum PairBuilder {
             var provenance: [String: [PairProvenance]] = [:]
             for (splitIndex, split, work) in [(1, "train", trainWork), (2, "val", valWork)] {
                 var records: [PairProvenance] = []
-                let threads = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+                let threads = max(1, min(4, Threads.count))
                 var start = 0
                 while start < work.count {
                     let chunk = Array(start..<min(work.count, start + threads))
@@ -336,7 +337,7 @@ public enum PairBuilder {
     static func plan(_ files: [String], total: Int?, perImage: Int, seed: UInt64, tag: UInt64) -> [SourceWork] {
         guard let total, !files.isEmpty else { return files.map { SourceWork(path: $0, pairs: perImage) } }
         var counts = [Int](repeating: total / files.count, count: files.count)
-        var rng = SeededGenerator(seed: seed, stream: [0x706C_616E, tag])
+        var rng = RandomGenerator(seed: seed, stream: [0x706C_616E, tag])
         for i in rng.permutation(files.count).prefix(total % files.count) { counts[i] += 1 }
         return zip(files, counts).map { SourceWork(path: $0, pairs: $1) }
     }
@@ -349,22 +350,13 @@ public enum PairBuilder {
     /// Decodes and crops several source images in parallel; results in input order.
     static func makeCrops(_ items: [(index: Int, work: SourceWork)], split: UInt64, options: PairBuildOptions) throws -> [CropResult] {
         var results = [CropResult](repeating: CropResult(), count: items.count)
-        var failures = [Error?](repeating: nil, count: items.count)
-        results.withUnsafeMutableBufferPointer { res in
-            failures.withUnsafeMutableBufferPointer { errs in
-                let shared = UncheckedSendable((res.baseAddress!, errs.baseAddress!, items, options))
-                let work: @Sendable (Int) -> Void = { i in
-                    let (resBase, errBase, items, options) = shared.value
-                    do {
-                        resBase[i] = try cropsOf(items[i].work, index: items[i].index, split: split, options: options)
-                    } catch {
-                        errBase[i] = error
-                    }
-                }
-                if items.count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: items.count, execute: work) }
+        try results.withUnsafeMutableBufferPointer { res in
+            // Each index writes only its own result slot.
+            let base = UncheckedSendable(res.baseAddress!)
+            try parallelFor(items.count) { (_, i) throws in
+                base.value[i] = try cropsOf(items[i].work, index: items[i].index, split: split, options: options)
             }
         }
-        if let first = failures.first(where: { $0 != nil }), let error = first { throw error }
         return results
     }
 
@@ -378,7 +370,7 @@ public enum PairBuilder {
         guard short >= size else {
             throw ImagingError.imageTooSmall(path: work.path, width: photo.width, height: photo.height, needed: size)
         }
-        var rng = SeededGenerator(seed: options.seed, stream: [0x6372_6F70, split, UInt64(index)])
+        var rng = RandomGenerator(seed: options.seed, stream: [0x6372_6F70, split, UInt64(index)])
         for _ in 0..<work.pairs {
             for _ in 0..<options.attemptsPerCrop {
                 let side = size + rng.nextInt(below: short - size + 1)

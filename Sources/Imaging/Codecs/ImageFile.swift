@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// The size and channel count of an image file, from its header only.
@@ -112,6 +113,6 @@ extension Image {
         case .png: bytes = try PNGCodec.encode(self, path: path)
         case let .jpeg(quality, subsampling): bytes = try JPEGCodec.encode(self, quality: quality, subsampling: subsampling, path: path)
         }
-        try FileIO.writeAtomically(bytes, to: path)
+        try AtomicFile.write(bytes, to: URL(fileURLWithPath: path))
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Lists image files (png / jpg / jpeg, any case) under `path` recursively, sorted by path.
@@ -108,7 +109,7 @@ public final class AlignedFolderDataset: PairedDataset, @unchecked Sendable {
 /// failed or abandoned build leaves no partial output.
 public final class AlignedFolderWriter {
     public let path: String
-    private let temporaryPath: String
+    private let staged: StagedOutput
     private var counts: [String: Int] = [:]
     private var metadata: [String: Any] = [:]
     private var finished = false
@@ -120,8 +121,7 @@ public final class AlignedFolderWriter {
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileIO.isDirectory(parent) else { throw ImagingError.io(path: path, reason: "the directory \(parent) does not exist") }
         self.path = path
-        temporaryPath = FileIO.temporarySibling(of: path)
-        try FileIO.makeDirectories(temporaryPath)
+        staged = try StagedOutput(destination: URL(fileURLWithPath: path), kind: .directory)
     }
 
     deinit {
@@ -138,11 +138,11 @@ public final class AlignedFolderWriter {
         guard a.width == b.width, a.height == b.height else {
             throw ImagingError.mismatch(path: path, message: "A is \(a.width)x\(a.height) but B is \(b.width)x\(b.height); aligned pairs need equal sizes")
         }
-        let dir = temporaryPath + "/" + split
+        let dir = staged.path + "/" + split
         if counts[split] == nil { try FileIO.makeDirectories(dir) }
         let index = (counts[split] ?? 0) + 1
         let image = try Image.horizontalConcatenation([a, b])
-        try FileIO.writeAtomically(try image.pngData(), to: dir + "/" + String(format: "%05d.png", index))
+        try staged.writeFile(try image.pngData(), at: split + "/" + String(format: "%05d.png", index))
         counts[split] = index
     }
 
@@ -157,9 +157,11 @@ public final class AlignedFolderWriter {
             var meta = metadata
             meta["counts"] = counts
             let json = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .prettyPrinted])
-            try FileIO.writeAtomically([UInt8](json), to: temporaryPath + "/dataset.json")
-            if FileIO.exists(path) { FileIO.removeTree(path) }
-            try FileIO.commit(temporary: temporaryPath, to: path)
+            try staged.writeFile([UInt8](json), at: "dataset.json")
+            // A directory cannot be renamed over a non-empty one: the old output is removed first
+            // (only with --overwrite; the writer refuses an existing path otherwise).
+            if FileIO.exists(path) { try? FileManager.default.removeItem(atPath: path) }
+            try staged.commit()
             finished = true
         } catch {
             abandon()
@@ -168,7 +170,7 @@ public final class AlignedFolderWriter {
     }
 
     public func abandon() {
-        FileIO.removeTree(temporaryPath)
+        staged.abandon()
         finished = true
     }
 }

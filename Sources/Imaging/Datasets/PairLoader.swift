@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Settings of a `PairLoader`. Codable with snake_case keys; missing keys take the defaults.
@@ -174,13 +175,13 @@ public final class PairLoader {
     /// The dataset order of `epoch`.
     public func orderFor(epoch: Int) -> [Int] {
         guard options.shuffle else { return Array(0..<dataset.count) }
-        var rng = SeededGenerator(seed: options.seed, stream: [0x6F72_6465_72, UInt64(epoch)])
+        var rng = RandomGenerator(seed: options.seed, stream: [0x6F72_6465_72, UInt64(epoch)])
         return rng.permutation(dataset.count)
     }
 
     /// The jitter of the pair at `position` in `epoch`'s order.
     public func jitter(epoch: Int, position: Int) -> JitterParameters {
-        var rng = SeededGenerator(seed: options.seed, stream: [0x6A69_7474_6572, UInt64(epoch), UInt64(position)])
+        var rng = RandomGenerator(seed: options.seed, stream: [0x6A69_7474_6572, UInt64(epoch), UInt64(position)])
         let room = options.loadSize - options.cropSize
         let x = room > 0 ? rng.nextInt(below: room + 1) : 0
         let y = room > 0 ? rng.nextInt(below: room + 1) : 0
@@ -210,24 +211,15 @@ public final class PairLoader {
         var b = [Float](repeating: 0, count: n * perB)
         let indices = Array(order[position..<(position + n)])
         let jitters = (0..<n).map { jitter(epoch: epoch, position: position + $0) }
-        var failures = [Error?](repeating: nil, count: n)
         try a.withUnsafeMutableBufferPointer { aBuf in
             try b.withUnsafeMutableBufferPointer { bBuf in
-                try failures.withUnsafeMutableBufferPointer { errs in
-                    // Each iteration writes only its own slots of the three buffers.
-                    let shared = UncheckedSendable((self, aBuf.baseAddress!, bBuf.baseAddress!, errs.baseAddress!))
-                    let work: @Sendable (Int) -> Void = { i in
-                        let (loader, aBase, bBase, errBase) = shared.value
-                        do {
-                            let pair = try loader.load(index: indices[i], params: jitters[i])
-                            pair.a.writeUnitFloats(into: aBase + i * perA)
-                            pair.b.writeUnitFloats(into: bBase + i * perB)
-                        } catch {
-                            errBase[i] = error
-                        }
-                    }
-                    if n == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: n, execute: work) }
-                    if let first = errs.first(where: { $0 != nil }), let error = first { throw error }
+                // Each index writes only its own slots of the two buffers.
+                let bases = UncheckedSendable((aBuf.baseAddress!, bBuf.baseAddress!))
+                try parallelFor(n) { (_, i) throws in
+                    let (aBase, bBase) = bases.value
+                    let pair = try load(index: indices[i], params: jitters[i])
+                    pair.a.writeUnitFloats(into: aBase + i * perA)
+                    pair.b.writeUnitFloats(into: bBase + i * perB)
                 }
             }
         }
@@ -243,10 +235,4 @@ public final class PairLoader {
         position = 0
         order = orderFor(epoch: epoch)
     }
-}
-
-/// Hands values that are only touched in disjoint ways to concurrent iterations.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -1,3 +1,4 @@
+import Base
 import CHDF5
 import Foundation
 
@@ -17,7 +18,7 @@ public final class HDF5PairWriter {
     public let channelsB: Int
     public let splits: [String]
 
-    private let temporaryPath: String
+    private let staged: StagedOutput
     private var file: HDF5File?
     private var datasets: [String: (a: HDF5Dataset, b: HDF5Dataset)] = [:]
     private var attributes: [String: HDF5AttributeValue] = [:]
@@ -45,9 +46,9 @@ public final class HDF5PairWriter {
         self.channelsA = channelsA
         self.channelsB = channelsB
         self.splits = splits
-        temporaryPath = FileIO.temporarySibling(of: path)
+        staged = try StagedOutput(destination: URL(fileURLWithPath: path), kind: .file)
         do {
-            let file = try HDF5File.create(temporaryPath)
+            let file = try HDF5File.create(staged.path)
             self.file = file
             for split in splits {
                 try file.createGroup(split)
@@ -108,7 +109,7 @@ public final class HDF5PairWriter {
             try file.flush()
             datasets = [:]
             self.file = nil                              // closes datasets, then the file
-            try FileIO.commit(temporary: temporaryPath, to: path)
+            try staged.commit()
             finished = true
         } catch {
             abandon()
@@ -120,7 +121,7 @@ public final class HDF5PairWriter {
     public func abandon() {
         datasets = [:]
         file = nil
-        FileIO.removeTree(temporaryPath)
+        staged.abandon()
         finished = true
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import CHDF5
 import Foundation
 
@@ -22,7 +23,7 @@ public final class HDF5PredictionWriter {
     public let splits: [HDF5Split]
     public let path: String
 
-    private let temporaryPath: String
+    private let staged: StagedOutput
     private var file: HDF5File?
     private var predictions: [String: HDF5Dataset] = [:]
     private var finished = false
@@ -54,9 +55,9 @@ public final class HDF5PredictionWriter {
             splits = source.splits
         }
         self.path = path
-        temporaryPath = FileIO.temporarySibling(of: path)
+        staged = try StagedOutput(destination: URL(fileURLWithPath: path), kind: .file)
         do {
-            let output = try HDF5File.create(temporaryPath)
+            let output = try HDF5File.create(staged.path)
             file = output
             for split in splits {
                 if source.layout == .pix2pixZoo { try output.createGroup(split.name) }
@@ -147,7 +148,7 @@ public final class HDF5PredictionWriter {
             try file.flush()
             predictions = [:]
             self.file = nil
-            try FileIO.commit(temporary: temporaryPath, to: path)
+            try staged.commit()
             finished = true
         } catch {
             abandon()
@@ -159,7 +160,7 @@ public final class HDF5PredictionWriter {
     public func abandon() {
         predictions = [:]
         file = nil
-        FileIO.removeTree(temporaryPath)
+        staged.abandon()
         finished = true
     }
 

@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// A network component that owns named parameters, buffers and child modules.

@@ -1,4 +1,5 @@
-import Tensor
+import Base
+
 
 /// A `RandomGenerator` held by reference, so that several layers draw from one seeded stream and
 /// whoever owns the stream (the trainer) can save and restore its state in one place.

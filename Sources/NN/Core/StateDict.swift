@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 extension Module {
@@ -20,33 +21,23 @@ extension Module {
     ///
     /// Every key the module has must be present with the same shape, and no other key may be.
     /// All problems are collected first and thrown together as ``NNError/stateDictMismatch(_:)``,
-    /// listing every missing, unexpected and wrong-shape key (with both shapes); in that case
+    /// listing every missing, unexpected and wrong-shape key (with both shapes, see
+    /// `Base.StateMismatch`); in that case
     /// nothing is written. On success the values are copied in place, so references to the
     /// module's tensors (an optimizer's, for instance) stay valid.
     public func load(stateDict: [String: Tensor]) throws {
-        let entries = stateEntries()
-        let mismatch = StateDictMismatch.compare(target: String(describing: type(of: self)),
-                                    expected: entries.map { ($0.key, $0.tensor.shape) }, given: stateDict)
-        guard mismatch.isEmpty else { throw NNError.stateDictMismatch(mismatch) }
-        for (key, t) in entries {
+        if let mismatch = stateMismatch(against: stateDict.mapValues(\.shape)) { throw NNError.stateDictMismatch(mismatch) }
+        for (key, t) in stateEntries() {
             // Present and of the right shape: checked above.
             if let source = stateDict[key], source.storage !== t.storage { t.assign(source) }
         }
     }
-}
 
-extension StateDictMismatch {
-    /// Compares the keys and shapes a target holds with those of a state dict.
-    static func compare(target: String, expected: [(String, [Int])], given: [String: Tensor]) -> StateDictMismatch {
-        var missing: [String] = []
-        var wrong: [StateDictMismatch.WrongShape] = []
-        var known = Set<String>()
-        for (key, shape) in expected {
-            known.insert(key)
-            guard let t = given[key] else { missing.append(key); continue }
-            if t.shape != shape { wrong.append(.init(key: key, expected: shape, got: t.shape)) }
-        }
-        let unexpected = given.keys.filter { !known.contains($0) }.sorted()
-        return StateDictMismatch(target: target, missing: missing, unexpected: unexpected, wrongShape: wrong)
+    /// Compares this module's keys and shapes (each key with `keyPrefix` in front) with `shapes`:
+    /// the one comparison behind ``load(stateDict:)`` and checkpoint loading, which runs it on
+    /// the file's tensor table before decoding anything. Nil when they agree exactly.
+    public func stateMismatch(against shapes: [String: [Int]], keyPrefix: String = "", target: String? = nil) -> StateMismatch? {
+        StateMismatch(target: target ?? String(describing: type(of: self)),
+                      expected: stateEntries().map { (keyPrefix + $0.key, $0.tensor.shape) }, found: shapes)
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// Seeded weight initialisers with PyTorch's `torch.nn.init` semantics, filling tensors in place.

@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// A whole-network initialisation scheme: the PyTorch reference's `init_weights(net, init_type,

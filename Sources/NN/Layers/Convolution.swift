@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// Validates the numbers every convolution layer takes.

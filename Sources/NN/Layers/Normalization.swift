@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// Batch normalisation over NHWC images, PyTorch's `nn.BatchNorm2d`.

@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// The saved form of an ``Adam`` optimizer, apart from its tensors: settings and step counts.
@@ -64,10 +65,11 @@ extension Adam {
             expected.append((key + Self.firstMomentSuffix, p.shape))
             expected.append((key + Self.secondMomentSuffix, p.shape))
         }
-        var mismatch = StateDictMismatch.compare(target: "Adam state", expected: expected, given: tensors)
+        var mismatch = StateMismatch(target: "Adam state", expected: expected, found: tensors.mapValues(\.shape))
+            ?? StateMismatch(target: "Adam state", missing: [], unexpected: [], wrongShape: [])
         // Step counts for keys this optimizer does not have are unexpected too.
-        let strayKeys = state.steps.keys.filter { known[$0] == nil }.sorted()
-        mismatch.unexpected = (mismatch.unexpected + strayKeys.map { "steps[\($0)]" }).sorted()
+        let strayKeys = state.steps.keys.filter { known[$0] == nil }
+        mismatch.unexpected = (mismatch.unexpected + strayKeys.map { .init(name: "steps[\($0)]", shape: []) }).sorted { $0.name < $1.name }
         guard mismatch.isEmpty else { throw NNError.stateDictMismatch(mismatch) }
 
         var newSlots: [Slot?] = Array(repeating: nil, count: parameters.count)

@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import Imaging
@@ -20,14 +21,14 @@ struct AblationReport {
         let lossCharts = try self.lossCharts()
         let samples = try sampleGrid()
 
-        try ReportFile.write(table.csv(), to: directory.appendingPathComponent("results.csv"))
+        try AtomicFile.write(table.csv(), to: directory.appendingPathComponent("results.csv"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ReportFile.write([UInt8](try encoder.encode(results)), to: directory.appendingPathComponent("results.json"))
+        try AtomicFile.write([UInt8](try encoder.encode(results)), to: directory.appendingPathComponent("results.json"))
         for (name, chart) in charts { try chart.write(to: directory.appendingPathComponent("\(name).svg")) }
         for (name, chart) in lossCharts { try chart.write(to: directory.appendingPathComponent("\(name).svg")) }
-        if let samples { try ReportFile.write(samples.png, to: directory.appendingPathComponent("samples.png")) }
-        try ReportFile.write(markdown(table: table, charts: charts.map(\.0) + lossCharts.map(\.0), samples: samples != nil),
+        if let samples { try AtomicFile.write(samples.png, to: directory.appendingPathComponent("samples.png")) }
+        try AtomicFile.write(markdown(table: table, charts: charts.map(\.0) + lossCharts.map(\.0), samples: samples != nil),
                              to: directory.appendingPathComponent("report.md"))
         try html(table: table, charts: charts, lossCharts: lossCharts, samples: samples)
             .write(to: directory.appendingPathComponent("report.html"))

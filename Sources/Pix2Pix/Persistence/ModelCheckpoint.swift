@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import NN
@@ -134,7 +135,7 @@ public enum ModelCheckpoint {
         for (key, t) in model.generator.stateEntries() { expectedShapes[generatorPrefix + key] = t.shape }
         for (key, t) in model.discriminator.stateEntries() { expectedShapes[discriminatorPrefix + key] = t.shape }
         let found = file.shapes.filter { !$0.key.hasPrefix("optimizer.") }
-        if let mismatch = StateMismatch(expected: expectedShapes, found: found) {
+        if let mismatch = StateMismatch(target: "the generator and discriminator", expected: expectedShapes, found: found) {
             throw CheckpointError.stateMismatch(file: file.name, mismatch: mismatch, model: stored.description)
         }
         let g = try readPrefixed(file, prefix: generatorPrefix)
@@ -169,10 +170,8 @@ public enum ModelCheckpoint {
 
     /// Checks `module`'s tensors against the file's `prefix`ed ones (every problem in one error) and loads them.
     static func load(_ module: Module, prefix: String, from file: CheckpointFile, ignoring otherPrefixes: [String]) throws {
-        var expected: [String: [Int]] = [:]
-        for (key, t) in module.stateEntries() { expected[prefix + key] = t.shape }
         let found = file.shapes.filter { name, _ in !otherPrefixes.contains { name.hasPrefix($0) } }
-        if let mismatch = StateMismatch(expected: expected, found: found) {
+        if let mismatch = module.stateMismatch(against: found, keyPrefix: prefix) {
             throw CheckpointError.stateMismatch(file: file.name, mismatch: mismatch, model: file.header.model.serializedString())
         }
         try module.load(stateDict: try readPrefixed(file, prefix: prefix))

@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import Imaging
@@ -302,8 +303,7 @@ public final class Trainer {
                                          compressionLevel: options.checkpointCompression, metadata: metadata)
         if let snapshotEpoch, options.epochSnapshots {
             let target = run.snapshot(epoch: snapshotEpoch)
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.copyItem(at: run.latest, to: target)
+            try AtomicFile.copy(run.latest, to: target)
         }
     }
 

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A bar chart of means with ±1 standard-deviation whiskers, rendered to a standalone SVG
@@ -100,9 +101,9 @@ public struct BarChart: Sendable, Equatable {
         }
     }
 
-    /// Writes ``svg()`` to `url` atomically (see ``ReportFile``).
+    /// Writes ``svg()`` to `url` atomically (`Base.AtomicFile`).
     public func write(to url: URL) throws {
-        try ReportFile.write(svg(), to: url)
+        try AtomicFile.write(svg(), to: url)
     }
 
     // MARK: Validation
@@ -117,7 +118,7 @@ public struct BarChart: Sendable, Equatable {
         for (g, group) in groups.enumerated() {
             for (b, bar) in group.bars.enumerated() {
                 if let sd = bar.sd, sd.isFinite, sd < 0 {
-                    throw fail("groups[\(g)].bars[\(b)].sd (\(bar.label))", NumberFormat.roundTrip(sd),
+                    throw fail("groups[\(g)].bars[\(b)].sd (\(bar.label))", Format.roundTrip(sd),
                                "a standard deviation ≥ 0")
                 }
             }
@@ -157,14 +158,14 @@ public struct BarChart: Sendable, Equatable {
                 legend = labels.enumerated().map { ($0.element, Palette.okabeIto[$0.offset % Palette.okabeIto.count]) }
             }
             let finite = chart.groups.flatMap(\.bars).map(\.mean).filter(\.isFinite)
-            let decimals = chart.decimals ?? NumberFormat.decimals(forReference: finite.map(abs).max() ?? 0)
+            let decimals = chart.decimals ?? Format.decimals(forReference: finite.map(abs).max() ?? 0)
             for (g, group) in chart.groups.enumerated() {
                 let means = group.bars.map(\.mean).filter(\.isFinite)
                 let best: Double? = chart.higherIsBetter.flatMap { $0 ? means.max() : means.min() }
                 items.append(group.bars.map { bar in
                     let isBest = best != nil && bar.mean == best
-                    var text = bar.mean.isFinite ? NumberFormat.fixed(bar.mean, decimals) : "n/a"
-                    if bar.mean.isFinite, let sd = bar.sd, sd.isFinite { text += " ± " + NumberFormat.fixed(sd, decimals) }
+                    var text = bar.mean.isFinite ? Format.fixed(bar.mean, decimals) : "n/a"
+                    if bar.mean.isFinite, let sd = bar.sd, sd.isFinite { text += " ± " + Format.fixed(sd, decimals) }
                     if isBest { text = "★ " + text }
                     let color = coloredByLabel ? legend[labels.firstIndex(of: bar.label)!].color : Palette.okabeIto[0]
                     let rowLabel = chart.groups.count > 1 && !coloredByLabel ? group.name : bar.label

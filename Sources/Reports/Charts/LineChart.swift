@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A line chart of named series of (x, y) points, rendered to a standalone SVG document —
@@ -126,9 +127,9 @@ public struct LineChart: Sendable, Equatable {
         return renderOverlay(prepared)
     }
 
-    /// Writes ``svg()`` to `url` atomically (see ``ReportFile``).
+    /// Writes ``svg()`` to `url` atomically (`Base.AtomicFile`).
     public func write(to url: URL) throws {
-        try ReportFile.write(svg(), to: url)
+        try AtomicFile.write(svg(), to: url)
     }
 
     // MARK: Validation
@@ -138,7 +139,7 @@ public struct LineChart: Sendable, Equatable {
             .invalidOption(subject: title, option: option, value: value, expected: expected)
         }
         guard smoothing.isFinite, smoothing >= 0, smoothing < 1 else {
-            throw fail("smoothing", NumberFormat.roundTrip(smoothing), "a weight in 0 ..< 1 (0 = off, 0.6–0.99 usual)")
+            throw fail("smoothing", Format.roundTrip(smoothing), "a weight in 0 ..< 1 (0 = off, 0.6–0.99 usual)")
         }
         guard width >= 240 else { throw fail("width", String(width), "at least 240 pixels") }
         switch layout {
@@ -153,7 +154,7 @@ public struct LineChart: Sendable, Equatable {
             }
         }
         if let r = yRange {
-            let shown = "\(NumberFormat.roundTrip(r.lowerBound))...\(NumberFormat.roundTrip(r.upperBound))"
+            let shown = "\(Format.roundTrip(r.lowerBound))...\(Format.roundTrip(r.upperBound))"
             guard r.lowerBound.isFinite, r.upperBound.isFinite, r.upperBound > r.lowerBound else {
                 throw fail("yRange", shown, "finite bounds with lower < upper")
             }
@@ -231,7 +232,7 @@ public struct LineChart: Sendable, Equatable {
     private func notes(_ prepared: [Prepared]) -> [String] {
         var notes: [String] = []
         if smoothing > 0 {
-            notes.append("Lines: exponential moving average (weight \(NumberFormat.trimmed(smoothing, 3))); faint: raw values.")
+            notes.append("Lines: exponential moving average (weight \(Format.trimmed(smoothing, 3))); faint: raw values.")
         }
         for p in prepared where p.omitted > 0 {
             let what = yScale == .log ? "non-finite or non-positive" : "non-finite"
@@ -241,7 +242,7 @@ public struct LineChart: Sendable, Equatable {
             let outside = prepared.reduce(0) { n, p in n + p.points.filter { !r.contains($0.y) }.count }
             if outside > 0 {
                 notes.append("\(outside) value\(outside == 1 ? "" : "s") outside the y range "
-                    + "\(NumberFormat.significant(r.lowerBound))–\(NumberFormat.significant(r.upperBound)) cut off.")
+                    + "\(Format.significant(r.lowerBound))–\(Format.significant(r.upperBound)) cut off.")
             }
         }
         return notes
@@ -362,7 +363,7 @@ public struct LineChart: Sendable, Equatable {
 
     /// A legend entry: the name, then the last (smoothed) value in grey, or "no data".
     private func legendRuns(_ p: Prepared) -> [(text: String, fill: String, bold: Bool)] {
-        let value = p.last.map { NumberFormat.significant($0, digits: 4) } ?? "no data"
+        let value = p.last.map { Format.significant($0, digits: 4) } ?? "no data"
         return [(p.name, Palette.text, false), (value, Palette.mutedText, false)]
     }
 
@@ -458,7 +459,7 @@ public struct LineChart: Sendable, Equatable {
         var d = ""
         d.reserveCapacity(points.xs.count * 12)
         for (i, (x, y)) in zip(points.xs, points.ys).enumerated() {
-            d += (i == 0 ? "M" : "L") + NumberFormat.coordinate(x) + " " + NumberFormat.coordinate(y)
+            d += (i == 0 ? "M" : "L") + Format.trimmed(x, 1) + " " + Format.trimmed(y, 1)
         }
         return d
     }

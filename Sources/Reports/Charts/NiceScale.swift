@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Axis ticks at "nice" numbers (1, 2 or 5 times a power of ten) covering a data range, after
@@ -82,15 +83,15 @@ public struct NiceScale: Sendable, Equatable {
         if step < 1e-4 || magnitude >= 1e10 {
             guard value != 0 else { return "0" }
             let digits = Int(floor(log10(abs(value)))) - Int(floor(log10(step) + 1e-9)) + 1
-            return NumberFormat.scientific(value, digits: Swift.max(1, digits))
+            return Format.scientific(value, digits: Swift.max(1, digits))
         }
         if magnitude >= 1e7, step >= 1e6 {
-            return value == 0 ? "0" : NumberFormat.fixed(value / 1e6, Self.decimals(step / 1e6)) + "M"
+            return value == 0 ? "0" : Format.fixed(value / 1e6, Self.decimals(step / 1e6)) + "M"
         }
         if magnitude >= 1e4, step >= 1e3 {
-            return value == 0 ? "0" : NumberFormat.fixed(value / 1e3, Self.decimals(step / 1e3)) + "k"
+            return value == 0 ? "0" : Format.fixed(value / 1e3, Self.decimals(step / 1e3)) + "k"
         }
-        return NumberFormat.fixed(value, Self.decimals(step))
+        return Format.fixed(value, Self.decimals(step))
     }
 
     private static func decimals(_ step: Double) -> Int { Swift.max(0, -Int(floor(log10(step) + 1e-9))) }
@@ -142,13 +143,13 @@ public struct LogScale: Sendable, Equatable {
         if powers.count >= 3 {
             let stride = (powers.count + limit - 1) / limit
             ticks = powers.filter { Int(log10($0).rounded()) % stride == 0 }
-            labels = ticks.map { NumberFormat.significant($0, digits: 1) }
+            labels = ticks.map { Format.significant($0, digits: 1) }
         } else if case let oneTwoFive = multiples([1, 2, 5]), oneTwoFive.count >= 3 {
             ticks = oneTwoFive
-            labels = ticks.map { NumberFormat.significant($0, digits: 1) }
+            labels = ticks.map { Format.significant($0, digits: 1) }
         } else if all.count >= 3 {
             ticks = all.count > limit ? multiples([1, 2, 4, 6, 8]) : all
-            labels = ticks.map { NumberFormat.significant($0, digits: 1) }
+            labels = ticks.map { Format.significant($0, digits: 1) }
         } else {
             let linear = NiceScale(min: lower, max: upper, maxTicks: 5)
             ticks = linear.ticks.filter(inside)

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A rectangle in SVG user units (pixels), y down.
@@ -56,7 +57,7 @@ struct SVGWriter {
     mutating func rect(_ r: Rect, fill: String, stroke: String? = nil, strokeWidth: Double = 1, opacity: Double? = nil,
                        extra: String = "") {
         var a = "<rect x=\"\(f(r.x0))\" y=\"\(f(r.y0))\" width=\"\(f(max(0, r.width)))\" height=\"\(f(max(0, r.height)))\" fill=\"\(fill)\""
-        if let opacity { a += " fill-opacity=\"\(NumberFormat.trimmed(opacity, 2))\"" }
+        if let opacity { a += " fill-opacity=\"\(Format.trimmed(opacity, 2))\"" }
         if let stroke { a += " stroke=\"\(stroke)\" stroke-width=\"\(f(strokeWidth))\"" }
         elements.append(a + extra + "/>")
     }
@@ -86,7 +87,7 @@ struct SVGWriter {
     static let idPlaceholder = "\u{1}ID\u{1}"
 
     /// A coordinate, to a tenth of a pixel.
-    func f(_ v: Double) -> String { NumberFormat.coordinate(v) }
+    func f(_ v: Double) -> String { Format.trimmed(v, 1) }
 }
 
 /// Lays out text items (legend entries, notes) left to right, wrapping into rows.

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A report as one self-contained HTML page: inline CSS, inline SVG charts, PNG images embedded
@@ -126,9 +127,9 @@ public struct HTMLReport: Sendable, Equatable {
                               pixelated: pixelated))
     }
 
-    /// Writes ``html()`` to `url` atomically (see ``ReportFile``).
+    /// Writes ``html()`` to `url` atomically (`Base.AtomicFile`).
     public func write(to url: URL) throws {
-        try ReportFile.write(html(), to: url)
+        try AtomicFile.write(html(), to: url)
     }
 
     // MARK: Rendering

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// A table of text and numbers, written as Markdown (aligned columns, for logs and README files),
@@ -50,12 +51,12 @@ public struct Table: Sendable, Equatable {
         var display: String {
             switch self {
             case let .text(s): return s
-            case let .integer(v): return NumberFormat.grouped(v)
+            case let .integer(v): return Format.grouped(v, minimumDigits: 5)
             case let .number(v, decimals):
-                return decimals.map { NumberFormat.fixed(v, $0) } ?? NumberFormat.significant(v, digits: 4)
+                return decimals.map { Format.fixed(v, $0) } ?? Format.significant(v, digits: 4)
             case let .meanSD(m, sd, decimals):
-                let d = decimals ?? NumberFormat.decimals(forReference: m)
-                return NumberFormat.fixed(m, d) + " ± " + NumberFormat.fixed(sd, d)
+                let d = decimals ?? Format.decimals(forReference: m)
+                return Format.fixed(m, d) + " ± " + Format.fixed(sd, d)
             case .empty: return ""
             }
         }
@@ -158,10 +159,10 @@ public struct Table: Sendable, Equatable {
                 switch cell {
                 case let .text(s): fields.append(s)
                 case let .integer(v): fields.append(String(v))
-                case let .number(v, _): fields.append(NumberFormat.roundTrip(v))
+                case let .number(v, _): fields.append(Format.roundTrip(v))
                 case let .meanSD(m, sd, _):
-                    fields.append(NumberFormat.roundTrip(m))
-                    fields.append(NumberFormat.roundTrip(sd))
+                    fields.append(Format.roundTrip(m))
+                    fields.append(Format.roundTrip(sd))
                     continue
                 case .empty: fields.append("")
                 }

@@ -1,3 +1,4 @@
+import Base
 import CKernels
 
 /// Stride-1 4×4 convolutions by Winograd's minimal filtering F(2×2, 4×4) (fp32).

@@ -1,3 +1,4 @@
+import Base
 import CKernels
 
 /// 4×4, stride-2, padding-1 layers (every U-Net and PatchGAN down- and up-sampling layer) by

@@ -1,3 +1,4 @@
+import Base
 import COneDNN
 
 /// What the oneDNN backend runs on, for benchmark headers and logs.

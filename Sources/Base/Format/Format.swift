@@ -1,11 +1,16 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// Locale-free, deterministic number formatting for SVG coordinates, tick labels and table
-/// cells: the same Double always gives the same bytes, whatever the machine's locale.
-enum NumberFormat {
-    /// `v` with exactly `decimals` digits after the point ("-0.50" → never "-0,50"); negative zero
-    /// prints as zero. Magnitudes beyond 1e15 fall back to ``scientific(_:digits:)``.
-    static func fixed(_ v: Double, _ decimals: Int) -> String {
+/// Locale-free, deterministic number and byte formatting: the same value always gives the same
+/// text, whatever the machine's locale. Used for table cells, SVG coordinates, tick labels, CLI
+/// output, model cards and error messages.
+public enum Format {
+    /// `v` with exactly `decimals` digits after the point ("-0.50", never "-0,50"); negative zero
+    /// prints as zero. Magnitudes beyond 9e15 fall back to ``scientific(_:digits:)``.
+    public static func fixed(_ v: Double, _ decimals: Int) -> String {
         guard v.isFinite else { return nonFinite(v) }
         let d = max(0, min(decimals, 12))
         let scale = pow(10.0, Double(d))
@@ -24,7 +29,7 @@ enum NumberFormat {
     }
 
     /// ``fixed(_:_:)`` with trailing zeros (and a bare point) removed: "12.50" → "12.5", "3.00" → "3".
-    static func trimmed(_ v: Double, _ decimals: Int) -> String {
+    public static func trimmed(_ v: Double, _ decimals: Int) -> String {
         var s = fixed(v, decimals)
         guard s.contains("."), !s.contains("e") else { return s }
         while s.hasSuffix("0") { s.removeLast() }
@@ -32,12 +37,9 @@ enum NumberFormat {
         return s
     }
 
-    /// An SVG coordinate: one decimal (a tenth of a pixel), trailing zeros trimmed.
-    static func coordinate(_ v: Double) -> String { trimmed(v, 1) }
-
     /// `v` in scientific notation with `digits` significant digits, trailing zeros trimmed:
     /// 0.000025 → "2.5e-5".
-    static func scientific(_ v: Double, digits: Int) -> String {
+    public static func scientific(_ v: Double, digits: Int) -> String {
         guard v.isFinite else { return nonFinite(v) }
         guard v != 0 else { return "0" }
         var exponent = Int(floor(log10(abs(v))))
@@ -51,7 +53,7 @@ enum NumberFormat {
 
     /// `v` with `digits` significant digits, in plain notation for 1e-4 ≤ |v| < 1e7 and scientific
     /// notation outside; trailing zeros trimmed. 0.69314 → "0.6931", 12345.6 → "12346".
-    static func significant(_ v: Double, digits: Int = 4) -> String {
+    public static func significant(_ v: Double, digits: Int = 4) -> String {
         guard v.isFinite else { return nonFinite(v) }
         guard v != 0 else { return "0" }
         let magnitude = abs(v)
@@ -62,24 +64,25 @@ enum NumberFormat {
 
     /// Decimals that show `digits` significant digits of `reference` (the largest magnitude in a
     /// column or chart), clamped to 0…6.
-    static func decimals(forReference reference: Double, digits: Int = 3) -> Int {
+    public static func decimals(forReference reference: Double, digits: Int = 3) -> Int {
         guard reference.isFinite, reference != 0 else { return 2 }
         let exponent = Int(floor(log10(abs(reference))))
         return max(0, min(6, digits - 1 - exponent))
     }
 
     /// The shortest text that reads back as the same Double (for CSV): "0.1", "1e-05", "NaN".
-    static func roundTrip(_ v: Double) -> String {
+    public static func roundTrip(_ v: Double) -> String {
         guard v.isFinite else { return nonFinite(v) }
         if v == 0 { return "0" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return v.description
     }
 
-    /// `v` with commas between thousands when |v| ≥ 10,000 ("54,414,531", "-12,000", "9999").
-    static func grouped(_ v: Int) -> String {
+    /// `v` with commas between thousands: "54,413,955", "-12,000", "999". With `minimumDigits`
+    /// (e.g. 5) shorter numbers stay ungrouped ("9999").
+    public static func grouped(_ v: Int, minimumDigits: Int = 4) -> String {
         let digits = String(v.magnitude)
-        guard digits.count > 4 else { return String(v) }
+        guard digits.count >= minimumDigits else { return String(v) }
         var out = ""
         for (i, c) in digits.enumerated() {
             if i > 0, (digits.count - i) % 3 == 0 { out += "," }
@@ -88,7 +91,34 @@ enum NumberFormat {
         return (v < 0 ? "-" : "") + out
     }
 
-    static func nonFinite(_ v: Double) -> String {
+    /// A byte count in binary units with two decimals: "512 B", "1.50 KiB", "54.20 MiB", "2.00 GiB".
+    public static func bytes(_ n: Int) -> String {
+        guard n.magnitude >= 1024 else { return "\(n) B" }
+        var value = Double(n)
+        for unit in ["KiB", "MiB", "GiB", "TiB"] {
+            value /= 1024
+            if abs(value) < 1024 || unit == "TiB" { return fixed(value, 2) + " " + unit }
+        }
+        return "\(n) B"
+    }
+
+    /// A duration as "mm:ss", or "h:mm:ss" from an hour up; "--:--" when unknown or negative.
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+        let s = Int(seconds.rounded())
+        func two(_ x: Int) -> String { x < 10 ? "0\(x)" : String(x) }
+        return s >= 3600 ? "\(s / 3600):\(two(s / 60 % 60)):\(two(s % 60))" : "\(two(s / 60)):\(two(s % 60))"
+    }
+
+    /// `text` cut to at most `limit` characters with an ellipsis in the middle (error messages
+    /// must not repeat a 1 MB name).
+    public static func shortened(_ text: String, limit: Int = 120) -> String {
+        guard text.count > limit, limit >= 5 else { return text }
+        let keep = (limit - 1) / 2
+        return String(text.prefix(keep)) + "…" + String(text.suffix(limit - 1 - keep))
+    }
+
+    public static func nonFinite(_ v: Double) -> String {
         v.isNaN ? "NaN" : (v > 0 ? "inf" : "-inf")
     }
 }
