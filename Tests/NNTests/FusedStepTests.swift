@@ -110,7 +110,6 @@ struct FusedStepTests {
         let bf16 = try Self.train(.bf16, steps: 100)
         let worst = zip(fp32, bf16).map { abs($0 - $1) }.max() ?? .infinity
         let (endF, endB) = (fp32.last!, bf16.last!)
-        print("bf16 vs fp32 tiny net: L1 \(fp32[0]) → fp32 \(endF), bf16 \(endB); max |Δloss| \(worst)")
         #expect(bf16.allSatisfy { $0.isFinite })
         #expect(worst <= 0.03, "max |loss_bf16 − loss_fp32| = \(worst)")
         #expect(abs(endB - endF) <= 0.1 * endF, "final loss fp32 \(endF), bf16 \(endB)")

@@ -39,7 +39,6 @@ struct TinyNetTrainingTests {
         let start = try #require(first.first), end = try #require(first.last)
         #expect(end.isFinite)
         #expect(end < start * 0.6, "loss \(start) → \(end), ratio \(end / start)")
-        print("tiny net: L1 \(start) → \(end) over 50 steps, ratio \(end / start)")
         let other = try Self.train(seed: 7, steps: 3)
         #expect(other != Array(first.prefix(3)))
     }

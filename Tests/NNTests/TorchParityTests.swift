@@ -28,7 +28,6 @@ struct TorchParityTests {
         let start = try f.tensor("param")
         let p = try f.tensor("param", requiresGrad: true)
         let adam = try Adam(parameters: [(key: "param", tensor: p)], hyper)
-        let report = ProcessInfo.processInfo.environment["PIX2PIX_PARITY_REPORT"] != nil
 
         for step in 1...3 {
             p.grad = try f.tensor("grad_\(step)")
@@ -49,7 +48,6 @@ struct TorchParityTests {
                 \(name) step \(step): element \(worstIndex) moved from \(start.pointer[worstIndex]) to \
                 \(p.pointer[worstIndex]), torch to \(ref.pointer[worstIndex]) (\(worst) of 1e-4·|Δ| + 4 ulp)
                 """)
-            if report { print("parity", loose, "update ratio", worst) }
         }
 
         let (state, tensors) = adam.exportState()
@@ -58,7 +56,6 @@ struct TorchParityTests {
         for (suffix, key) in [(Adam.firstMomentSuffix, "exp_avg_after_3"), (Adam.secondMomentSuffix, "exp_avg_sq_after_3")] {
             let r = compare(tensors["param" + suffix], try f.tensor(key), "\(name) \(key)", tolerance: moments)
             #expect(r.passed, "\(r); tolerance \(moments)")
-            if report { print("parity", r) }
         }
     }
 

@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 /// Bad shapes and parameters throw `TensorError`s whose messages name the op and the shapes.
 @Suite("Op validation")

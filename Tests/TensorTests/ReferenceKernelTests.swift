@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 /// The oneDNN kernels against the plain-Swift reference kernels (Double accumulation) on random
 /// shapes: forward, backward-data and backward-weights (+ bias). Tolerance: max |oneDNN − reference|

@@ -9,7 +9,6 @@ import Tensor
 /// The fixtures' meta `fp32_vs_fp64_tolerance_used` (≤ 0.05 for every op case) shows PyTorch's own
 /// float32 rounding uses a small share of it. Gradients come from `backward(gradient: R)` with
 /// the fixture's `grad_output` R, i.e. of L = sum(output · R); losses use `backward()`.
-/// `PIX2PIX_PARITY_REPORT=1 swift test --filter TorchParityTests` prints every max error.
 @Suite("PyTorch parity: ops")
 struct TorchParityTests {
     /// Compares each (ours, fixture key) pair and records one issue per tensor out of tolerance.
@@ -18,7 +17,6 @@ struct TorchParityTests {
         for (ours, key) in pairs {
             let report = compare(ours, try fixture.tensor(key), "\(fixture.name) \(key)")
             #expect(report.passed, "\(report); tolerance \(Tolerance.parity)", sourceLocation: sourceLocation)
-            if ProcessInfo.processInfo.environment["PIX2PIX_PARITY_REPORT"] != nil { print("parity", report) }
         }
     }
 

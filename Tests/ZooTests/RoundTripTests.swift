@@ -1,3 +1,4 @@
+import ArgumentParser
 import Checkpoint
 import Foundation
 import Imaging
@@ -135,15 +136,19 @@ struct RoundTripTests {
         #expect(grid.width == 3 * 64 + 4 * 2 && grid.height == 64 + 2 * 2)
 
         // An existing output is kept unless --overwrite.
-        #expect(throws: (any Error).self) {
+        #expect {
             try cli(["translate", "--model", "gray-cli", "--zoo", zoo, single.path, "--out", out, "--quiet"])
-        }
+        } throws: { ($0 as? ValidationError)?.message.contains("already exists; pass --overwrite") == true }
         try cli(["translate", "--model", "gray-cli", "--zoo", zoo, single.path, "--out", out, "--quiet", "--overwrite", "--format", "jpg"])
         #expect(FileManager.default.fileExists(atPath: "\(out)/single.jpg"))
 
         // remove needs --yes and a version.
-        #expect(throws: (any Error).self) { try cli(["zoo", "remove", "gray-cli@0.1.0", "--zoo", zoo]) }
-        #expect(throws: (any Error).self) { try cli(["zoo", "remove", "gray-cli", "--yes", "--zoo", zoo]) }
+        #expect {
+            try cli(["zoo", "remove", "gray-cli@0.1.0", "--zoo", zoo])  // validate() fails inside parseAsRoot
+        } throws: { Pix2PixCommand.message(for: $0).contains("pass --yes to confirm") }
+        #expect {
+            try cli(["zoo", "remove", "gray-cli", "--yes", "--zoo", zoo])
+        } throws: { ($0 as? ValidationError)?.message.contains("name the version to remove: gray-cli@X.Y.Z") == true }
         try cli(["zoo", "remove", "gray-cli@0.1.0", "--yes", "--zoo", zoo])
         #expect(!FileManager.default.fileExists(atPath: "\(zoo)/gray-cli"))
         #expect(try ZooStore(path: zoo).readIndex()?.models.isEmpty == true)

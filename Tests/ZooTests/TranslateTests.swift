@@ -195,8 +195,13 @@ struct TranslateTests {
         #expect(throws: ValidationError.self) { try TranslateCommand.plan(inputs: [text.path], out: out, format: .png, grids: false, overwrite: false) }
         let jobs = try TranslateCommand.plan(inputs: [dir.appendingPathComponent("x").path, b.path], out: out, format: .jpg, grids: false, overwrite: false)
         #expect(jobs == [.image(input: a.path, output: "\(out)/x/a.jpg"), .image(input: b.path, output: "\(out)/a.jpg")])
-        #expect(throws: (any Error).self) { try Pix2PixCommand.parseAsRoot(["translate", a.path, "--out", out]) }  // no model
-        #expect(throws: (any Error).self) { try Pix2PixCommand.parseAsRoot(["translate", "--model", "m", "--checkpoint", "c", a.path, "--out", out]) }
+        // validate() fails inside parseAsRoot, which wraps the ValidationError; its message is what the user sees.
+        #expect { try Pix2PixCommand.parseAsRoot(["translate", a.path, "--out", out]) } throws: {  // no model
+            Pix2PixCommand.message(for: $0).contains("give exactly one of --model ID[@VERSION] and --checkpoint FILE")
+        }
+        #expect { try Pix2PixCommand.parseAsRoot(["translate", "--model", "m", "--checkpoint", "c", a.path, "--out", out]) } throws: {
+            Pix2PixCommand.message(for: $0).contains("give exactly one of --model ID[@VERSION] and --checkpoint FILE")
+        }
     }
 
     /// Prediction `index` of `split` in an output file.

@@ -58,25 +58,44 @@ enum DNNLConvolution {
     /// A convolution pass.
     enum Pass { case forward, backwardData, backwardWeights }
 
-    /// The implementations a pass can run on besides oneDNN's own kernel for it.
+    /// The implementations a pass can run on: oneDNN's own kernel for it, or one of ours.
     enum Path {
         /// Few output channels: GEMMs over the input channels (DNNLConvolution+Narrow.swift).
         case taps
         /// fp32 stride-1 4×4: Winograd F(2×2, 4×4) (DNNLConvolution+Winograd.swift).
         case winograd
-        /// 4×4 stride-2, weight-bound or producing a narrow side: im2col / col2im + SGEMM.
+        /// 4×4 stride-2, weight-bound or producing a narrow side: im2col / col2im + SGEMM
+        /// (DNNLConvolution+GEMM.swift).
         case gemm
-        /// fp32 4×4 stride-2 with enough positions: Winograd F(3×3, 2×2) over input phases.
+        /// fp32 4×4 stride-2 with enough positions: Winograd F(3×3, 2×2) over input phases
+        /// (DNNLConvolution+WinogradS2.swift).
         case winogradS2
-        /// Stride-1 backward-data as a forward convolution over flipped weights.
+        /// Stride-1 backward-data as a forward convolution over flipped weights (DNNLConvolution+Flipped.swift).
         case flipped
-        /// bf16 4×4 stride-2 transposed convolution (or convolution backward-data) as four phase convolutions.
+        /// bf16 4×4 stride-2 transposed convolution (or convolution backward-data) as four phase convolutions
+        /// (DNNLConvolution+Phases.swift).
         case phases
+        /// oneDNN's convolution / deconvolution primitive for the pass (DNNLConvolution+OneDNN.swift).
         case oneDNN
     }
 
     /// The one place that decides which implementation runs `pass` of `g`: the first that
-    /// qualifies, in this order (each `…Eligible` documents its own rule and measurements).
+    /// qualifies, in this order (each `…Eligible` documents its own rule and measurements):
+    ///
+    /// 1. ``Path/taps`` (``tapEligible(_:)``): DNNLConvolution+Narrow.swift;
+    /// 2. ``Path/winograd`` (``winogradEligible(_:bf16:)``, for backward-data on the flipped
+    ///    geometry): DNNLConvolution+Winograd.swift;
+    /// 3. ``Path/gemm`` (``gemmEligible(_:_:bf16:)``): DNNLConvolution+GEMM.swift;
+    /// 4. ``Path/winogradS2`` (``winogradS2Eligible(_:bf16:)``): DNNLConvolution+WinogradS2.swift;
+    /// 5. ``Path/flipped`` (backward-data, ``flippedGeometry(_:)``): DNNLConvolution+Flipped.swift;
+    /// 6. ``Path/phases`` (bf16 forward with ``phaseEligible(_:)``, bf16 backward-data with
+    ///    ``backwardDataAsDeconvolution(_:)``): DNNLConvolution+Phases.swift;
+    /// 7. ``Path/oneDNN`` otherwise: DNNLConvolution+OneDNN.swift.
+    ///
+    /// ``forward(_:input:weight:bias:training:bf16:keepSource:direct:)``,
+    /// ``backwardData(_:gradOutput:weight:bf16:gradOutputMemory:direct:)`` and
+    /// ``backwardWeights(_:input:gradOutput:bias:bf16:gradOutputMemory:sourceMemory:direct:)`` below
+    /// run the chosen path.
     static func path(_ g: ConvGeometry, _ pass: Pass, bf16: Bool) -> Path {
         if tapEligible(g) { return .taps }
         // Stride-1 backward-data is the forward convolution over the flipped kernel.
@@ -92,103 +111,6 @@ enum DNNLConvolution {
         case .backwardWeights: break
         }
         return .oneDNN
-    }
-
-    // MARK: primitive descriptors
-
-    static func forwardPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, training: Bool, bias: Bool,
-                                 bf16: Bool = false, key given: String? = nil) throws -> DNNLPrimitive {
-        let op = g.opName
-        let key = given ?? "\(g.key)|fwd|\(training ? "train" : "infer")|b\(bias ? 1 : 0)" + precisionKey(bf16)
-        return try rt.primitive(key, op: op) {
-            var src = try srcDesc(g, compute(bf16)), weights = try anyWeightsDesc(g, compute(bf16))
-            var dst = try dstDesc(g)
-            var biasDesc = try DNNLDesc.vector(g.outC, op: op)
-            let s = strides2(g.stride), p = strides2(g.padding)
-            var desc = dnnl_convolution_desc_t()
-            let prop = training ? dnnl_forward_training : dnnl_forward_inference
-            if g.transposed {
-                try dnnlCheck(withOptionalPointer(bias, &biasDesc) {
-                    dnnl_deconvolution_forward_desc_init(&desc, prop, dnnl_deconvolution_direct, &src, &weights, $0, &dst, s, p, p)
-                }, op, "dnnl_deconvolution_forward_desc_init(\(g))")
-            } else {
-                try dnnlCheck(withOptionalPointer(bias, &biasDesc) {
-                    dnnl_convolution_forward_desc_init(&desc, prop, dnnl_convolution_direct, &src, &weights, $0, &dst, s, p, p)
-                }, op, "dnnl_convolution_forward_desc_init(\(g))")
-            }
-            return try createPD(&desc, rt, hint: nil, op: op, what: "forward primitive for \(g)")
-        }
-    }
-
-    static func backwardDataPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bf16: Bool = false) throws -> DNNLPrimitive {
-        let op = g.opName
-        return try rt.primitive("\(g.key)|bwd_data" + precisionKey(bf16), op: op) {
-            let hint = try forwardPrimitive(rt, g, training: true, bias: false, bf16: bf16)
-            var diffSrc = try srcDesc(g), weights = try anyWeightsDesc(g, compute(bf16))
-            var diffDst = try dstDesc(g, compute(bf16))
-            let s = strides2(g.stride), p = strides2(g.padding)
-            var desc = dnnl_convolution_desc_t()
-            if g.transposed {
-                try dnnlCheck(dnnl_deconvolution_backward_data_desc_init(&desc, dnnl_deconvolution_direct, &diffSrc, &weights,
-                                                                         &diffDst, s, p, p),
-                              op, "dnnl_deconvolution_backward_data_desc_init(\(g))")
-            } else {
-                try dnnlCheck(dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &diffSrc, &weights,
-                                                                       &diffDst, s, p, p),
-                              op, "dnnl_convolution_backward_data_desc_init(\(g))")
-            }
-            return try createPD(&desc, rt, hint: hint.pd, op: op, what: "backward-data primitive for \(g)")
-        }
-    }
-
-    /// The backward-weights primitive. oneDNN is first asked to write dL/dweight straight into the
-    /// plain (PyTorch) layout, which saves reordering the gradient back; when it can do that only
-    /// with a reference kernel (oneDNN 2.6 on AVX-512 does), it picks its own layout and the
-    /// gradient is reordered.
-    static func backwardWeightsPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bias: Bool,
-                                         bf16: Bool = false) throws -> DNNLPrimitive {
-        let key = "\(g.key)|bwd_weights|b\(bias ? 1 : 0)" + precisionKey(bf16)
-        if let cached = rt.cachedPrimitive(key) { return cached }
-        if let direct = try? backwardWeightsPrimitive(rt, g, bias: bias, bf16: bf16, plain: true, key: key + "|plain"),
-           !direct.implementation.hasPrefix("ref") {
-            rt.setPrimitive(key, direct)
-            return direct
-        }
-        let p = try backwardWeightsPrimitive(rt, g, bias: bias, bf16: bf16, plain: false, key: key + "|any")
-        rt.setPrimitive(key, p)
-        return p
-    }
-
-    static func backwardWeightsPrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, bias: Bool, bf16: Bool, plain: Bool,
-                                         key: String) throws -> DNNLPrimitive {
-        let op = g.opName
-        return try rt.primitive(key, op: op) {
-            let hint = try forwardPrimitive(rt, g, training: true, bias: bias, bf16: bf16)
-            var src = try srcDesc(g, compute(bf16)), diffWeights = try plain ? plainWeightsDesc(g) : anyWeightsDesc(g)
-            var diffDst = try dstDesc(g, compute(bf16))
-            var diffBias = try DNNLDesc.vector(g.outC, op: op)
-            let s = strides2(g.stride), p = strides2(g.padding)
-            var desc = dnnl_convolution_desc_t()
-            if g.transposed {
-                try dnnlCheck(withOptionalPointer(bias, &diffBias) {
-                    dnnl_deconvolution_backward_weights_desc_init(&desc, dnnl_deconvolution_direct, &src, &diffWeights, $0,
-                                                                  &diffDst, s, p, p)
-                }, op, "dnnl_deconvolution_backward_weights_desc_init(\(g))")
-            } else {
-                try dnnlCheck(withOptionalPointer(bias, &diffBias) {
-                    dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &src, &diffWeights, $0,
-                                                                &diffDst, s, p, p)
-                }, op, "dnnl_convolution_backward_weights_desc_init(\(g))")
-            }
-            return try createPD(&desc, rt, hint: hint.pd, op: op, what: "backward-weights primitive for \(g)")
-        }
-    }
-
-    static func createPD(_ desc: inout dnnl_convolution_desc_t, _ rt: DNNLRuntime, hint: dnnl_primitive_desc_t?,
-                         op: String, what: String) throws -> dnnl_primitive_desc_t {
-        var pd: dnnl_primitive_desc_t?
-        try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, nil, rt.engine, hint), op, "dnnl_primitive_desc_create(\(what))")
-        return pd!
     }
 
     // MARK: weights and activations in the layouts and types the kernels read
@@ -232,7 +154,7 @@ enum DNNLConvolution {
         return converted
     }
 
-    // MARK: kernels
+    // MARK: the three passes, each on the path `path(_:_:bf16:)` picks
 
     /// Forward pass. Under `bf16`, input and weights are converted to bf16; the output is f32.
     /// With `keepSource`, also returns the input as the kernel read it when that is a converted
@@ -249,28 +171,8 @@ enum DNNLConvolution {
                                     stage: "fwd", keepSource: keepSource)
         case .flipped, .oneDNN: break
         }
-        let rt = try DNNLRuntime.shared()
-        let out = Tensor.empty(g.outputShape)
-        let op = g.opName
-        let source: DNNLMemory? = try rt.run {
-            let p = try forwardPrimitive(rt, g, training: training, bias: bias != nil, bf16: bf16)
-            p.flops = g.flops
-            let chosen = p.desc(dnnl_query_weights_md)
-            let w = try weightsMemory(rt, g, weight, chosen: chosen,
-                                      stage: "fwd\(training ? "train" : "infer")b\(bias != nil ? 1 : 0)" + precisionKey(bf16))
-            let src = try activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)
-            var args: [(Int32, DNNLMemory)] = [
-                (DNNLArg.src, src),
-                (DNNLArg.weights, w),
-                (DNNLArg.dst, try DNNLMemory(dstDesc(g), out, engine: rt.engine, op: op)),
-            ]
-            if let bias {
-                args.append((DNNLArg.bias, try DNNLMemory(DNNLDesc.vector(g.outC, op: op), bias, engine: rt.engine, op: op)))
-            }
-            try rt.execute(p, args, op: op)
-            return keepSource && bf16 ? src : nil
-        }
-        return (out, source)
+        return try oneDNNForward(g, input: input, weight: weight, bias: bias, training: training, bf16: bf16,
+                                 keepSource: keepSource)
     }
 
     /// The output gradient as the backward kernels read it (bf16: converted once for both). Call inside `rt.run`.
@@ -300,305 +202,7 @@ enum DNNLConvolution {
             }
         case .oneDNN: break
         }
-        let rt = try DNNLRuntime.shared()
-        let gradInput = Tensor.empty(g.inputShape)
-        let op = g.opName
-        try rt.run {
-            let p = try backwardDataPrimitive(rt, g, bf16: bf16)
-            p.flops = g.flops
-            let chosen = p.desc(dnnl_query_weights_md)
-            let w = try weightsMemory(rt, g, weight, chosen: chosen, stage: "bwd_data" + precisionKey(bf16))
-            try rt.execute(p, [
-                (DNNLArg.diffDst, try given ?? gradOutputMemory(rt, g, gradOutput, bf16: bf16)),
-                (DNNLArg.weights, w),
-                (DNNLArg.diffSrc, try DNNLMemory(srcDesc(g), gradInput, engine: rt.engine, op: op)),
-            ], op: op)
-        }
-        return gradInput
-    }
-
-    // MARK: stride-1 backward-data as a forward convolution
-
-    /// The forward convolution that computes a stride-1 convolution's dL/dinput, or nil when `g`
-    /// does not qualify.
-    ///
-    /// For stride 1, dL/dinput = dL/doutput convolved (padding k − 1 − p) with the weights flipped
-    /// in both spatial axes and with input and output channels swapped. oneDNN 2.6.3 runs stride-1
-    /// backward-data with its older jit kernel at ~130 GF/s on AVX-512 while the forward brgconv
-    /// kernel reaches ~230 GF/s (patchgan_70's 256→512 layer: ~30 → ~18 ms per call), so the
-    /// rewrite pays for flipping the weights (cached per weight version). Layers with fewer than
-    /// 16 channels on a side stay on the direct kernel (too little work to matter).
-    static func flippedGeometry(_ g: ConvGeometry) -> ConvGeometry? {
-        guard !g.transposed, g.stride == 1, g.kh == g.kw, g.padding <= g.kh - 1, min(g.inC, g.outC) >= 16 else { return nil }
-        return try? ConvGeometry(transposed: false, op: g.opName, input: g.outputShape, weight: [g.inC, g.outC, g.kh, g.kw],
-                                 bias: nil, stride: 1, padding: g.kh - 1 - g.padding)
-    }
-
-    /// Stride-1 dL/dinput through ``flippedGeometry(_:)``'s forward convolution (same result as the
-    /// backward-data kernel up to summation order).
-    static func backwardDataAsForward(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor, bf16: Bool = false,
-                                      gradOutputMemory given: DNNLMemory? = nil) throws -> Tensor {
-        guard let f = flippedGeometry(g) else {
-            throw TensorError.invalidArgument(op: g.opName, message: "backward-data as a forward convolution needs stride 1 "
-                                              + "and square kernels with padding < kernel size, got \(g)")
-        }
-        let rt = try DNNLRuntime.shared()
-        let gradInput = Tensor.empty(g.inputShape)
-        let op = g.opName
-        try rt.run {
-            let flipped = rt.flippedWeights(weight, outC: g.outC, inC: g.inC, k: g.kh)
-            let p = try forwardPrimitive(rt, f, training: false, bias: false, bf16: bf16,
-                                         key: "\(g.key)|bwd_data|flipped" + precisionKey(bf16))
-            p.flops = g.flops
-            // Kept by version (store): a discriminator's weights serve two of the three calls per step unchanged.
-            let w = try weightsMemory(rt, plain: plainWeightsDesc(f), flipped, chosen: p.desc(dnnl_query_weights_md),
-                                      key: "\(f.key)|bwd_data_flipped\(precisionKey(bf16))|weights_in", op: op, store: true)
-            try rt.execute(p, [
-                (DNNLArg.src, try given ?? gradOutputMemory(rt, g, gradOutput, bf16: bf16)),
-                (DNNLArg.weights, w),
-                (DNNLArg.dst, try DNNLMemory(srcDesc(g), gradInput, engine: rt.engine, op: op)),
-            ], op: op)
-        }
-        return gradInput
-    }
-
-    // MARK: weight-bound 4×4 stride-2 layers as GEMMs on the plain weights
-
-    /// Whether `pass` of `g` runs as im2col / col2im and SGEMM straight on the plain (PyTorch-layout)
-    /// weights. Only 4×4, stride-2, padding-1 layers whose large side is exactly twice the small
-    /// one qualify, in two cases:
-    ///
-    /// - **Weight-bound** (all passes, fp32 only): ≥ 16 channels a side and at most
-    ///   ``gemmMaximumPositions`` positions (batch × small side) per weight. Such layers —
-    ///   unet_256's eight innermost, 85 % of its weights — are bound by their weights, not by
-    ///   arithmetic: oneDNN's kernels need the weights reordered into a blocked layout for each
-    ///   pass and the weight gradient reordered back, which streams every weight two to three more
-    ///   times per pass than the GEMMs, which read them where they lie.
-    /// - **Narrow large side** (fewer than ``narrowChannels`` channels on the large side, e.g. the
-    ///   RGB input of a discriminator or a generator's RGB output): only the pass that produces
-    ///   the narrow side (GEMM then col2im). oneDNN pads those channels to 16: unet_256's
-    ///   128 → 3 output layer ran at ~30 GF/s (6.9 ms per step), as a GEMM over its 128 input
-    ///   channels 2.8 ms; a discriminator's 6-channel backward-data 3.4 → 2.5 ms. Their
-    ///   backward-weights as GEMMs were 2–3× slower (the im2col of a 6-channel image writes at a
-    ///   16-float stride) and stay on oneDNN. Computed in fp32 under bf16 too.
-    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false) -> Bool {
-        guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
-        let v = GemmView(g)
-        guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
-        if min(v.cx, v.cy) >= narrowChannels { return !bf16 && v.rows <= gemmMaximumPositions }
-        guard v.cx < narrowChannels, v.cy >= narrowChannels else { return false }
-        return pass == (g.transposed ? .forward : .backwardData)
-    }
-
-    static let gemmMaximumPositions = 64
-
-    /// A 4×4 stride-2 layer seen as the convolution X → Y (X the large side): for a convolution X
-    /// is the input, for a transposed one the output. The weight, read as a row-major
-    /// [cy, cx·16] matrix, is the same for both (OIHW for conv, IOHW for deconv).
-    struct GemmView {
-        let n: Int, hx: Int, wx: Int, cx: Int, hy: Int, wy: Int, cy: Int
-        init(_ g: ConvGeometry) {
-            n = g.batch
-            if g.transposed {
-                (hx, wx, cx, hy, wy, cy) = (g.outH, g.outW, g.outC, g.inH, g.inW, g.inC)
-            } else {
-                (hx, wx, cx, hy, wy, cy) = (g.inH, g.inW, g.inC, g.outH, g.outW, g.outC)
-            }
-        }
-        var rows: Int { n * hy * wy }
-        var k: Int { cx * 16 }
-    }
-
-    static func sgemm(_ ta: Character, _ tb: Character, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, beta: Float = 0,
-                      op: String) throws {
-        try dnnlCheck(dnnl_sgemm(CChar(ta.asciiValue!), CChar(tb.asciiValue!), Int64(m), Int64(n), Int64(k), 1, a, Int64(lda),
-                                 b, Int64(ldb), beta, c, Int64(ldc)), op, "dnnl_sgemm(\(m)×\(n)×\(k))")
-    }
-
-    /// Y [rows, cy] = im2col(X) · Wᵀ, computed as Yᵀ = W · im2col(X)ᵀ and transposed (the weight
-    /// as the untransposed A operand: ~40 % faster in dnnl_sgemm for 1024 × 8192 weights and 64 rows).
-    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String) throws -> Tensor {
-        let cols = Tensor.empty([v.rows, v.k])
-        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
-        let yt = Tensor.empty([v.cy, v.rows])
-        try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
-        let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
-        let src = yt.pointer, dst = y.pointer
-        for c in 0..<v.cy {
-            for r in 0..<v.rows { dst[r * v.cy + c] = src[c * v.rows + r] }
-        }
-        return y
-    }
-
-    /// X = col2im(Y · W).
-    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String) throws -> Tensor {
-        let cols = Tensor.empty([v.rows, v.k])
-        try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
-        let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
-        ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
-        return x
-    }
-
-    /// dW [cy, cx·16] = Yᵀ · im2col(X).
-    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String) throws -> Tensor {
-        let cols = Tensor.empty([v.rows, v.k])
-        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
-        let w = Tensor.empty([v.cy, v.cx, 4, 4])
-        try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
-        return w
-    }
-
-    /// dL/dbias: the output gradient summed over every position (in double precision).
-    static func biasGradient(_ gradOutput: Tensor, channels: Int) -> Tensor {
-        var sums = [Double](repeating: 0, count: channels)
-        ck_channel_sum(gradOutput.pointer, gradOutput.count / channels, channels, &sums)
-        let gradBias = Tensor.empty([channels])
-        for j in 0..<channels { gradBias.pointer[j] = Float(sums[j]) }
-        return gradBias
-    }
-
-    static func addBias(_ out: Tensor, _ bias: Tensor) {
-        let c = bias.count, rows = out.count / c
-        let o = out.pointer, b = bias.pointer
-        for r in 0..<rows { for j in 0..<c { o[r * c + j] += b[j] } }
-    }
-
-    static func gemmForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-        let rt = try DNNLRuntime.shared()
-        let v = GemmView(g)
-        return try rt.run {
-            try Profiler.measure("\(g.key)|fwd|gemm", flops: g.flops) {
-                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName)
-                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName)
-                if let bias { addBias(out, bias) }
-                return out
-            }
-        }
-    }
-
-    static func gemmBackwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) throws -> Tensor {
-        let rt = try DNNLRuntime.shared()
-        let v = GemmView(g)
-        return try rt.run {
-            try Profiler.measure("\(g.key)|bwd_data|gemm", flops: g.flops) {
-                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName)
-                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName)
-            }
-        }
-    }
-
-    static func gemmBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
-                                    bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
-        let rt = try DNNLRuntime.shared()
-        let v = GemmView(g)
-        return try rt.run {
-            try Profiler.measure("\(g.key)|bwd_weights|gemm", flops: g.flops) {
-                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName)
-                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName)
-                return (w, bias ? biasGradient(gradOutput, channels: g.outC) : nil)
-            }
-        }
-    }
-
-    // MARK: 4×4 stride-2 transposed convolution as four 2×2 forward convolutions
-
-    /// Whether transposed convolution `g` runs as four phase convolutions (``phaseForward``): 4×4
-    /// kernels, stride 2, padding 1 (every pix2pix up-sampling layer), at least 16 channels on each
-    /// side, and each weight used at ≥ ``phaseMinimumPositions`` input positions (smaller layers are
-    /// bound by their weights, which the split copies once more).
-    ///
-    /// oneDNN 2.6.3 computes transposed convolutions (and stride-2 backward-data, the same
-    /// computation) with its older backward-data kernels: 150–210 GF/s in fp32 and ~180 GF/s in
-    /// bf16, where its forward `brgconv` kernels reach 220 and 500–600 GF/s. Under bf16 the four
-    /// phases run at 560–970 GF/s; in fp32 they measured no
-    /// faster than the direct kernel once the interleave is counted, so fp32 keeps the direct one.
-    static func phaseEligible(_ g: ConvGeometry) -> Bool {
-        g.transposed && g.kh == 4 && g.kw == 4 && g.stride == 2 && g.padding == 1 && min(g.inC, g.outC) >= 16
-            && g.batch * g.inH * g.inW >= phaseMinimumPositions
-    }
-
-    /// Below 32² input positions per weight, copying the weights into the four phase kernels
-    /// (every step for a generator) costs about what the faster kernels save (unet_256's 1024 → 256
-    /// layer at 16²: 17 ms direct against 2.6 ms of phases plus ~10 ms of weight copies).
-    static let phaseMinimumPositions = 1024
-
-    /// The transposed convolution whose forward pass is convolution `g`'s backward-data, when it
-    /// qualifies for ``phaseForward`` (the input must be exactly twice the output).
-    static func backwardDataAsDeconvolution(_ g: ConvGeometry) -> ConvGeometry? {
-        guard !g.transposed, g.inH == 2 * g.outH, g.inW == 2 * g.outW,
-              let d = try? ConvGeometry(transposed: true, op: g.opName, input: g.outputShape,
-                                        weight: [g.outC, g.inC, g.kh, g.kw], bias: nil, stride: g.stride, padding: g.padding),
-              phaseEligible(d), d.outputShape == g.inputShape else { return nil }
-        return d
-    }
-
-    /// Output phase (a, b) of transposed convolution `g`: rows 2m + a, columns 2l + b of the output
-    /// are a stride-1 forward convolution of the input with a 2×2 kernel (taps from
-    /// `ck_deconv_phase_weights`), padded 1 − a above and a below (likewise b for columns).
-    static func phasePrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, a: Int, b: Int, bias: Bool, bf16: Bool,
-                               key: String) throws -> DNNLPrimitive {
-        let op = g.opName
-        return try rt.primitive(key, op: op) {
-            var src = try DNNLDesc.make([g.batch, g.inC, g.inH, g.inW], dnnl_nhwc, type: compute(bf16), op: op)
-            var weights = try DNNLDesc.make([g.outC, g.inC, 2, 2], dnnl_format_tag_any, type: compute(bf16), op: op)
-            var dst = try DNNLDesc.make([g.batch, g.outC, g.inH, g.inW], dnnl_nhwc, op: op)
-            var biasDesc = try DNNLDesc.vector(g.outC, op: op)
-            let strides: [Int64] = [1, 1], low: [Int64] = [Int64(1 - a), Int64(1 - b)], high: [Int64] = [Int64(a), Int64(b)]
-            var desc = dnnl_convolution_desc_t()
-            try dnnlCheck(withOptionalPointer(bias, &biasDesc) {
-                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, $0,
-                                                   &dst, strides, low, high)
-            }, op, "dnnl_convolution_forward_desc_init(phase \(a)\(b) of \(g))")
-            return try createPD(&desc, rt, hint: nil, op: op, what: "phase \(a)\(b) primitive for \(g)")
-        }
-    }
-
-    /// Copies phase (a, b) into rows 2m + a, columns 2l + b of `out`, rows split across threads.
-    static func interleave(_ phase: Tensor, into out: Tensor, _ g: ConvGeometry, a: Int, b: Int) {
-        let src = UncheckedSendable(phase.pointer), dst = UncheckedSendable(out.pointer)
-        parallelRanges(g.batch * g.inH, grain: max(1, (1 << 15) / max(1, g.inW * g.outC))) { start, end in
-            ck_interleave_phase(dst.value, src.value, g.batch, g.inH, g.inW, g.outC, Int32(a), Int32(b), start, end)
-        }
-    }
-
-    /// Transposed convolution `g` (k4 s2 p1) as four phase convolutions interleaved into the output.
-    /// Same result as oneDNN's deconvolution up to summation order. `inputMemory` may pass the
-    /// input already converted (bf16); with `keepSource` the bf16 input is returned for
-    /// backward-weights, as ``forward(_:input:weight:bias:training:bf16:keepSource:direct:)`` does.
-    static func phaseForward(_ g: ConvGeometry, input: Tensor, inputMemory: DNNLMemory?, weight: Tensor, bias: Tensor?,
-                             bf16: Bool, stage: String, keepSource: Bool,
-                             label: String? = nil) throws -> (output: Tensor, source: DNNLMemory?) {
-        let rt = try DNNLRuntime.shared()
-        let op = g.opName
-        let out = Tensor.empty(g.outputShape)
-        let phase = Tensor.empty([g.batch, g.inH, g.inW, g.outC])
-        let name = label ?? g.key
-        let source: DNNLMemory? = try rt.run {
-            let src = try inputMemory ?? activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)
-            let phaseWeights = rt.phaseWeights(weight, inC: g.inC, outC: g.outC)
-            let plain = try DNNLDesc.make([g.outC, g.inC, 2, 2], dnnl_oihw, op: op)
-            let dst = try DNNLMemory(DNNLDesc.make([g.batch, g.outC, g.inH, g.inW], dnnl_nhwc, op: op), phase,
-                                     engine: rt.engine, op: op)
-            let biasMemory = try bias.map { try DNNLMemory(DNNLDesc.vector(g.outC, op: op), $0, engine: rt.engine, op: op) }
-            for a in 0..<2 {
-                for b in 0..<2 {
-                    let key = "\(name)|\(stage)|phase\(a)\(b)|b\(bias != nil ? 1 : 0)" + precisionKey(bf16)
-                    let p = try phasePrimitive(rt, g, a: a, b: b, bias: bias != nil, bf16: bf16, key: key)
-                    p.flops = g.flops / 4
-                    let w = try weightsMemory(rt, plain: plain, phaseWeights[2 * a + b], chosen: p.desc(dnnl_query_weights_md),
-                                              key: key + "|weights_in", op: op, store: true)
-                    var args: [(Int32, DNNLMemory)] = [(DNNLArg.src, src), (DNNLArg.weights, w), (DNNLArg.dst, dst)]
-                    if let biasMemory { args.append((DNNLArg.bias, biasMemory)) }
-                    try rt.execute(p, args, op: op)
-                    Profiler.measure(name + "|" + stage + "|interleave") {
-                        interleave(phase, into: out, g, a: a, b: b)
-                    }
-                }
-            }
-            return keepSource && bf16 ? src : nil
-        }
-        return (out, source)
+        return try oneDNNBackwardData(g, gradOutput: gradOutput, weight: weight, bf16: bf16, gradOutputMemory: given)
     }
 
     /// dL/dweight (PyTorch layout, f32) and, when `bias`, dL/dbias.
@@ -612,33 +216,26 @@ enum DNNLConvolution {
         case .winogradS2: return try winogradS2BackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias)
         case .flipped, .phases, .oneDNN: break
         }
-        let rt = try DNNLRuntime.shared()
-        let gradWeight = Tensor.empty(g.weightShape)
-        let gradBias = bias ? Tensor.empty([g.outC]) : nil
-        let op = g.opName
-        try rt.run {
-            let p = try backwardWeightsPrimitive(rt, g, bias: bias, bf16: bf16)
-            p.flops = g.flops
-            let chosen = p.desc(dnnl_query_diff_weights_md)
-            let plain = try plainWeightsDesc(g)
-            let user = try DNNLMemory(plain, gradWeight, engine: rt.engine, op: op)
-            let direct = DNNLDesc.equal(plain, chosen)
-            let diffWeights = direct ? user : try DNNLMemory(allocating: chosen, engine: rt.engine, op: op)
-            var args: [(Int32, DNNLMemory)] = [
-                (DNNLArg.src, try sourceMemory ?? activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)),
-                (DNNLArg.diffDst, try given ?? gradOutputMemory(rt, g, gradOutput, bf16: bf16)),
-                (DNNLArg.diffWeights, diffWeights),
-            ]
-            if let gradBias {
-                args.append((DNNLArg.diffBias, try DNNLMemory(DNNLDesc.vector(g.outC, op: op), gradBias,
-                                                              engine: rt.engine, op: op)))
-            }
-            try rt.execute(p, args, op: op)
-            if !direct {
-                try rt.reorder(diffWeights, into: user, key: "\(g.key)|bwd_weights|b\(bias ? 1 : 0)|weights_out", op: op)
-            }
-        }
-        return (gradWeight, gradBias)
+        return try oneDNNBackwardWeights(g, input: input, gradOutput: gradOutput, bias: bias, bf16: bf16,
+                                         gradOutputMemory: given, sourceMemory: sourceMemory)
+    }
+
+    // MARK: shared by the GEMM-based paths (taps, Winograd, GEMM)
+
+    static func sgemm(_ ta: Character, _ tb: Character, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                      _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, beta: Float = 0,
+                      op: String) throws {
+        try dnnlCheck(dnnl_sgemm(CChar(ta.asciiValue!), CChar(tb.asciiValue!), Int64(m), Int64(n), Int64(k), 1, a, Int64(lda),
+                                 b, Int64(ldb), beta, c, Int64(ldc)), op, "dnnl_sgemm(\(m)×\(n)×\(k))")
+    }
+
+    /// dL/dbias: the output gradient summed over every position (in double precision).
+    static func biasGradient(_ gradOutput: Tensor, channels: Int) -> Tensor {
+        var sums = [Double](repeating: 0, count: channels)
+        ck_channel_sum(gradOutput.pointer, gradOutput.count / channels, channels, &sums)
+        let gradBias = Tensor.empty([channels])
+        for j in 0..<channels { gradBias.pointer[j] = Float(sums[j]) }
+        return gradBias
     }
 }
 

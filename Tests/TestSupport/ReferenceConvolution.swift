@@ -1,17 +1,20 @@
+import Tensor
+
 /// Portable, plain-Swift convolution kernels: the test oracle for the oneDNN kernels.
 ///
 /// Written straight from the definitions (direct loops, Double accumulation), slow on purpose
-/// and independent of oneDNN. Layouts match the ops: activations NHWC, convolution weights OIHW
-/// `[outC, inC, kh, kw]`, transposed-convolution weights IOHW `[inC, outC, kh, kw]`. None of these
-/// record gradients. Shapes are validated exactly as ``Tensor/conv2d(_:weight:bias:stride:padding:)``
-/// and ``Tensor/convTranspose2d(_:weight:bias:stride:padding:)`` validate them.
+/// and independent of oneDNN and of the library's own shape arithmetic (``Geometry`` restates
+/// PyTorch's output-size formulas). Layouts match the ops: activations NHWC, convolution weights
+/// OIHW `[outC, inC, kh, kw]`, transposed-convolution weights IOHW `[inC, outC, kh, kw]`. None of
+/// these record gradients. Shapes the ops would reject throw ``TensorError``, so that a test cannot
+/// compare against a result computed from mismatched shapes.
 public enum Reference {
     // MARK: convolution
 
     /// out[n, y, x, o] = bias[o] + Σ_{i, ky, kx} input[n, y·s − p + ky, x·s − p + kx, i] · weight[o, i, ky, kx]
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) throws -> Tensor {
-        let g = try ConvGeometry(transposed: false, op: "Reference.conv2d", input: input.shape, weight: weight.shape,
-                                 bias: bias?.shape, stride: stride, padding: padding)
+        let g = try Geometry(transposed: false, op: "Reference.conv2d", input: input.shape, weight: weight.shape,
+                             bias: bias?.shape, stride: stride, padding: padding)
         let out = Tensor.empty(g.outputShape)
         let x = input.pointer, w = weight.pointer, y = out.pointer, b = bias?.pointer
         for n in 0..<g.batch {
@@ -44,8 +47,8 @@ public enum Reference {
     public static func conv2dBackwardData(_ gradOutput: Tensor, weight: Tensor, inputShape: [Int],
                                           stride: Int, padding: Int) throws -> Tensor {
         let op = "Reference.conv2dBackwardData"
-        let g = try ConvGeometry(transposed: false, op: op, input: inputShape, weight: weight.shape, bias: nil,
-                                 stride: stride, padding: padding)
+        let g = try Geometry(transposed: false, op: op, input: inputShape, weight: weight.shape, bias: nil,
+                             stride: stride, padding: padding)
         try g.checkOutput(gradOutput.shape, op: op, what: "gradOutput")
         var acc = [Double](repeating: 0, count: inputShape.reduce(1, *))
         let gy = gradOutput.pointer, w = weight.pointer
@@ -79,8 +82,8 @@ public enum Reference {
     public static func conv2dBackwardWeights(_ input: Tensor, gradOutput: Tensor, weightShape: [Int], bias: Bool,
                                              stride: Int, padding: Int) throws -> (weight: Tensor, bias: Tensor?) {
         let op = "Reference.conv2dBackwardWeights"
-        let g = try ConvGeometry(transposed: false, op: op, input: input.shape, weight: weightShape, bias: nil,
-                                 stride: stride, padding: padding)
+        let g = try Geometry(transposed: false, op: op, input: input.shape, weight: weightShape, bias: nil,
+                             stride: stride, padding: padding)
         try g.checkOutput(gradOutput.shape, op: op, what: "gradOutput")
         var dw = [Double](repeating: 0, count: weightShape.reduce(1, *))
         var db = [Double](repeating: 0, count: g.outC)
@@ -118,8 +121,8 @@ public enum Reference {
 
     /// out[n, y·s − p + ky, x·s − p + kx, o] += input[n, y, x, i] · weight[i, o, ky, kx], plus bias[o].
     public static func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) throws -> Tensor {
-        let g = try ConvGeometry(transposed: true, op: "Reference.convTranspose2d", input: input.shape,
-                                 weight: weight.shape, bias: bias?.shape, stride: stride, padding: padding)
+        let g = try Geometry(transposed: true, op: "Reference.convTranspose2d", input: input.shape,
+                             weight: weight.shape, bias: bias?.shape, stride: stride, padding: padding)
         var acc = [Double](repeating: 0, count: g.outputShape.reduce(1, *))
         let x = input.pointer, w = weight.pointer
         acc.withUnsafeMutableBufferPointer { y in
@@ -159,8 +162,8 @@ public enum Reference {
     public static func convTranspose2dBackwardData(_ gradOutput: Tensor, weight: Tensor, inputShape: [Int],
                                                    stride: Int, padding: Int) throws -> Tensor {
         let op = "Reference.convTranspose2dBackwardData"
-        let g = try ConvGeometry(transposed: true, op: op, input: inputShape, weight: weight.shape, bias: nil,
-                                 stride: stride, padding: padding)
+        let g = try Geometry(transposed: true, op: op, input: inputShape, weight: weight.shape, bias: nil,
+                             stride: stride, padding: padding)
         try g.checkOutput(gradOutput.shape, op: op, what: "gradOutput")
         let out = Tensor.empty(inputShape)
         let gy = gradOutput.pointer, w = weight.pointer, dx = out.pointer
@@ -193,8 +196,8 @@ public enum Reference {
     public static func convTranspose2dBackwardWeights(_ input: Tensor, gradOutput: Tensor, weightShape: [Int], bias: Bool,
                                                       stride: Int, padding: Int) throws -> (weight: Tensor, bias: Tensor?) {
         let op = "Reference.convTranspose2dBackwardWeights"
-        let g = try ConvGeometry(transposed: true, op: op, input: input.shape, weight: weightShape, bias: nil,
-                                 stride: stride, padding: padding)
+        let g = try Geometry(transposed: true, op: op, input: input.shape, weight: weightShape, bias: nil,
+                             stride: stride, padding: padding)
         try g.checkOutput(gradOutput.shape, op: op, what: "gradOutput")
         var dw = [Double](repeating: 0, count: weightShape.reduce(1, *))
         var db = [Double](repeating: 0, count: g.outC)
@@ -231,6 +234,51 @@ public enum Reference {
             }
         }
         return (tensor(weightShape, dw), bias ? tensor([g.outC], db) : nil)
+    }
+
+    /// The shapes of one convolution, validated: PyTorch's `Conv2d` / `ConvTranspose2d` output
+    /// sizes (no dilation, no output padding), written out here rather than taken from the library.
+    struct Geometry {
+        let batch: Int, inH: Int, inW: Int, inC: Int
+        let outH: Int, outW: Int, outC: Int
+        let kh: Int, kw: Int, stride: Int, padding: Int
+        var outputShape: [Int] { [batch, outH, outW, outC] }
+
+        init(transposed: Bool, op: String, input: [Int], weight: [Int], bias: [Int]?, stride: Int, padding: Int) throws {
+            guard input.count == 4, weight.count == 4, (input + weight).allSatisfy({ $0 > 0 }) else {
+                throw TensorError.invalidArgument(op: op, message: "input \(input) must be NHWC and weight \(weight) "
+                                                  + (transposed ? "IOHW" : "OIHW") + ", all axes non-empty")
+            }
+            guard stride >= 1, padding >= 0 else {
+                throw TensorError.invalidArgument(op: op, message: "stride \(stride) must be ≥ 1 and padding \(padding) ≥ 0")
+            }
+            // OIHW: weight[1] input channels, weight[0] output channels; IOHW the other way round.
+            let (wIn, wOut) = transposed ? (weight[0], weight[1]) : (weight[1], weight[0])
+            guard input[3] == wIn else {
+                throw TensorError.shapeMismatch(op: op, expected: [wIn], got: [input[3]],
+                                                hint: "input \(input) channels against weight \(weight)")
+            }
+            if let bias, bias != [wOut] {
+                throw TensorError.shapeMismatch(op: op, expected: [wOut], got: bias, hint: "one bias per output channel")
+            }
+            func size(_ n: Int, _ k: Int) -> Int {
+                transposed ? (n - 1) * stride - 2 * padding + k            // ConvTranspose2d
+                           : n + 2 * padding < k ? 0 : (n + 2 * padding - k) / stride + 1  // Conv2d
+            }
+            (batch, inH, inW, inC) = (input[0], input[1], input[2], input[3])
+            (outH, outW, outC) = (size(input[1], weight[2]), size(input[2], weight[3]), wOut)
+            (kh, kw, self.stride, self.padding) = (weight[2], weight[3], stride, padding)
+            guard outH > 0, outW > 0 else {
+                throw TensorError.invalidArgument(op: op, message: "input \(input) and weight \(weight) give an empty output")
+            }
+        }
+
+        func checkOutput(_ shape: [Int], op: String, what: String) throws {
+            guard shape == outputShape else {
+                throw TensorError.shapeMismatch(op: op, expected: outputShape, got: shape,
+                                                hint: "\(what) must have the output shape")
+            }
+        }
     }
 
     private static func tensor(_ shape: [Int], _ values: [Double]) -> Tensor {

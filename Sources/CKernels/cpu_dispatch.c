@@ -1,0 +1,25 @@
+// Run-time CPU dispatch shared by the checksum (checksum.c) and float conversion (float_convert.c)
+// kernels: one probe, cached, so every dispatched function agrees on the path it takes.
+#include "ck_dispatch.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CK_X86 1
+#endif
+
+static int ck_level = -1;
+
+int ck_checksum_dispatch_level(void) {
+    int level = __atomic_load_n(&ck_level, __ATOMIC_RELAXED);
+    if (level >= 0) return level;
+    level = 0;
+#if CK_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") &&
+        __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+        level = 1;
+        if (__builtin_cpu_supports("avx512f")) level = 2;
+    }
+#endif
+    __atomic_store_n(&ck_level, level, __ATOMIC_RELAXED);
+    return level;
+}

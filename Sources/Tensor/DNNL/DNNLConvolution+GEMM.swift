@@ -1,0 +1,127 @@
+import CKernels
+import COneDNN
+
+/// Weight-bound or narrow-sided 4×4 stride-2 layers as im2col / col2im and SGEMM on the plain
+/// (PyTorch-layout) weights: ``Path/gemm`` (``gemmEligible(_:_:bf16:)`` says which passes).
+extension DNNLConvolution {
+    /// Whether `pass` of `g` runs as im2col / col2im and SGEMM straight on the plain (PyTorch-layout)
+    /// weights. Only 4×4, stride-2, padding-1 layers whose large side is exactly twice the small
+    /// one qualify, in two cases:
+    ///
+    /// - **Weight-bound** (all passes, fp32 only): ≥ 16 channels a side and at most
+    ///   ``gemmMaximumPositions`` positions (batch × small side) per weight. Such layers —
+    ///   unet_256's eight innermost, 85 % of its weights — are bound by their weights, not by
+    ///   arithmetic: oneDNN's kernels need the weights reordered into a blocked layout for each
+    ///   pass and the weight gradient reordered back, which streams every weight two to three more
+    ///   times per pass than the GEMMs, which read them where they lie.
+    /// - **Narrow large side** (fewer than ``narrowChannels`` channels on the large side, e.g. the
+    ///   RGB input of a discriminator or a generator's RGB output): only the pass that produces
+    ///   the narrow side (GEMM then col2im). oneDNN pads those channels to 16: unet_256's
+    ///   128 → 3 output layer ran at ~30 GF/s (6.9 ms per step), as a GEMM over its 128 input
+    ///   channels 2.8 ms; a discriminator's 6-channel backward-data 3.4 → 2.5 ms. Their
+    ///   backward-weights as GEMMs were 2–3× slower (the im2col of a 6-channel image writes at a
+    ///   16-float stride) and stay on oneDNN. Computed in fp32 under bf16 too.
+    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false) -> Bool {
+        guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
+        let v = GemmView(g)
+        guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
+        if min(v.cx, v.cy) >= narrowChannels { return !bf16 && v.rows <= gemmMaximumPositions }
+        guard v.cx < narrowChannels, v.cy >= narrowChannels else { return false }
+        return pass == (g.transposed ? .forward : .backwardData)
+    }
+
+    static let gemmMaximumPositions = 64
+
+    /// A 4×4 stride-2 layer seen as the convolution X → Y (X the large side): for a convolution X
+    /// is the input, for a transposed one the output. The weight, read as a row-major
+    /// [cy, cx·16] matrix, is the same for both (OIHW for conv, IOHW for deconv).
+    struct GemmView {
+        let n: Int, hx: Int, wx: Int, cx: Int, hy: Int, wy: Int, cy: Int
+        init(_ g: ConvGeometry) {
+            n = g.batch
+            if g.transposed {
+                (hx, wx, cx, hy, wy, cy) = (g.outH, g.outW, g.outC, g.inH, g.inW, g.inC)
+            } else {
+                (hx, wx, cx, hy, wy, cy) = (g.inH, g.inW, g.inC, g.outH, g.outW, g.outC)
+            }
+        }
+        var rows: Int { n * hy * wy }
+        var k: Int { cx * 16 }
+    }
+
+    /// Y [rows, cy] = im2col(X) · Wᵀ, computed as Yᵀ = W · im2col(X)ᵀ and transposed (the weight
+    /// as the untransposed A operand: ~40 % faster in dnnl_sgemm for 1024 × 8192 weights and 64 rows).
+    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String) throws -> Tensor {
+        let cols = Tensor.empty([v.rows, v.k])
+        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        let yt = Tensor.empty([v.cy, v.rows])
+        try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
+        let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
+        let src = yt.pointer, dst = y.pointer
+        for c in 0..<v.cy {
+            for r in 0..<v.rows { dst[r * v.cy + c] = src[c * v.rows + r] }
+        }
+        return y
+    }
+
+    /// X = col2im(Y · W).
+    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String) throws -> Tensor {
+        let cols = Tensor.empty([v.rows, v.k])
+        try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
+        let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
+        ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        return x
+    }
+
+    /// dW [cy, cx·16] = Yᵀ · im2col(X).
+    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String) throws -> Tensor {
+        let cols = Tensor.empty([v.rows, v.k])
+        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        let w = Tensor.empty([v.cy, v.cx, 4, 4])
+        try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
+        return w
+    }
+
+    static func addBias(_ out: Tensor, _ bias: Tensor) {
+        let c = bias.count, rows = out.count / c
+        let o = out.pointer, b = bias.pointer
+        for r in 0..<rows { for j in 0..<c { o[r * c + j] += b[j] } }
+    }
+
+    static func gemmForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let rt = try DNNLRuntime.shared()
+        let v = GemmView(g)
+        return try rt.run {
+            try Profiler.measure("\(g.key)|fwd|gemm", flops: g.flops) {
+                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName)
+                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName)
+                if let bias { addBias(out, bias) }
+                return out
+            }
+        }
+    }
+
+    static func gemmBackwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) throws -> Tensor {
+        let rt = try DNNLRuntime.shared()
+        let v = GemmView(g)
+        return try rt.run {
+            try Profiler.measure("\(g.key)|bwd_data|gemm", flops: g.flops) {
+                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName)
+                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName)
+            }
+        }
+    }
+
+    static func gemmBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
+                                    bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+        let rt = try DNNLRuntime.shared()
+        let v = GemmView(g)
+        return try rt.run {
+            try Profiler.measure("\(g.key)|bwd_weights|gemm", flops: g.flops) {
+                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName)
+                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName)
+                return (w, bias ? biasGradient(gradOutput, channels: g.outC) : nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import CKernels
+import COneDNN
+
+/// 4×4 stride-2 transposed convolutions (and convolution backward-data, the same computation) as
+/// four 2×2 forward convolutions, one per output phase, under bf16: ``Path/phases``.
+extension DNNLConvolution {
+    /// Whether transposed convolution `g` runs as four phase convolutions (``phaseForward``): 4×4
+    /// kernels, stride 2, padding 1 (every pix2pix up-sampling layer), at least 16 channels on each
+    /// side, and each weight used at ≥ ``phaseMinimumPositions`` input positions (smaller layers are
+    /// bound by their weights, which the split copies once more).
+    ///
+    /// oneDNN 2.6.3 computes transposed convolutions (and stride-2 backward-data, the same
+    /// computation) with its older backward-data kernels: 150–210 GF/s in fp32 and ~180 GF/s in
+    /// bf16, where its forward `brgconv` kernels reach 220 and 500–600 GF/s. Under bf16 the four
+    /// phases run at 560–970 GF/s; in fp32 they measured no
+    /// faster than the direct kernel once the interleave is counted, so fp32 keeps the direct one.
+    static func phaseEligible(_ g: ConvGeometry) -> Bool {
+        g.transposed && g.kh == 4 && g.kw == 4 && g.stride == 2 && g.padding == 1 && min(g.inC, g.outC) >= 16
+            && g.batch * g.inH * g.inW >= phaseMinimumPositions
+    }
+
+    /// Below 32² input positions per weight, copying the weights into the four phase kernels
+    /// (every step for a generator) costs about what the faster kernels save (unet_256's 1024 → 256
+    /// layer at 16²: 17 ms direct against 2.6 ms of phases plus ~10 ms of weight copies).
+    static let phaseMinimumPositions = 1024
+
+    /// The transposed convolution whose forward pass is convolution `g`'s backward-data, when it
+    /// qualifies for ``phaseForward`` (the input must be exactly twice the output).
+    static func backwardDataAsDeconvolution(_ g: ConvGeometry) -> ConvGeometry? {
+        guard !g.transposed, g.inH == 2 * g.outH, g.inW == 2 * g.outW,
+              let d = try? ConvGeometry(transposed: true, op: g.opName, input: g.outputShape,
+                                        weight: [g.outC, g.inC, g.kh, g.kw], bias: nil, stride: g.stride, padding: g.padding),
+              phaseEligible(d), d.outputShape == g.inputShape else { return nil }
+        return d
+    }
+
+    /// Output phase (a, b) of transposed convolution `g`: rows 2m + a, columns 2l + b of the output
+    /// are a stride-1 forward convolution of the input with a 2×2 kernel (taps from
+    /// `ck_deconv_phase_weights`), padded 1 − a above and a below (likewise b for columns).
+    static func phasePrimitive(_ rt: DNNLRuntime, _ g: ConvGeometry, a: Int, b: Int, bias: Bool, bf16: Bool,
+                               key: String) throws -> DNNLPrimitive {
+        let op = g.opName
+        return try rt.primitive(key, op: op) {
+            var src = try DNNLDesc.make([g.batch, g.inC, g.inH, g.inW], dnnl_nhwc, type: compute(bf16), op: op)
+            var weights = try DNNLDesc.make([g.outC, g.inC, 2, 2], dnnl_format_tag_any, type: compute(bf16), op: op)
+            var dst = try DNNLDesc.make([g.batch, g.outC, g.inH, g.inW], dnnl_nhwc, op: op)
+            var biasDesc = try DNNLDesc.vector(g.outC, op: op)
+            let strides: [Int64] = [1, 1], low: [Int64] = [Int64(1 - a), Int64(1 - b)], high: [Int64] = [Int64(a), Int64(b)]
+            var desc = dnnl_convolution_desc_t()
+            try dnnlCheck(withOptionalPointer(bias, &biasDesc) {
+                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, $0,
+                                                   &dst, strides, low, high)
+            }, op, "dnnl_convolution_forward_desc_init(phase \(a)\(b) of \(g))")
+            return try createPD(&desc, rt, hint: nil, op: op, what: "phase \(a)\(b) primitive for \(g)")
+        }
+    }
+
+    /// Copies phase (a, b) into rows 2m + a, columns 2l + b of `out`, rows split across threads.
+    static func interleave(_ phase: Tensor, into out: Tensor, _ g: ConvGeometry, a: Int, b: Int) {
+        let src = UncheckedSendable(phase.pointer), dst = UncheckedSendable(out.pointer)
+        parallelRanges(g.batch * g.inH, grain: max(1, (1 << 15) / max(1, g.inW * g.outC))) { start, end in
+            ck_interleave_phase(dst.value, src.value, g.batch, g.inH, g.inW, g.outC, Int32(a), Int32(b), start, end)
+        }
+    }
+
+    /// Transposed convolution `g` (k4 s2 p1) as four phase convolutions interleaved into the output.
+    /// Same result as oneDNN's deconvolution up to summation order. `inputMemory` may pass the
+    /// input already converted (bf16); with `keepSource` the bf16 input is returned for
+    /// backward-weights, as ``forward(_:input:weight:bias:training:bf16:keepSource:direct:)`` does.
+    static func phaseForward(_ g: ConvGeometry, input: Tensor, inputMemory: DNNLMemory?, weight: Tensor, bias: Tensor?,
+                             bf16: Bool, stage: String, keepSource: Bool,
+                             label: String? = nil) throws -> (output: Tensor, source: DNNLMemory?) {
+        let rt = try DNNLRuntime.shared()
+        let op = g.opName
+        let out = Tensor.empty(g.outputShape)
+        let phase = Tensor.empty([g.batch, g.inH, g.inW, g.outC])
+        let name = label ?? g.key
+        let source: DNNLMemory? = try rt.run {
+            let src = try inputMemory ?? activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)
+            let phaseWeights = rt.phaseWeights(weight, inC: g.inC, outC: g.outC)
+            let plain = try DNNLDesc.make([g.outC, g.inC, 2, 2], dnnl_oihw, op: op)
+            let dst = try DNNLMemory(DNNLDesc.make([g.batch, g.outC, g.inH, g.inW], dnnl_nhwc, op: op), phase,
+                                     engine: rt.engine, op: op)
+            let biasMemory = try bias.map { try DNNLMemory(DNNLDesc.vector(g.outC, op: op), $0, engine: rt.engine, op: op) }
+            for a in 0..<2 {
+                for b in 0..<2 {
+                    let key = "\(name)|\(stage)|phase\(a)\(b)|b\(bias != nil ? 1 : 0)" + precisionKey(bf16)
+                    let p = try phasePrimitive(rt, g, a: a, b: b, bias: bias != nil, bf16: bf16, key: key)
+                    p.flops = g.flops / 4
+                    let w = try weightsMemory(rt, plain: plain, phaseWeights[2 * a + b], chosen: p.desc(dnnl_query_weights_md),
+                                              key: key + "|weights_in", op: op, store: true)
+                    var args: [(Int32, DNNLMemory)] = [(DNNLArg.src, src), (DNNLArg.weights, w), (DNNLArg.dst, dst)]
+                    if let biasMemory { args.append((DNNLArg.bias, biasMemory)) }
+                    try rt.execute(p, args, op: op)
+                    Profiler.measure(name + "|" + stage + "|interleave") {
+                        interleave(phase, into: out, g, a: a, b: b)
+                    }
+                }
+            }
+            return keepSource && bf16 ? src : nil
+        }
+        return (out, source)
+    }
+}
