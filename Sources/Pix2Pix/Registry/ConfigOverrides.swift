@@ -160,23 +160,36 @@ public struct ConfigOverrides: Sendable, Equatable, Codable, ExpressibleByDictio
     /// `preset` with these overrides merged onto its JSON form, decoded back as `C` (so every
     /// value is type-checked by the config's own decoding). `entry` names the preset in errors.
     func applied<C: Codable>(to preset: C, entry: String) throws -> C {
-        guard var object = try JSONValue(encoding: preset).objectValue else {
+        guard let object = try JSONValue(encoding: preset).objectValue else {
             throw RegistryError.invalidConfig(name: entry, message: "the config does not encode as a JSON object")
         }
         let known = object.keys.sorted()
-        for key in keys {
-            guard object[key] != nil else { throw RegistryError.unknownConfigKey(entry: entry, key: key, known: known) }
-            object[key] = values[key]!.json
+        for key in keys where object[key] == nil {
+            throw RegistryError.unknownConfigKey(entry: entry, key: key, known: known)
+        }
+        func decode(_ keys: [String]) throws -> C {
+            var merged = object
+            for key in keys { merged[key] = values[key]!.json }
+            return try JSONValue.object(merged).decode(C.self)
         }
         do {
-            return try JSONValue.object(object).decode(C.self)
+            return try decode(keys)
         } catch let error as DecodingError {
-            throw overrideError(error, entry: entry)
+            // Foundation names the key for most mismatches, but not for a fraction given to an
+            // integer key: then the first key that fails on its own is the one at fault.
+            if let named = overrideError(error, entry: entry) { throw named }
+            for key in keys {
+                do { _ = try decode([key]) } catch let single as DecodingError {
+                    throw overrideError(single, entry: entry)
+                        ?? .invalidOverride(entry: entry, key: key, message: "does not fit the key's type, got \(values[key]!.kind) \(values[key]!.json.serializedString())")
+                }
+            }
+            throw RegistryError.invalidConfig(name: entry, message: "the overridden config does not decode: \(error)")
         }
     }
 
-    /// The override at fault in a decoding error, named with what its key expects.
-    private func overrideError(_ error: DecodingError, entry: String) -> RegistryError {
+    /// The override a decoding error names, with what its key expects; nil when it names none.
+    private func overrideError(_ error: DecodingError, entry: String) -> RegistryError? {
         func expected(_ type: Any.Type) -> String {
             switch type {
             case is Bool.Type: return "true or false"
@@ -192,11 +205,9 @@ public struct ConfigOverrides: Sendable, Equatable, Codable, ExpressibleByDictio
         case let .valueNotFound(type, context): (path, message) = (context.codingPath, "expects \(expected(type))")
         case let .dataCorrupted(context): (path, message) = (context.codingPath, context.debugDescription)
         case let .keyNotFound(key, context): (path, message) = (context.codingPath + [key], "is missing")
-        @unknown default: return .invalidConfig(name: entry, message: "\(error)")
+        @unknown default: return nil
         }
-        guard let key = path.first?.stringValue, let value = values[key] else {
-            return .invalidConfig(name: entry, message: "the overridden config does not decode: \(error)")
-        }
+        guard let key = path.first?.stringValue, let value = values[key] else { return nil }
         return .invalidOverride(entry: entry, key: key, message: "\(message), got \(value.kind) \(value.json.serializedString())")
     }
 }
