@@ -119,11 +119,6 @@ public struct ConfigOverrides: Sendable, Equatable, Codable, ExpressibleByDictio
         values = Dictionary(elements, uniquingKeysWith: { _, last in last })
     }
 
-    public init(_ assignments: [ConfigAssignment]) {
-        self.init()
-        apply(assignments)
-    }
-
     public subscript(key: String) -> ConfigValue? {
         get { values[key] }
         set { values[key] = newValue }
