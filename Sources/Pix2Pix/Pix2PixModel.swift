@@ -21,16 +21,20 @@ public final class Pix2PixModel {
     public let generatorFamily: String
     public let discriminatorFamily: String
 
-    /// Builds G and D by name. Weights are initialised as the reference does (normal, gain 0.02)
-    /// from `seed`, so a seed gives the same networks every time.
-    public convenience init(generator gName: String, discriminator dName: String, options: ModelOptions = ModelOptions(),
-                            seed: UInt64 = 0, registry: Registry = .shared) throws {
+    /// Builds G and D by name, each preset's config with its overrides merged on (``ConfigOverrides``;
+    /// D's `input_channels` is derived from G's channels). Weights are initialised as the reference
+    /// does (normal, gain 0.02) from `seed`, so a seed gives the same networks every time.
+    public convenience init(generator gName: String, discriminator dName: String,
+                            generatorOverrides: ConfigOverrides = [:], discriminatorOverrides: ConfigOverrides = [:],
+                            conditional: Bool = true, seed: UInt64 = 0, registry: Registry = .shared) throws {
         let gEntry = try registry.generator(named: gName)
         let dEntry = try registry.discriminator(named: dName)
         // D's config depends on G's channels, known once G is built (built once, below).
-        try self.init(generator: gName, generatorConfig: try gEntry.config(options), discriminator: dName,
-                      discriminatorConfig: { try dEntry.config(options, inputChannels: options.discriminatorChannels(generator: $0)) },
-                      conditional: options.conditional, seed: seed, registry: registry)
+        try self.init(generator: gName, generatorConfig: try gEntry.config(overrides: generatorOverrides), discriminator: dName,
+                      discriminatorConfig: {
+                          try dEntry.config(overrides: discriminatorOverrides, inputChannels: $0.discriminatorChannels(conditional: conditional))
+                      },
+                      conditional: conditional, seed: seed, registry: registry)
     }
 
     /// Rebuilds G and D from a stored architecture (a checkpoint header or a model card), with
@@ -53,10 +57,11 @@ public final class Pix2PixModel {
         let gEntry = try registry.generator(named: gName)
         let dEntry = try registry.discriminator(named: dName)
         randomSource = RandomSource(seed: seed &+ 0x5EED)
-        let g = try gEntry.make(config: generatorConfig, randomSource: randomSource)
+        let context = BuildContext(randomSource: randomSource)
+        let g = try gEntry.make(config: generatorConfig, context: context)
         let discriminatorConfig = try makeDiscriminatorConfig(g.channels)
-        let d = try dEntry.make(config: discriminatorConfig)
-        let dChannels = conditional ? g.channels.inputChannels + g.channels.outputChannels : g.channels.outputChannels
+        let d = try dEntry.make(config: discriminatorConfig, context: context)
+        let dChannels = g.channels.discriminatorChannels(conditional: conditional)
         guard d.inputChannels == dChannels else {
             throw RegistryError.channelMismatch(
                 message: "\(dName) reads \(d.inputChannels) channels but \(conditional ? "A (\(g.channels.inputChannels)) + B (\(g.channels.outputChannels))" : "B (\(g.channels.outputChannels))") make \(dChannels)")

@@ -33,6 +33,10 @@ struct AblateCommand: ParsableCommand {
     @Option(help: "Report title.") var title: String?
     @Option(help: "Generator width.") var ngf: Int?
     @Option(help: "Discriminator width.") var ndf: Int?
+    @Option(name: .customLong("g"), help: ArgumentHelp("Set a key of every generator's config (repeatable; keys: `pix2pix models`).", valueName: "key=value"))
+    var generatorOverrides: [ConfigAssignment] = []
+    @Option(name: .customLong("d"), help: ArgumentHelp("Set a key of every discriminator's config (repeatable).", valueName: "key=value"))
+    var discriminatorOverrides: [ConfigAssignment] = []
     @Option(name: .customLong("crop-size")) var cropSize: Int = 256
     @Option(name: .customLong("load-size"), help: "Default: crop size × 286/256.") var loadSize: Int?
     @Option(name: .customLong("batch-size")) var batchSize: Int = 1
@@ -55,8 +59,9 @@ struct AblateCommand: ParsableCommand {
             return s
         }
         var base = TrainingOptions()
-        base.ngf = ngf
-        base.ndf = ndf
+        base.applyArchitectureFlags(ngf: ngf, ndf: ndf)
+        base.generatorOverrides.apply(generatorOverrides)
+        base.discriminatorOverrides.apply(discriminatorOverrides)
         base.cropSize = cropSize
         base.loadSize = loadSize ?? max(cropSize, cropSize * 286 / 256)
         base.batchSize = batchSize

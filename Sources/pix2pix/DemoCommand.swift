@@ -60,8 +60,7 @@ struct DemoCommand: ParsableCommand {
         print("[2/5] ablation: unet_64 vs encoder_decoder_64 + patchgan_70, \(steps) steps each, seed 1")
         fflush(nil)
         var base = TrainingOptions()
-        base.ngf = width
-        base.ndf = width
+        base.applyArchitectureFlags(ngf: width, ndf: width)
         base.cropSize = 64
         base.loadSize = 72
         base.checkpointEvery = 200

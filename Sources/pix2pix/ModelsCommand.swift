@@ -11,7 +11,9 @@ struct ModelsCommand: ParsableCommand {
         discussion: """
             Parameters are counted on built networks: generators 3 → 3 channels, discriminators on \
             6 channels (a conditional D sees A and B). Receptive fields are computed from each \
-            discriminator's layer list; the output grid is for a 256×256 input.
+            discriminator's layer list; the output grid is for a 256×256 input. The config column \
+            lists each preset's keys with their values: `train` and `ablate` override them with \
+            --g key=value (generator) and --d key=value (discriminator).
             """
     )
 
@@ -44,7 +46,7 @@ struct ModelsCommand: ParsableCommand {
         for name in registry.generatorNames {
             let entry = try registry.generator(named: name)
             let config = try entry.config()
-            let net = try entry.make(config: config, randomSource: RandomSource(seed: 0))
+            let net = try entry.make(config: config, context: BuildContext(seed: 0))
             gens.append(GeneratorRow(name: name, family: entry.family, summary: entry.summary,
                                      parameters: net.parameterCount, sizeMultiple: net.sizeMultiple,
                                      config: try JSONDecoder().decode([String: AnyJSON].self, from: config)))
@@ -53,7 +55,7 @@ struct ModelsCommand: ParsableCommand {
         for name in registry.discriminatorNames {
             let entry = try registry.discriminator(named: name)
             let config = try entry.config(inputChannels: 6)
-            let net = try entry.make(config: config)
+            let net = try entry.make(config: config, context: BuildContext(seed: 0))
             discs.append(DiscriminatorRow(name: name, family: entry.family, summary: entry.summary,
                                           parameters: net.parameterCount, receptiveField: net.receptiveField,
                                           outputGrid256: net.outputGrid(forInput: 256),
@@ -82,6 +84,7 @@ struct ModelsCommand: ParsableCommand {
         func configText(_ c: [String: AnyJSON]) -> String {
             c.keys.sorted().map { "\($0)=\(c[$0]!)" }.joined(separator: " ")
         }
+        print("Config keys are overridden with --g key=value (generators) and --d key=value (discriminators).\n")
         print("Generators (3 → 3 channels)")
         print(pad("name", 22) + pad("parameters", 13) + pad("multiple", 10) + "config")
         for g in listing.generators {

@@ -45,6 +45,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Generator filters in the last conv layer.") var ngf: Int?
     @Option(help: "Discriminator filters in the first conv layer.") var ndf: Int?
     @Flag(name: .customLong("no-dropout"), help: "No dropout in the generator.") var noDropout = false
+    @Option(name: .customLong("g"), help: ArgumentHelp("Set a key of the generator's config, e.g. --g ngf=32 (repeatable; keys: `pix2pix models`).", valueName: "key=value"))
+    var generatorOverrides: [ConfigAssignment] = []
+    @Option(name: .customLong("d"), help: ArgumentHelp("Set a key of the discriminator's config, e.g. --d norm=instance (repeatable).", valueName: "key=value"))
+    var discriminatorOverrides: [ConfigAssignment] = []
     @Option(name: .customLong("batch-size")) var batchSize: Int?
     @Option(help: "Epochs at the initial learning rate.") var epochs: Int?
     @Option(name: .customLong("epochs-decay"), help: "Epochs of linear decay to zero.") var epochsDecay: Int?
@@ -89,15 +93,15 @@ struct TrainCommand: ParsableCommand {
             }
             o.objective = m
         }
-        if let norm {
+        let normKind = try norm.map { norm in
             guard let n = NormKind(rawValue: norm) else {
                 throw TrainingError.invalidOption(option: "--norm", message: "\"\(norm)\" is not one of \(NormKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            o.norm = n
+            return n
         }
-        if let ngf { o.ngf = ngf }
-        if let ndf { o.ndf = ndf }
-        if noDropout { o.dropout = false }
+        o.applyArchitectureFlags(ngf: ngf, ndf: ndf, norm: normKind, dropout: noDropout ? false : nil)
+        o.generatorOverrides.apply(generatorOverrides)
+        o.discriminatorOverrides.apply(discriminatorOverrides)
         if let batchSize { o.batchSize = batchSize }
         if let epochs { o.epochs = epochs }
         if let epochsDecay { o.epochsDecay = epochsDecay }

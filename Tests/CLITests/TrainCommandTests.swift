@@ -19,12 +19,41 @@ struct TrainCommandTests {
         #expect(o.generator == "unet_64" && o.discriminator == "patchgan_70")
         #expect(o.cropSize == 64 && o.loadSize == 71, "--crop-size alone scales the load size by 286/256")
         #expect(o.objective == .l1Gan && !o.objective.conditional && o.ganMode == .lsgan)
-        #expect(!o.dropout && !o.flip && o.direction == .bToA)
+        #expect(o.generatorOverrides == ["dropout": false] && o.discriminatorOverrides.isEmpty)
+        #expect(!o.flip && o.direction == .bToA)
         #expect(o.epochs == 3 && o.epochsDecay == 2 && o.lrPolicy == .cosine && o.steps == 40)
         #expect(o.lambdaL1 == 100 && o.learningRate == 2e-4 && o.beta1 == 0.5 && o.batchSize == 1)
 
         let defaults = try parse(["--data", "d.h5", "--out", "r"]).options(base: TrainingOptions())
         #expect(defaults == TrainingOptions())
+    }
+
+    @Test("the architecture flags and --g / --d become config overrides")
+    func overrides() throws {
+        let command = try parse(["--data", "d.h5", "--out", "r", "--ngf", "32", "--ndf", "16", "--norm", "instance",
+                                 "--g", "ngf=48", "--g", "dropout=false", "--d", "layers=4", "--g", #"tag="7""#])
+        let o = try command.options(base: TrainingOptions())
+        // --g comes after the flags: its ngf wins over --ngf.
+        #expect(o.generatorOverrides == ["ngf": 48, "norm": "instance", "dropout": false, "tag": "7"])
+        #expect(o.discriminatorOverrides == ["ndf": 16, "norm": "instance", "layers": 4])
+        #expect(o.generatorOverrides.description == #"dropout=false ngf=48 norm=instance tag="7""#)
+
+        // ablate maps the same flags through the same library helper.
+        let ablate = try #require(try Pix2PixCommand.parseAsRoot([
+            "ablate", "--generators", "unet_64", "--data", "d.h5", "--steps", "1", "--out", "o",
+            "--ngf", "8", "--g", "depth=5", "--d", "norm=none",
+        ]) as? AblateCommand)
+        let base = try ablate.plan().base
+        #expect(base.generatorOverrides == ["ngf": 8, "depth": 5] && base.discriminatorOverrides == ["norm": "none"])
+
+        // A malformed assignment fails while parsing, naming the option.
+        for bad in ["ngf", "=3", "n gf=3"] {
+            #expect {
+                _ = try Pix2PixCommand.parseAsRoot(["train", "--data", "d.h5", "--out", "r", "--g", bad])
+            } throws: { error in
+                Pix2PixCommand.message(for: error).contains("--g")
+            }
+        }
     }
 
     @Test("unknown enum values name the option")

@@ -105,11 +105,9 @@ struct ExperimentCatalogTests {
                 let plan = experiment.plan(for: part, data: "unused.h5")
                 try plan.validate()
                 for variant in plan.variants {
-                    var o = plan.options(for: variant, seed: 1)
-                    o.inputChannels = 1
-                    o.outputChannels = 3
+                    let o = plan.options(for: variant, seed: 1)
                     try o.validate()
-                    let model = try Pix2PixModel(generator: o.generator, discriminator: o.discriminator, options: o.modelOptions)
+                    let model = try o.makeModel(channelsA: 1, channelsB: 3)
                     try Trainer.checkSizes(model, cropSize: o.cropSize, batch: o.batchSize)
                     #expect(o.steps == part.steps && o.epochsDecay == 0, "\(experiment.name)/\(part.name): the budget ends the run")
                 }

@@ -8,7 +8,8 @@ import Testing
 
 @Suite("Model checkpoints")
 struct ModelCheckpointTests {
-    static let options = ModelOptions(ngf: 4, ndf: 4, inputChannels: 1, outputChannels: 3)
+    static let g: ConfigOverrides = ["ngf": 4, "input_channels": 1, "output_channels": 3]
+    static let d: ConfigOverrides = ["ndf": 4]
 
     func input(seed: UInt64 = 3) -> Tensor {
         var rng = RandomGenerator(seed: seed)
@@ -19,7 +20,7 @@ struct ModelCheckpointTests {
     func inferenceRoundTrip() throws {
         let dir = try TrainingData.temporaryDirectory("ckpt")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70", options: Self.options, seed: 11)
+        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70", generatorOverrides: Self.g, discriminatorOverrides: Self.d, seed: 11)
         model.generator.eval()
         let expected = try withNoGrad { try model.generator(input()) }.scalars
         let url = dir.appendingPathComponent("g.pzck")
@@ -51,7 +52,7 @@ struct ModelCheckpointTests {
     func trainingRoundTrip() throws {
         let dir = try TrainingData.temporaryDirectory("ckpt-train")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16", options: Self.options, seed: 5)
+        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16", generatorOverrides: Self.g, discriminatorOverrides: Self.d, seed: 5)
         let step = try Pix2PixStep(model: model)
         let b = Tensor.full([1, 64, 64, 3], 0.25)
         let a = Tensor.full([1, 64, 64, 1], -0.5)
@@ -84,7 +85,7 @@ struct ModelCheckpointTests {
     func errors() throws {
         let dir = try TrainingData.temporaryDirectory("ckpt-bad")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16", options: Self.options)
+        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16", generatorOverrides: Self.g, discriminatorOverrides: Self.d)
         let step = try Pix2PixStep(model: model)
         let inference = dir.appendingPathComponent("i.pzck")
         try ModelCheckpoint.saveInference(model, to: inference)
@@ -97,7 +98,7 @@ struct ModelCheckpointTests {
         try ModelCheckpoint.saveTraining(model, generatorOptimizer: step.generatorOptimizer,
                                          discriminatorOptimizer: step.discriminatorOptimizer, progress: [:], to: training)
         let wider = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16",
-                                     options: ModelOptions(ngf: 8, ndf: 4, inputChannels: 1, outputChannels: 3))
+                                     generatorOverrides: ["ngf": 8, "input_channels": 1, "output_channels": 3], discriminatorOverrides: ["ndf": 4])
         let widerStep = try Pix2PixStep(model: wider)
         #expect(throws: ModelFileError.self) {
             try ModelCheckpoint.loadTraining(from: training, into: wider, generatorOptimizer: widerStep.generatorOptimizer,
@@ -107,7 +108,7 @@ struct ModelCheckpointTests {
         // A variant registered elsewhere: the error lists the names this registry knows.
         let custom = Registry()
         try custom.register(GeneratorEntry("my_unet", UNetVariant.self, preset: UNetConfig(depth: 6), summary: "custom"))
-        let customModel = try Pix2PixModel(generator: "my_unet", discriminator: "patchgan_16", options: Self.options, registry: custom)
+        let customModel = try Pix2PixModel(generator: "my_unet", discriminator: "patchgan_16", generatorOverrides: Self.g, discriminatorOverrides: Self.d, registry: custom)
         let customFile = dir.appendingPathComponent("custom.pzck")
         try ModelCheckpoint.saveInference(customModel, to: customFile)
         #expect(try ModelCheckpoint.loadGenerator(from: customFile, registry: custom).architecture.generator.name == "my_unet")
@@ -120,7 +121,7 @@ struct ModelCheckpointTests {
         let forged = dir.appendingPathComponent("forged.pzck")
         var header = model.architecture
         header.generator.configData = try Registry.shared.generator(named: "unet_64")
-            .config(ModelOptions(ngf: 8, inputChannels: 1, outputChannels: 3))
+            .config(overrides: ["ngf": 8, "input_channels": 1, "output_channels": 3])
         try ModelCheckpoint.saveInference(generator: model.generator, architecture: header, to: forged)
         #expect { try ModelCheckpoint.loadGenerator(from: forged) } throws: { error in
             guard case CheckpointError.stateMismatch(let file, let mismatch, _) = error else { return false }

@@ -9,14 +9,14 @@ import Testing
 struct RegistryTests {
     let registry = Registry.shared
 
-    func generatorParameters(_ name: String, options: ModelOptions = ModelOptions()) throws -> Int {
+    func generatorParameters(_ name: String) throws -> Int {
         let entry = try registry.generator(named: name)
-        return try entry.make(config: entry.config(options), randomSource: RandomSource(seed: 0)).parameterCount
+        return try entry.make(config: entry.config(), context: BuildContext(seed: 0)).parameterCount
     }
 
     func discriminatorParameters(_ name: String, channels: Int = 6) throws -> Int {
         let entry = try registry.discriminator(named: name)
-        return try entry.make(config: entry.config(inputChannels: channels)).parameterCount
+        return try entry.make(config: entry.config(inputChannels: channels), context: BuildContext(seed: 0)).parameterCount
     }
 
     // The PyTorch reference's counts (batch norm, G 3 → 3, D on 6 channels): DESIGN §4, FACTS.md,
@@ -44,11 +44,11 @@ struct RegistryTests {
                         "patchgan_142": 142, "imagegan_286": 286]
         for (name, field) in expected {
             let entry = try registry.discriminator(named: name)
-            let d = try entry.make(config: entry.config(ModelOptions(ndf: 4)))
+            let d = try entry.make(config: entry.config(overrides: ["ndf": 4]), context: BuildContext(seed: 0))
             #expect(d.receptiveField == field, "\(name)")
         }
         let d70 = try registry.discriminator(named: "patchgan_70")
-        #expect(try d70.make(config: d70.config()).outputGrid(forInput: 256) == 30)
+        #expect(try d70.make(config: d70.config(), context: BuildContext(seed: 0)).outputGrid(forInput: 256) == 30)
     }
 
     @Test("unknown names list the known ones; duplicates fail")
@@ -71,7 +71,7 @@ struct RegistryTests {
     @Test("bad sizes and channel mismatches give typed errors that say what is valid")
     func badInput() throws {
         let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70",
-                                     options: ModelOptions(ngf: 4, ndf: 4))
+                                     generatorOverrides: ["ngf": 4], discriminatorOverrides: ["ndf": 4])
         let odd = Tensor.zeros([1, 48, 64, 3])
         #expect {
             _ = try model.generator(odd)
@@ -82,7 +82,7 @@ struct RegistryTests {
         #expect(throws: RegistryError.self) { _ = try model.generator(gray) }
         let tiny = Tensor.zeros([1, 16, 16, 6])
         let imageGAN = try Pix2PixModel(generator: "unet_64", discriminator: "imagegan_286",
-                                        options: ModelOptions(ngf: 4, ndf: 4))
+                                        generatorOverrides: ["ngf": 4], discriminatorOverrides: ["ndf": 4])
         #expect {
             _ = try imageGAN.discriminator(tiny)
         } throws: { error in
@@ -90,13 +90,14 @@ struct RegistryTests {
         }
         // 1-channel A → 3-channel B: a conditional D reads 4 channels, built so by the registry.
         let grayModel = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16",
-                                         options: ModelOptions(ngf: 4, ndf: 4, inputChannels: 1))
+                                         generatorOverrides: ["ngf": 4, "input_channels": 1], discriminatorOverrides: ["ndf": 4])
         #expect(grayModel.discriminator.inputChannels == 4)
         let unconditional = try Pix2PixModel(generator: "unet_64", discriminator: "pixelgan",
-                                             options: ModelOptions(ngf: 4, ndf: 4, inputChannels: 1, conditional: false))
+                                             generatorOverrides: ["ngf": 4, "input_channels": 1], discriminatorOverrides: ["ndf": 4],
+                                             conditional: false)
         #expect(unconditional.discriminator.inputChannels == 3)
         #expect(throws: RegistryError.self) {
-            _ = try Pix2PixModel(generator: "unet_64", discriminator: "pixelgan", options: ModelOptions(ngf: 0))
+            _ = try Pix2PixModel(generator: "unet_64", discriminator: "pixelgan", generatorOverrides: ["ngf": 0])
         }
     }
 
@@ -105,7 +106,8 @@ struct RegistryTests {
         var rng = RandomGenerator(seed: 7)
         for g in registry.generatorNames {
             for d in registry.discriminatorNames {
-                let model = try Pix2PixModel(generator: g, discriminator: d, options: ModelOptions(ngf: 2, ndf: 2), seed: 3)
+                let model = try Pix2PixModel(generator: g, discriminator: d, generatorOverrides: ["ngf": 2],
+                                             discriminatorOverrides: ["ndf": 2], seed: 3)
                 let size = max(model.generator.sizeMultiple, d == "imagegan_286" ? 128 : 64)
                 let a = Tensor.uniform([1, size, size, 3], low: -1, high: 1, using: &rng)
                 let fake = try model.generator(a)
@@ -126,7 +128,8 @@ struct RegistryTests {
 
     @Test("one pair at 256²")
     func pairAt256() throws {
-        let model = try Pix2PixModel(generator: "unet_256", discriminator: "patchgan_70", options: ModelOptions(ngf: 4, ndf: 4))
+        let model = try Pix2PixModel(generator: "unet_256", discriminator: "patchgan_70",
+                                     generatorOverrides: ["ngf": 4], discriminatorOverrides: ["ndf": 4])
         var rng = RandomGenerator(seed: 1)
         let a = Tensor.uniform([1, 256, 256, 3], low: -1, high: 1, using: &rng)
         let fake = try model.generator(a)
@@ -137,7 +140,8 @@ struct RegistryTests {
 
     @Test("state-dict keys follow the PyTorch reference's module tree")
     func referenceKeys() throws {
-        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70", options: ModelOptions(ngf: 2, ndf: 2))
+        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_70",
+                                     generatorOverrides: ["ngf": 2], discriminatorOverrides: ["ndf": 2])
         let gKeys = model.generator.stateEntries().map(\.key)
         #expect(gKeys.first == "model.model.0.weight")
         #expect(gKeys.contains("model.model.1.model.2.running_mean"))

@@ -11,7 +11,7 @@ struct TrainerTests {
     @Test("one pix2pix step per batch lowers the L1 term on a fixed batch")
     func stepLearns() throws {
         let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16",
-                                     options: ModelOptions(ngf: 4, ndf: 4, inputChannels: 1, outputChannels: 3), seed: 1)
+                                     generatorOverrides: ["ngf": 4, "input_channels": 1, "output_channels": 3], discriminatorOverrides: ["ndf": 4], seed: 1)
         let step = try Pix2PixStep(model: model, learningRate: 1e-3)
         let b = try TrainingData.picture(3)
         let bt = try Tensor(shape: [1, 64, 64, 3], values: FloatImage(b).values.map { $0 * 2 - 1 })
@@ -171,8 +171,7 @@ struct TrainerTests {
         let data = dir.appendingPathComponent("pairs.h5").path
         try TrainingData.makeHDF5(at: data, train: [0], val: [0, 9])
         var o = TrainingData.tinyOptions(steps: 300)
-        o.ngf = 8
-        o.ndf = 8
+        o.applyArchitectureFlags(ngf: 8, ndf: 8)
         o.discriminator = "patchgan_16"
         o.epochs = 300
         o.epochsDecay = 0

@@ -51,8 +51,7 @@ enum TrainingData {
         var o = TrainingOptions()
         o.generator = generator
         o.discriminator = discriminator
-        o.ngf = 4
-        o.ndf = 4
+        o.applyArchitectureFlags(ngf: 4, ndf: 4)
         o.loadSize = 64
         o.cropSize = 64
         o.flip = false

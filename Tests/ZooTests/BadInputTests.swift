@@ -58,7 +58,7 @@ struct BadInputTests {
 
         // Weights with NaN.
         let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16",
-                                     options: ModelOptions(ngf: 4, ndf: 4, inputChannels: 1, outputChannels: 3))
+                                     generatorOverrides: ["ngf": 4, "input_channels": 1, "output_channels": 3], discriminatorOverrides: ["ndf": 4])
         let first = model.generator.stateEntries()[0].tensor
         first.pointer[0] = .nan
         let nan = dir.appendingPathComponent("nan.pzck")

@@ -64,8 +64,7 @@ enum ZooFixtures {
         var o = TrainingOptions()
         o.generator = "unet_64"
         o.discriminator = "patchgan_16"
-        o.ngf = 4
-        o.ndf = 4
+        o.applyArchitectureFlags(ngf: 4, ndf: 4)
         o.loadSize = 64
         o.cropSize = 64
         o.flip = false
@@ -85,7 +84,7 @@ enum ZooFixtures {
     /// A narrow unet_64 generator (1 → 3 channels) saved as an inference checkpoint (no run directory).
     static func makeCheckpoint(at url: URL, seed: UInt64 = 11) throws {
         let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16",
-                                     options: ModelOptions(ngf: 4, ndf: 4, inputChannels: 1, outputChannels: 3), seed: seed)
+                                     generatorOverrides: ["ngf": 4, "input_channels": 1, "output_channels": 3], discriminatorOverrides: ["ndf": 4], seed: seed)
         try ModelCheckpoint.saveInference(model, to: url)
     }
 

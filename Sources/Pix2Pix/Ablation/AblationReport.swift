@@ -41,8 +41,9 @@ struct AblationReport {
             ("Seeds", plan.seeds.map(String.init).joined(separator: ", ") + " (the same data order, crops and initial weights for every variant)"),
             ("Optimiser", "Adam lr \(plan.base.learningRate), β1 \(plan.base.beta1), λ_L1 \(plan.base.lambdaL1), \(plan.base.ganMode.rawValue) GAN loss"),
         ]
-        if plan.base.ngf != nil || plan.base.ndf != nil {
-            rows.append(("Widths", "ngf \(plan.base.ngf.map(String.init) ?? "preset"), ndf \(plan.base.ndf.map(String.init) ?? "preset")"))
+        let g = plan.base.generatorOverrides, d = plan.base.discriminatorOverrides
+        if !g.isEmpty || !d.isEmpty {
+            rows.append(("Overrides", "G \(g.isEmpty ? "preset" : g.description); D \(d.isEmpty ? "preset" : d.description)"))
         }
         rows.append(("Framework", "Pix2PixZoo \(results.framework), \(Threads.count) threads"))
         return rows

@@ -196,12 +196,10 @@ public final class AblationRunner {
         guard dataset.count > 0 else { throw TrainingError.emptyDataset(path: plan.data, split: "train") }
         var problems: [String] = []
         for variant in plan.variants {
-            var o = plan.options(for: variant, seed: plan.seeds[0])
-            o.inputChannels = o.inputChannels ?? dataset.channelsA
-            o.outputChannels = o.outputChannels ?? dataset.channelsB
+            let o = plan.options(for: variant, seed: plan.seeds[0])
             do {
                 try o.validate()
-                let model = try Pix2PixModel(generator: o.generator, discriminator: o.discriminator, options: o.modelOptions, seed: 0)
+                let model = try o.makeModel(channelsA: dataset.channelsA, channelsB: dataset.channelsB)
                 try Trainer.checkSizes(model, cropSize: o.cropSize, batch: o.batchSize)
             } catch {
                 problems.append("\(variant): \(error)")

@@ -100,8 +100,7 @@ public struct Experiment: Sendable {
     /// The ablation plan of a part, on the dataset at `data`.
     public func plan(for part: Part, data: String, stepsScale: Double = 1) -> AblationPlan {
         var base = TrainingOptions()
-        base.ngf = part.ngf
-        base.ndf = part.ndf
+        base.applyArchitectureFlags(ngf: part.ngf, ndf: part.ndf)
         base.cropSize = part.size
         base.loadSize = part.size * 286 / 256
         base.checkpointEvery = 250

@@ -1,6 +1,46 @@
 import NN
 import Tensor
 
+// The U-Net family and its skip-less sibling, the encoder-decoder: config, network and the two
+// registry variants. Presets (`unet_256`, `encoder_decoder_64`, …) are lines of `BuiltIn.swift`.
+
+/// Architecture of the U-Net family and of the plain encoder-decoder (the same encoder and
+/// decoder without skip connections). Keys are snake_case so configs stored in checkpoints and
+/// model cards survive Swift renames; they are also the keys `--g key=value` overrides.
+public struct UNetConfig: Codable, Sendable, Equatable {
+    /// Number of stride-2 downsamplings (the reference's `num_downs`): 8 for 256², 7 for 128², 6 for 64².
+    public var depth: Int
+    /// Filters in the outermost layer; level ℓ has ngf·min(2^ℓ, 8).
+    public var ngf: Int
+    public var norm: NormKind
+    /// Dropout 0.5 in the middle decoder blocks (levels 4 … depth−2), as the reference.
+    public var dropout: Bool
+    public var inputChannels: Int
+    public var outputChannels: Int
+
+    public init(depth: Int, ngf: Int = 64, norm: NormKind = .batch, dropout: Bool = true,
+                inputChannels: Int = 3, outputChannels: Int = 3) {
+        self.depth = depth
+        self.ngf = ngf
+        self.norm = norm
+        self.dropout = dropout
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case depth, ngf, norm, dropout
+        case inputChannels = "input_channels"
+        case outputChannels = "output_channels"
+    }
+
+    /// Filters of the down convolution at level ℓ (0 = outermost).
+    public func width(level: Int) -> Int { ngf * min(1 << min(level, 3), 8) }
+
+    /// Input sizes must be divisible by this.
+    public var sizeMultiple: Int { 1 << depth }
+}
+
 /// One level of the U-Net, the reference's `UnetSkipConnectionBlock`: a down convolution, the
 /// next level inside, an up convolution, and — except at the outermost level — the skip
 /// connection that concatenates this level's input with the inner output along channels.
@@ -122,6 +162,22 @@ public final class UNetGenerator: Module, GeneratorNetwork {
 
     public override var layerDescription: String {
         "\(skipConnections ? "UNetGenerator" : "EncoderDecoderGenerator")(depth \(config.depth), ngf \(config.ngf), \(config.norm.rawValue) norm, dropout \(config.dropout))"
+    }
+}
+
+/// The U-Net family (`unet_*`).
+public enum UNetVariant: GeneratorVariant {
+    public static let family = "unet"
+    public static func make(_ config: UNetConfig, context: BuildContext) throws -> any GeneratorNetwork {
+        try UNetGenerator(config: config, skipConnections: true, randomSource: context.randomSource)
+    }
+}
+
+/// The encoder-decoder family (`encoder_decoder_*`): the U-Net without skip connections.
+public enum EncoderDecoderVariant: GeneratorVariant {
+    public static let family = "encoder_decoder"
+    public static func make(_ config: UNetConfig, context: BuildContext) throws -> any GeneratorNetwork {
+        try UNetGenerator(config: config, skipConnections: false, randomSource: context.randomSource)
     }
 }
 

@@ -67,7 +67,7 @@ public enum ModelCheckpoint {
         try architecture.checkFamilies(registry: registry, file: file.name)
         let source = RandomSource(seed: seed &+ 0x5EED)
         let network = try registry.generator(named: architecture.generator.name)
-            .make(config: architecture.generator.configData, randomSource: source)
+            .make(config: architecture.generator.configData, context: BuildContext(randomSource: source))
         let others = file.header.kind == .inference ? [] : [discriminatorPrefix, generatorOptimizerPrefix, discriminatorOptimizerPrefix]
         try load(network, prefix: generatorPrefix, from: file, ignoring: others)
         network.eval()

@@ -1,53 +1,38 @@
+import Checkpoint
 import Foundation
 import NN
 import Tensor
 
-/// Options that override a preset's architecture (`nil` keeps the preset's value).
-public struct ModelOptions: Codable, Sendable, Equatable {
-    public var ngf: Int?
-    public var ndf: Int?
-    public var norm: NormKind?
-    public var dropout: Bool?
-    public var inputChannels: Int?
-    public var outputChannels: Int?
-    /// A conditional D sees A and B concatenated (the pix2pix default); an unconditional one sees B only.
-    public var conditional: Bool
+/// What a variant's `make` receives besides its config.
+public struct BuildContext {
+    /// The stream random layers (dropout) draw from; the trainer saves its state for an exact resume.
+    public var randomSource: RandomSource
 
-    public init(ngf: Int? = nil, ndf: Int? = nil, norm: NormKind? = nil, dropout: Bool? = nil,
-                inputChannels: Int? = nil, outputChannels: Int? = nil, conditional: Bool = true) {
-        self.ngf = ngf
-        self.ndf = ndf
-        self.norm = norm
-        self.dropout = dropout
-        self.inputChannels = inputChannels
-        self.outputChannels = outputChannels
-        self.conditional = conditional
-    }
-
-    /// Channels the discriminator reads under these options.
-    public func discriminatorChannels(generator io: ChannelSpec) -> Int {
-        conditional ? io.inputChannels + io.outputChannels : io.outputChannels
-    }
+    public init(randomSource: RandomSource) { self.randomSource = randomSource }
+    public init(seed: UInt64) { self.init(randomSource: RandomSource(seed: seed)) }
 }
 
-/// A generator architecture family: a Codable config and a builder. One type per family; presets
-/// (`unet_256`, …) are registry entries that pair a name with a config of the family.
+/// A generator architecture family: a Codable config and a builder. One type per family, in one
+/// file with its config and network; presets (`unet_256`, …) are registry entries that pair a
+/// name with a config of the family.
+///
+/// The config's JSON form (snake_case keys) is what checkpoints store and what overrides
+/// (`--g key=value`) set; it must have the keys `input_channels` and `output_channels`, which
+/// the trainer sets from the data.
 public protocol GeneratorVariant {
     associatedtype Config: Codable & Sendable & Equatable
     /// The family name stored in checkpoints next to the config (`unet`, `encoder_decoder`).
     static var family: String { get }
-    /// The preset's config with the options applied.
-    static func configure(_ preset: Config, with options: ModelOptions) -> Config
-    static func make(_ config: Config, randomSource: RandomSource) throws -> any GeneratorNetwork
+    static func make(_ config: Config, context: BuildContext) throws -> any GeneratorNetwork
 }
 
-/// A discriminator architecture family.
+/// A discriminator architecture family, as ``GeneratorVariant``. Its config must have the key
+/// `input_channels`: a model derives it from the generator's channels
+/// (``ChannelSpec/discriminatorChannels(conditional:)``).
 public protocol DiscriminatorVariant {
     associatedtype Config: Codable & Sendable & Equatable
     static var family: String { get }
-    /// The preset's config with the options applied; `inputChannels` is what D must read.
-    static func configure(_ preset: Config, with options: ModelOptions, inputChannels: Int) -> Config
-    static func make(_ config: Config) throws -> any DiscriminatorNetwork
+    static func make(_ config: Config, context: BuildContext) throws -> any DiscriminatorNetwork
 }
 
 /// A named generator preset, type-erased: configs travel as JSON (sorted keys) so that a checkpoint
@@ -56,23 +41,26 @@ public struct GeneratorEntry: Sendable {
     public let name: String
     public let family: String
     public let summary: String
-    let configure: @Sendable (ModelOptions) throws -> Data
-    let build: @Sendable (Data, RandomSource) throws -> any GeneratorNetwork
+    let overlay: @Sendable (ConfigOverrides) throws -> Data
+    let build: @Sendable (Data, BuildContext) throws -> any GeneratorNetwork
 
     public init<V: GeneratorVariant>(_ name: String, _ variant: V.Type, preset: V.Config, summary: String) {
         self.name = name
         self.family = V.family
         self.summary = summary
-        configure = { options in try encodeConfig(V.configure(preset, with: options)) }
-        build = { data, source in try V.make(decodeConfig(V.Config.self, data, name: name), randomSource: source) }
+        overlay = { overrides in try encodeConfig(overrides.applied(to: preset, entry: name)) }
+        build = { data, context in try V.make(decodeConfig(V.Config.self, data, name: name), context: context) }
     }
 
-    /// The preset's config (with `options` applied) as canonical JSON.
-    public func config(_ options: ModelOptions = ModelOptions()) throws -> Data { try configure(options) }
+    /// The preset's config with `overrides` merged onto it, as canonical JSON (sorted snake_case keys).
+    public func config(overrides: ConfigOverrides = [:]) throws -> Data { try overlay(overrides) }
 
-    /// Builds the network from a config produced by ``config(_:)`` or read from a checkpoint.
-    public func make(config: Data, randomSource: RandomSource) throws -> any GeneratorNetwork {
-        try build(config, randomSource)
+    /// The keys of the preset's config, sorted: what overrides may set.
+    public func configKeys() throws -> [String] { try keys(of: config(), entry: name) }
+
+    /// Builds the network from a config produced by ``config(overrides:)`` or read from a checkpoint.
+    public func make(config: Data, context: BuildContext) throws -> any GeneratorNetwork {
+        try build(config, context)
     }
 }
 
@@ -81,22 +69,46 @@ public struct DiscriminatorEntry: Sendable {
     public let name: String
     public let family: String
     public let summary: String
-    let configure: @Sendable (ModelOptions, Int) throws -> Data
-    let build: @Sendable (Data) throws -> any DiscriminatorNetwork
+    let overlay: @Sendable (ConfigOverrides) throws -> Data
+    let build: @Sendable (Data, BuildContext) throws -> any DiscriminatorNetwork
 
     public init<V: DiscriminatorVariant>(_ name: String, _ variant: V.Type, preset: V.Config, summary: String) {
         self.name = name
         self.family = V.family
         self.summary = summary
-        configure = { options, channels in try encodeConfig(V.configure(preset, with: options, inputChannels: channels)) }
-        build = { data in try V.make(decodeConfig(V.Config.self, data, name: name)) }
+        overlay = { overrides in try encodeConfig(overrides.applied(to: preset, entry: name)) }
+        build = { data, context in try V.make(decodeConfig(V.Config.self, data, name: name), context: context) }
     }
 
-    public func config(_ options: ModelOptions = ModelOptions(), inputChannels: Int = 6) throws -> Data {
-        try configure(options, inputChannels)
+    /// The preset's config with `overrides` merged onto it and, when given, the channels D must
+    /// read (derived from G's, so `overrides` may not set them).
+    public func config(overrides: ConfigOverrides = [:], inputChannels: Int? = nil) throws -> Data {
+        var merged = overrides
+        if let inputChannels {
+            let key = ConfigOverrides.inputChannelsKey
+            guard overrides[key] == nil else {
+                throw RegistryError.invalidOverride(
+                    entry: name, key: key,
+                    message: "is derived (A + B channels for a conditional D, B alone otherwise); set the generator's input_channels / output_channels instead")
+            }
+            merged[key] = .int(inputChannels)
+        }
+        return try overlay(merged)
     }
 
-    public func make(config: Data) throws -> any DiscriminatorNetwork { try build(config) }
+    /// The keys of the preset's config, sorted: what overrides may set.
+    public func configKeys() throws -> [String] { try keys(of: config(), entry: name) }
+
+    public func make(config: Data, context: BuildContext) throws -> any DiscriminatorNetwork {
+        try build(config, context)
+    }
+}
+
+private func keys(of config: Data, entry: String) throws -> [String] {
+    guard let object = try? JSONValue(parsing: [UInt8](config)).objectValue else {
+        throw RegistryError.invalidConfig(name: entry, message: "the config is not a JSON object")
+    }
+    return object.keys.sorted()
 }
 
 func encodeConfig<C: Encodable>(_ config: C) throws -> Data {
@@ -133,7 +145,10 @@ public final class Registry: @unchecked Sendable {
         for entry in Self.builtInDiscriminators { try! register(entry) }
     }
 
+    /// Adds a generator preset. Fails on a duplicate name, or when the config lacks
+    /// `input_channels` / `output_channels` (the trainer sets them from the data).
     public func register(_ entry: GeneratorEntry) throws {
+        try Self.requireKeys([ConfigOverrides.inputChannelsKey, ConfigOverrides.outputChannelsKey], in: entry.configKeys(), entry: entry.name)
         try lock.withLock {
             guard generators[entry.name] == nil else { throw RegistryError.duplicateName(kind: "generator", name: entry.name) }
             generators[entry.name] = entry
@@ -141,11 +156,21 @@ public final class Registry: @unchecked Sendable {
         }
     }
 
+    /// Adds a discriminator preset. Fails on a duplicate name, or when the config lacks `input_channels`.
     public func register(_ entry: DiscriminatorEntry) throws {
+        try Self.requireKeys([ConfigOverrides.inputChannelsKey], in: entry.configKeys(), entry: entry.name)
         try lock.withLock {
             guard discriminators[entry.name] == nil else { throw RegistryError.duplicateName(kind: "discriminator", name: entry.name) }
             discriminators[entry.name] = entry
             discriminatorOrder.append(entry.name)
+        }
+    }
+
+    private static func requireKeys(_ required: [String], in keys: [String], entry: String) throws {
+        let missing = required.filter { !keys.contains($0) }
+        guard missing.isEmpty else {
+            throw RegistryError.invalidConfig(
+                name: entry, message: "the config needs the key(s) \(missing.joined(separator: ", ")) (a model sets channels through them); its keys: \(keys.joined(separator: ", "))")
         }
     }
 

@@ -4,6 +4,10 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownDiscriminator(name: String, known: [String])
     case duplicateName(kind: String, name: String)
     case invalidConfig(name: String, message: String)
+    /// An override names a key the entry's config does not have; `known` lists the config's keys.
+    case unknownConfigKey(entry: String, key: String, known: [String])
+    /// An override's value does not fit its key (wrong type, not a case of an enum), or the key is derived.
+    case invalidOverride(entry: String, key: String, message: String)
     case channelMismatch(message: String)
     case badInput(network: String, shape: [Int], message: String)
 
@@ -17,6 +21,10 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
             return "a \(kind) named '\(name)' is already registered; pick another name"
         case let .invalidConfig(name, message):
             return "\(name): \(message)"
+        case let .unknownConfigKey(entry, key, known):
+            return "\(entry) has no config key '\(key)'\(suggestion(key, known)); its keys: \(known.joined(separator: ", ")) (see `pix2pix models`)"
+        case let .invalidOverride(entry, key, message):
+            return "\(entry): override \(key): \(message)"
         case let .channelMismatch(message):
             return "channel mismatch: \(message)"
         case let .badInput(network, shape, message):

@@ -202,24 +202,21 @@ public final class Trainer {
         self.config = config
 
         // Networks, with the data's channels unless the options fix them.
-        var resolved = options
-        resolved.inputChannels = options.inputChannels ?? dataset.channelsA
-        resolved.outputChannels = options.outputChannels ?? dataset.channelsB
         do {
-            model = try Pix2PixModel(generator: options.generator, discriminator: options.discriminator,
-                                     options: resolved.modelOptions, seed: options.seed, registry: registry)
+            model = try options.makeModel(channelsA: dataset.channelsA, channelsB: dataset.channelsB, registry: registry)
         } catch let error as RegistryError {
             switch error {
             case .channelMismatch(let message):
-                throw TrainingError.incompatible(message: message, hint: "pick a discriminator built for \(resolved.inputChannels!)-channel A and \(resolved.outputChannels!)-channel B, or convert the data")
+                throw TrainingError.incompatible(message: message, hint: "pick a discriminator built for the generator's channels (the data has \(dataset.channelsA)-channel A and \(dataset.channelsB)-channel B), or convert the data")
             default: throw error
             }
         }
         try Self.checkSizes(model, cropSize: options.cropSize, batch: options.batchSize)
 
+        let io = model.generator.channels
         let loaderOptions = PairLoaderOptions(batchSize: options.batchSize, loadSize: options.loadSize, cropSize: options.cropSize,
                                               flip: options.flip, shuffle: true, dropLast: false, seed: options.seed,
-                                              channelsA: resolved.inputChannels, channelsB: resolved.outputChannels)
+                                              channelsA: io.inputChannels, channelsB: io.outputChannels)
         loader = try PairLoader(dataset: dataset, options: loaderOptions)
         stepper = try Pix2PixStep(model: model, learningRate: options.learningRate, beta1: options.beta1,
                                   lambdaL1: options.lambdaL1, ganMode: options.ganMode, objective: options.objective)

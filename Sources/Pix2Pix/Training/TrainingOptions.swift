@@ -39,12 +39,12 @@ public enum LRPolicy: String, Codable, Sendable, CaseIterable {
 public struct TrainingOptions: Codable, Sendable, Equatable {
     public var generator = "unet_256"
     public var discriminator = "patchgan_70"
-    /// Overrides of the presets (ngf, ndf, norm, dropout); `conditional` is set from the objective.
-    public var ngf: Int?
-    public var ndf: Int?
-    public var norm: NormKind?
-    /// false = the reference's `--no_dropout`.
-    public var dropout = true
+    /// Overrides of the generator preset's config (`--g key=value`; `ngf`, `norm`, `dropout`, …).
+    /// G reads and writes the data's channels unless these set `input_channels` / `output_channels`.
+    public var generatorOverrides: ConfigOverrides = [:]
+    /// Overrides of the discriminator preset's config (`--d key=value`); its `input_channels` is
+    /// derived from G's channels and the objective (conditional or not).
+    public var discriminatorOverrides: ConfigOverrides = [:]
     public var lambdaL1: Float = 100
     public var ganMode: GANMode = .vanilla
     public var objective: Objective = .l1Cgan
@@ -77,13 +77,29 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Reads A and B as the data's channels unless set (e.g. 1-channel gray A).
-    public var inputChannels: Int?
-    public var outputChannels: Int?
+    /// The command line's architecture flags as overrides: `--ngf` sets G's `ngf`, `--ndf` D's
+    /// `ndf`, `--norm` the `norm` of both networks, `--no-dropout` G's `dropout` to false. A nil
+    /// argument leaves its overrides as they are.
+    public mutating func applyArchitectureFlags(ngf: Int? = nil, ndf: Int? = nil, norm: NormKind? = nil, dropout: Bool? = nil) {
+        if let ngf { generatorOverrides["ngf"] = .int(ngf) }
+        if let ndf { discriminatorOverrides["ndf"] = .int(ndf) }
+        if let norm {
+            generatorOverrides["norm"] = .string(norm.rawValue)
+            discriminatorOverrides["norm"] = .string(norm.rawValue)
+        }
+        if let dropout { generatorOverrides["dropout"] = .bool(dropout) }
+    }
 
-    var modelOptions: ModelOptions {
-        ModelOptions(ngf: ngf, ndf: ndf, norm: norm, dropout: dropout, inputChannels: inputChannels,
-                     outputChannels: outputChannels, conditional: objective.conditional)
+    /// The model these options name, for data of `channelsA` → `channelsB` channels: G reads and
+    /// writes the data's channels unless ``generatorOverrides`` fix them, D is conditional as the
+    /// objective says, and the weights come from ``seed``.
+    public func makeModel(channelsA: Int, channelsB: Int, registry: Registry = .shared) throws -> Pix2PixModel {
+        let dataChannels: ConfigOverrides = [ConfigOverrides.inputChannelsKey: .int(channelsA),
+                                             ConfigOverrides.outputChannelsKey: .int(channelsB)]
+        return try Pix2PixModel(generator: generator, discriminator: discriminator,
+                                generatorOverrides: generatorOverrides.filling(dataChannels),
+                                discriminatorOverrides: discriminatorOverrides,
+                                conditional: objective.conditional, seed: seed, registry: registry)
     }
 
     /// The schedule of the reference's `get_scheduler` for these options.
@@ -114,9 +130,73 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         if checkpointEvery < 1 { throw bad("--checkpoint-every", "must be ≥ 1, got \(checkpointEvery)") }
         if sampleEvery < 0 { throw bad("--sample-every", "must be ≥ 0, got \(sampleEvery)") }
         if logEvery < 1 { throw bad("--log-every", "must be ≥ 1, got \(logEvery)") }
-        if let ngf, ngf < 1 { throw bad("--ngf", "must be ≥ 1, got \(ngf)") }
-        if let ndf, ndf < 1 { throw bad("--ndf", "must be ≥ 1, got \(ndf)") }
+        if case .int(let ngf)? = generatorOverrides["ngf"], ngf < 1 { throw bad("--ngf", "must be ≥ 1, got \(ngf)") }
+        if case .int(let ndf)? = discriminatorOverrides["ndf"], ndf < 1 { throw bad("--ndf", "must be ≥ 1, got \(ndf)") }
         if lrPolicy == .step && lrDecayEpochs < 1 { throw bad("--lr-decay-epochs", "must be ≥ 1, got \(lrDecayEpochs)") }
+    }
+}
+
+extension TrainingOptions {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case generator, discriminator, generatorOverrides, discriminatorOverrides, lambdaL1, ganMode, objective
+        case batchSize, epochs, epochsDecay, lrPolicy, lrDecayEpochs, learningRate, beta1, loadSize, cropSize, flip
+        case direction, seed, steps, checkpointEvery, epochSnapshots, sampleEvery, logEvery, checkpointCompression
+    }
+
+    /// The model fields of `config.json` files written before overrides existed.
+    enum LegacyKeys: String, CodingKey {
+        case ngf, ndf, norm, dropout, inputChannels, outputChannels
+    }
+
+    /// Reads `config.json` (and a model card's options). A missing key keeps its default, so older
+    /// files load; the legacy model fields become overrides: `ngf` → G `ngf`, `ndf` → D `ndf`,
+    /// `norm` → both, `dropout: false` → G `dropout` (true was every built-in preset's value),
+    /// `inputChannels` / `outputChannels` → G `input_channels` / `output_channels`.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try read(.generator, &generator)
+        try read(.discriminator, &discriminator)
+        try read(.generatorOverrides, &generatorOverrides)
+        try read(.discriminatorOverrides, &discriminatorOverrides)
+        try read(.lambdaL1, &lambdaL1)
+        try read(.ganMode, &ganMode)
+        try read(.objective, &objective)
+        try read(.batchSize, &batchSize)
+        try read(.epochs, &epochs)
+        try read(.epochsDecay, &epochsDecay)
+        try read(.lrPolicy, &lrPolicy)
+        try read(.lrDecayEpochs, &lrDecayEpochs)
+        try read(.learningRate, &learningRate)
+        try read(.beta1, &beta1)
+        try read(.loadSize, &loadSize)
+        try read(.cropSize, &cropSize)
+        try read(.flip, &flip)
+        try read(.direction, &direction)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        try read(.seed, &seed)
+        try read(.checkpointEvery, &checkpointEvery)
+        try read(.epochSnapshots, &epochSnapshots)
+        try read(.sampleEvery, &sampleEvery)
+        try read(.logEvery, &logEvery)
+        try read(.checkpointCompression, &checkpointCompression)
+
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        var g = ConfigOverrides(), d = ConfigOverrides()
+        if let ngf = try legacy.decodeIfPresent(Int.self, forKey: .ngf) { g["ngf"] = .int(ngf) }
+        if let ndf = try legacy.decodeIfPresent(Int.self, forKey: .ndf) { d["ndf"] = .int(ndf) }
+        if let norm = try legacy.decodeIfPresent(NormKind.self, forKey: .norm) {
+            g["norm"] = .string(norm.rawValue)
+            d["norm"] = .string(norm.rawValue)
+        }
+        if try legacy.decodeIfPresent(Bool.self, forKey: .dropout) == false { g["dropout"] = .bool(false) }
+        if let n = try legacy.decodeIfPresent(Int.self, forKey: .inputChannels) { g[ConfigOverrides.inputChannelsKey] = .int(n) }
+        if let n = try legacy.decodeIfPresent(Int.self, forKey: .outputChannels) { g[ConfigOverrides.outputChannelsKey] = .int(n) }
+        generatorOverrides = generatorOverrides.filling(g)
+        discriminatorOverrides = discriminatorOverrides.filling(d)
     }
 }
 
