@@ -102,8 +102,7 @@ public struct Experiment: Sendable {
         var base = TrainingOptions()
         base.ngf = part.ngf
         base.ndf = part.ndf
-        base.cropSize = part.size
-        base.loadSize = part.size * 286 / 256
+        base.setSizes(crop: part.size, load: nil)
         base.checkpointEvery = 250
         base.sampleEvery = 0
         base.logEvery = 10

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import NN
+import Tensor
 
 /// The GAN loss (reference `--gan_mode`).
 public enum GANMode: String, Codable, Sendable, CaseIterable {
@@ -74,6 +75,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var logEvery = 10
     /// zstd level for training checkpoints.
     public var checkpointCompression = 1
+    /// The arithmetic of the convolutions in every step, sample and evaluation (``Precision``);
+    /// configs written before it existed read as fp32.
+    @DecodedIfMissing<Precision.FP32> public var precision: Precision
 
     public init() {}
 
