@@ -5,8 +5,8 @@ import Pix2Pix
 /// presets. Shared by `train`, `ablate` (widths and norms only; it names its networks with
 /// `--generators` / `--discriminators`) and `bench train|infer`.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(help: "Generator preset (see `pix2pix models`).") var generator: String?
-    @Option(help: "Discriminator preset.") var discriminator: String?
+    @Option(help: "Generator preset (see `pix2pix models`; ablate takes --generators).") var generator: String?
+    @Option(help: "Discriminator preset (ablate takes --discriminators).") var discriminator: String?
     @Option(help: "Generator filters in the last conv layer.") var ngf: Int?
     @Option(help: "Discriminator filters in the first conv layer.") var ndf: Int?
     @Option(help: "Normalisation layers.") var norm: NormKind?

@@ -22,7 +22,7 @@ struct ThreadsOption: ParsableArguments {
 
 /// `--precision`: train, ablate, experiment, demo, eval, translate, zoo publish and bench.
 struct PrecisionOption: ParsableArguments {
-    @Option(help: "Convolution arithmetic: fp32 (default), or bf16 (bf16 convolutions on AMX / AVX-512 BF16; weights, norms, losses and Adam stay fp32). A resumed run keeps the one it started with.")
+    @Option(help: "Convolution arithmetic: fp32 (default), or bf16 (bf16 convolutions on AMX / AVX-512 BF16; weights, norms, losses and Adam stay fp32).")
     var precision: Precision?
 
     /// --precision, else fp32.
