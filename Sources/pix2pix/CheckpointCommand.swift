@@ -91,9 +91,13 @@ struct CheckpointCommand: ParsableCommand {
             }
         }
 
+        /// The conversion the options ask for (`run()` prints its description).
+        func convert() throws -> CheckpointConverter.Summary {
+            try CheckpointConverter.convert(input: file, output: output, storage: storage, level: level, force: force)
+        }
+
         func run() throws {
-            let summary = try CheckpointConverter.convert(input: file, output: output, storage: storage, level: level, force: force)
-            print(Self.describe(summary))
+            print(Self.describe(try convert()))
         }
 
         /// The conversion for people: sizes, types, and a note when a resumed run would no longer be exact.

@@ -53,10 +53,12 @@ struct CheckpointCommandTests {
         return lines.joined(separator: "\n")
     }
 
-    static func convert(_ arguments: [String]) throws {
+    /// Runs `ckpt convert` as the command does, without printing; returns what it would print.
+    @discardableResult
+    static func convert(_ arguments: [String]) throws -> String {
         let parsed = try Pix2PixCommand.parseAsRoot(["ckpt", "convert"] + arguments)
         let command = try #require(parsed as? CheckpointCommand.Convert)
-        try command.run()
+        return CheckpointCommand.Convert.describe(try command.convert())
     }
 
     static func size(_ url: URL) throws -> Int {
@@ -187,8 +189,11 @@ struct CheckpointCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let bf16 = dir.appendingPathComponent("bf16.pzck")
         let back = dir.appendingPathComponent("back.pzck")
-        try Self.convert([file.path, "--storage", "bf16", "-o", bf16.path])
-        try Self.convert([bf16.path, "--storage", "f32", "--level", "19", "--output", back.path])
+        let narrowing = try Self.convert([file.path, "--storage", "bf16", "-o", bf16.path])
+        #expect(narrowing.hasPrefix("\(bf16.path): 4 tensors, F32 → BF16 (zstd level 3)"), "\(narrowing)")
+        #expect(narrowing.contains("note: \(file.path) is a training checkpoint"), "narrowing a training checkpoint warns")
+        let widening = try Self.convert([bf16.path, "--storage", "f32", "--level", "19", "--output", back.path])
+        #expect(widening.hasPrefix("\(back.path): 4 tensors, BF16 → F32 (zstd level 19)") && !widening.contains("note:"))
 
         let original = try CheckpointFile(contentsOf: file)
         let narrow = try CheckpointFile(contentsOf: bf16)
