@@ -5,7 +5,7 @@
 /// (AMX / AVX-512 BF16 on CPUs that have them), accumulating in fp32 and writing fp32 results;
 /// everything else — master weights, gradients as stored, batch norm, losses, Adam — stays fp32.
 /// Set it for a region of code with ``with(_:_:)`` (a task-local value, like ``GradMode``).
-public enum Precision: String, Sendable, CaseIterable {
+public enum Precision: String, Sendable, CaseIterable, Codable {
     case fp32
     case bf16
 

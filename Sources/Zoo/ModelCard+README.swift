@@ -26,6 +26,10 @@ extension ModelCard {
         }
         add("| input | \(input.channels) channel(s), \(input.color), H and W any size (padded to multiples of \(input.sizeMultiple))\(input.trainedSize.map { ", trained at \($0)²" } ?? "") |")
         add("| output | \(output.channels) channel(s), \(output.color), same size as the input |")
+        // Cards written before the precision was recorded keep their README unchanged (zoo verify regenerates it).
+        if let precision {
+            add("| precision | metrics and samples computed with \(precision) convolutions; golden pair in fp32 |")
+        }
         add()
         add("## Use")
         add()
@@ -56,7 +60,7 @@ extension ModelCard {
         add("## Metrics")
         add()
         if let m = metrics {
-            add("On \(m.count) held-out pairs (`\(m.data)`, split `\(m.split)`) at \(m.size)², as published (\(storage)); mean ± standard deviation over images:")
+            add("On \(m.count) held-out pairs (`\(m.data)`, split `\(m.split)`) at \(m.size)², as published (\(storage)\(precision.map { ", \($0) convolutions" } ?? "")); mean ± standard deviation over images:")
             add()
             add("| mode | L1 ↓ | PSNR (dB) ↑ | SSIM ↑ |")
             add("|---|---|---|---|")

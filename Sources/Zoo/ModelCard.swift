@@ -45,9 +45,12 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var limitations: [String]
     /// Every file of the model directory except `card.json`, sorted by path.
     public var files: [FileRecord]
+    /// The arithmetic of the convolutions the metrics and samples were computed in ("fp32" or
+    /// "bf16"); nil on cards written before it was recorded, whose numbers are fp32.
+    public var precision: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case schema, id, version, summary, license, created, framework, task, architecture, input, output, preprocessing, postprocessing, storage, training, metrics, golden, samples, samplesSource = "samples_source", intendedUse = "intended_use", limitations, files
+        case schema, id, version, summary, license, created, framework, task, architecture, input, output, preprocessing, postprocessing, storage, training, metrics, golden, samples, samplesSource = "samples_source", intendedUse = "intended_use", limitations, files, precision
     }
 
     public struct Framework: Codable, Sendable, Equatable {

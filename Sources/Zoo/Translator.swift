@@ -32,6 +32,9 @@ public final class Translator {
     /// Eval (dropout off, running statistics) or train mode (dropout on, batch statistics; images
     /// then run one at a time, as the paper's batch-1 tests did).
     public let mode: InferenceMode
+    /// The arithmetic of the network's convolutions: fp32, or bf16 (faster on CPUs with AMX or
+    /// AVX-512 BF16; outputs differ from fp32 by about 1e-2 relative).
+    public let precision: Precision
 
     public var inputChannels: Int { network.channels.inputChannels }
     public var outputChannels: Int { network.channels.outputChannels }
@@ -42,28 +45,34 @@ public final class Translator {
     /// Loads `id` or `id@version` from the zoos of `catalog` (by default: `--zoo` rules without the
     /// option, see ``ZooCatalog``).
     public convenience init(model reference: String, catalog: ZooCatalog = .resolve(), mode: InferenceMode = .eval,
-                            seed: UInt64 = 0, registry: Registry = .shared) throws {
-        try self.init(entry: catalog.find(reference), mode: mode, seed: seed, registry: registry)
+                            precision: Precision = .fp32, seed: UInt64 = 0, registry: Registry = .shared) throws {
+        try self.init(entry: catalog.find(reference), mode: mode, precision: precision, seed: seed, registry: registry)
     }
 
     /// Loads a zoo entry, after checking `model.pzck` against the size and SHA-256 in its card.
-    public convenience init(entry: ZooEntry, mode: InferenceMode = .eval, seed: UInt64 = 0, registry: Registry = .shared) throws {
+    public convenience init(entry: ZooEntry, mode: InferenceMode = .eval, precision: Precision = .fp32, seed: UInt64 = 0,
+                            registry: Registry = .shared) throws {
         try ZooVerifier.checkFile(ZooLayout.modelFile, of: entry)
-        try self.init(checkpoint: entry.modelFile, name: entry.reference, entry: entry, mode: mode, seed: seed, registry: registry)
+        try self.init(checkpoint: entry.modelFile, name: entry.reference, entry: entry, mode: mode, precision: precision,
+                      seed: seed, registry: registry)
     }
 
     /// Loads the generator of any inference or training checkpoint.
-    public convenience init(checkpoint: URL, mode: InferenceMode = .eval, seed: UInt64 = 0, registry: Registry = .shared) throws {
-        try self.init(checkpoint: checkpoint, name: checkpoint.path, entry: nil, mode: mode, seed: seed, registry: registry)
+    public convenience init(checkpoint: URL, mode: InferenceMode = .eval, precision: Precision = .fp32, seed: UInt64 = 0,
+                            registry: Registry = .shared) throws {
+        try self.init(checkpoint: checkpoint, name: checkpoint.path, entry: nil, mode: mode, precision: precision,
+                      seed: seed, registry: registry)
     }
 
-    init(checkpoint: URL, name: String, entry: ZooEntry?, mode: InferenceMode, seed: UInt64, registry: Registry) throws {
+    init(checkpoint: URL, name: String, entry: ZooEntry?, mode: InferenceMode, precision: Precision, seed: UInt64,
+         registry: Registry) throws {
         let loaded = try ModelCheckpoint.loadGenerator(from: checkpoint, registry: registry, seed: seed)
         self.name = name
         self.entry = entry
         architecture = loaded.architecture
         network = loaded.network
         self.mode = mode
+        self.precision = precision
         network.train(mode == .train)
     }
 
@@ -78,14 +87,15 @@ public final class Translator {
         return (try Tensor(shape: [1] + shape, values: values), padding)
     }
 
-    /// Runs the network on an NHWC batch in [-1, 1] whose size is a multiple of ``sizeMultiple``.
-    public func run(_ input: Tensor) throws -> Tensor {
+    /// Runs the network on an NHWC batch in [-1, 1] whose size is a multiple of ``sizeMultiple``,
+    /// in ``precision`` unless another is given.
+    public func run(_ input: Tensor, precision: Precision? = nil) throws -> Tensor {
         do {
             try network.checkInput(shape: input.shape)
         } catch {
             throw ZooError.unsupportedInput(model: name, reason: "\(error)")
         }
-        return try Evaluator.translate(network, input: input, mode: mode)
+        return try Precision.with(precision ?? self.precision) { try Evaluator.translate(network, input: input, mode: mode) }
     }
 
     /// Translates one image of any size; the output has the input's width and height.

@@ -1,4 +1,5 @@
 import Foundation
+import Pix2Pix
 
 /// Everything that can go wrong finding, publishing, verifying or running a zoo model. Each case
 /// names the model, file or option at fault; `description` ends with a hint.
@@ -44,7 +45,7 @@ public enum ZooError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .versionExists(id, version, path):
             return "\(id)@\(version) is already published (\(path)). Hint: published versions are never overwritten; bump --version, or remove it first with `pix2pix zoo remove \(id)@\(version) --yes`."
         case let .invalidSource(path, reason):
-            return "\(path): cannot publish: \(reason). Hint: pass a run directory (with config.json and latest.pzck) or a .pzck checkpoint."
+            return "\(path): cannot publish: \(reason). Hint: pass a run directory (with \(RunDirectory.FileName.config) and \(RunDirectory.FileName.latest)) or a .pzck checkpoint."
         case let .invalidCard(path, reason):
             return "\(path): invalid model card: \(reason). Hint: the card is written by `pix2pix zoo publish`; republish the model rather than editing it."
         case let .invalidIndex(path, reason):

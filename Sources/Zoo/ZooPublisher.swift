@@ -36,6 +36,9 @@ public struct PublishRequest: Sendable {
     public var samplesDescription: String?
     /// Also measure train-mode metrics (dropout on, batch statistics).
     public var trainModeMetrics = true
+    /// The arithmetic of the convolutions for the metrics and the sample images (recorded in the
+    /// card); the golden pair is always computed in fp32, as `zoo verify` reproduces it.
+    public var precision: Precision = .fp32
     /// Describes the training machine (default: this machine's CPU and the run's thread count).
     public var hardware: String?
     public var created = Date()
@@ -144,7 +147,7 @@ struct PublishSource {
         if isDirectory(url) {
             let run = RunDirectory(url)
             guard FileManager.default.fileExists(atPath: run.latest.path) else {
-                throw ZooError.invalidSource(path: path, reason: "the directory holds no latest.pzck")
+                throw ZooError.invalidSource(path: path, reason: "the directory holds no \(RunDirectory.FileName.latest)")
             }
             do { config = try run.readConfig() } catch {
                 throw ZooError.invalidSource(path: path, reason: "\(error)")
@@ -195,7 +198,7 @@ struct ZooCardBuilder {
         if let trainedSize { metadata["crop_size"] = .int(trainedSize) }
         try ModelCheckpoint.saveInference(generator: loaded.network, architecture: architecture, to: modelURL,
                                           storage: request.storage, compressionLevel: 9, metadata: metadata)
-        let translator = try Translator(checkpoint: modelURL, mode: .eval)
+        let translator = try Translator(checkpoint: modelURL, mode: .eval, precision: request.precision)
 
         let trainingData = source.config.map { source.locate($0.data) }
         let datasetInfo = trainingData.flatMap { try? HDF5PairedDataset.describe(path: $0) }
@@ -230,7 +233,8 @@ struct ZooCardBuilder {
             preprocessing: "Convert to \(io.inputChannels == 1 ? "gray (BT.601 luma, as OpenCV's cvtColor) when the input is RGB" : "RGB (gray replicated) when the input is gray"); reflect-pad height and width to the next multiples of \(multiple) (split evenly between the sides); map bytes to [-1, 1]. No resizing.",
             postprocessing: "Map [-1, 1] back to bytes (round((v + 1) · 127.5), clamped) and crop the padding away: the output has the input's size.",
             storage: request.storage.rawValue, training: training, metrics: metrics, golden: golden, samples: samples,
-            samplesSource: samplesSource, intendedUse: intendedUse, limitations: limitations, files: [])
+            samplesSource: samplesSource, intendedUse: intendedUse, limitations: limitations, files: [],
+            precision: request.precision.rawValue)
 
         // Hashes: README lists every file but itself, the card every file but itself.
         card.files = try records(excluding: [ZooLayout.cardFile, ZooLayout.readmeFile])
@@ -275,7 +279,8 @@ struct ZooCardBuilder {
             let fresh = try ModelCheckpoint.loadGenerator(from: modelURL)
             let io = fresh.network.channels
             return try Evaluator.evaluate(generator: fresh.network, dataset: dataset, size: size,
-                                          channelsA: io.inputChannels, channelsB: io.outputChannels, mode: mode)
+                                          channelsA: io.inputChannels, channelsB: io.outputChannels, mode: mode,
+                                          precision: request.precision)
         }
         let eval = try run(.eval)
         let train = request.trainModeMetrics ? try run(.train) : nil
@@ -364,7 +369,7 @@ struct ZooCardBuilder {
             samples.append(ModelCard.Sample(input: input, output: out, target: target))
         }
         let (tensor, _) = try translator.networkInput(pairs[0].a)
-        let output = try translator.run(tensor)
+        let output = try translator.run(tensor, precision: .fp32)
         try GoldenSample.write(input: tensor, output: output, architecture: translator.architecture,
                                to: directory.appendingPathComponent(ZooLayout.goldenFile))
         let golden = ModelCard.Golden(file: ZooLayout.goldenFile, mode: InferenceMode.eval.rawValue, tolerance: 1e-3,

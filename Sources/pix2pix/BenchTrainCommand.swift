@@ -7,11 +7,8 @@ import Tensor
 
 /// Options shared by `bench train` and `bench infer`.
 struct BenchStepOptions: ParsableArguments {
-    @Option(help: "Generator registry name (unet_256, unet_128, unet_64, …).")
-    var generator = "unet_256"
-
-    @Option(help: "Discriminator registry name (patchgan_70, pixelgan, …); train only.")
-    var discriminator = "patchgan_70"
+    /// --generator (default unet_256), --discriminator (default patchgan_70; train only) and their overrides.
+    @OptionGroup(title: "Networks") var architecture: ArchitectureOptions
 
     @Option(help: "Image size; default: the generator's (256 for unet_256).")
     var size: Int?
@@ -19,8 +16,7 @@ struct BenchStepOptions: ParsableArguments {
     @Option(help: "Batch size.")
     var batch = 1
 
-    @Option(help: "Convolution precision: fp32, or bf16 (bf16 convolutions on AMX, fp32 weights and Adam).")
-    var precision = "fp32"
+    @OptionGroup var precisionOption: PrecisionOption
 
     @Option(help: "Timed steps; the median and minimum are reported.")
     var iters = 10
@@ -28,8 +24,7 @@ struct BenchStepOptions: ParsableArguments {
     @Option(help: "Untimed steps first (primitive creation, first-touch page faults).")
     var warmup = 2
 
-    @Option(help: "Threads (sets PIX2PIX_THREADS); default: PIX2PIX_THREADS or all cores.")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Flag(help: "Print where the time goes: per oneDNN primitive and per category.")
     var profile = false
@@ -45,12 +40,20 @@ struct BenchStepOptions: ParsableArguments {
         guard profileTop >= 0 else { throw ValidationError("--profile-top must be ≥ 0, got \(profileTop)") }
         guard iters >= 1 else { throw ValidationError("--iters must be ≥ 1, got \(iters)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
-        guard Precision(rawValue: precision) != nil else {
-            throw ValidationError("--precision must be fp32 or bf16, got \(precision)")
-        }
         if let size, size < 1 { throw ValidationError("--size must be ≥ 1, got \(size)") }
     }
+
+    /// The networks' options: the defaults with the architecture flags; seed 1.
+    var trainingOptions: TrainingOptions {
+        var o = TrainingOptions()
+        architecture.apply(to: &o)
+        o.seed = 1
+        return o
+    }
+
+    var generator: String { trainingOptions.generator }
+    var discriminator: String { trainingOptions.discriminator }
+    var precision: Precision { precisionOption.resolved }
 
     /// The image size: --size, or the trailing number of the generator's name.
     func imageSize() throws -> Int {
@@ -60,9 +63,7 @@ struct BenchStepOptions: ParsableArguments {
     }
 
     /// Applies --threads before anything reads the thread count.
-    func applyThreads() {
-        if let threads { Threads.set(threads) }
-    }
+    func applyThreads() { threads.apply() }
 }
 
 /// `pix2pix bench train`: whole pix2pix training steps (G forward, D step, G step, two Adams).
@@ -83,8 +84,8 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         options.applyThreads()
         let size = try options.imageSize()
-        let precision = Precision(rawValue: options.precision)!
-        let model = try Pix2PixModel(generator: options.generator, discriminator: options.discriminator, seed: 1)
+        let precision = options.precision
+        let model = try Pix2PixModel(options: options.trainingOptions)
         let g = model.generator, d = model.discriminator
         g.train(); d.train()
         let adamSettings = Adam.Hyperparameters(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
@@ -132,8 +133,8 @@ struct BenchInferCommand: ParsableCommand {
     func run() throws {
         options.applyThreads()
         let size = try options.imageSize()
-        let precision = Precision(rawValue: options.precision)!
-        let model = try Pix2PixModel(generator: options.generator, discriminator: options.discriminator, seed: 1)
+        let precision = options.precision
+        let model = try Pix2PixModel(options: options.trainingOptions)
         let g = model.generator
         g.eval()
         var rng = RandomGenerator(seed: 7)
@@ -155,7 +156,7 @@ struct BenchRunner {
 
     func run(_ step: () throws -> (lossD: Float, lossG: Float)) throws {
         if !options.json {
-            print("pix2pix bench \(title): \(size)², batch \(options.batch), \(options.precision), "
+            print("pix2pix bench \(title): \(size)², batch \(options.batch), \(options.precision.rawValue), "
                   + "\(Threads.count) threads, \(OneDNNInfo.summary)")
             fflush(nil)
         }
@@ -192,7 +193,7 @@ struct BenchRunner {
         }
         let fields: [String] = [
             "\"impl\": \"pix2pix\"", "\"title\": \"\(title)\"", "\"size\": \(size)", "\"batch\": \(options.batch)",
-            "\"threads\": \(Threads.count)", "\"precision\": \"\(options.precision)\"", "\"iters\": \(options.iters)",
+            "\"threads\": \(Threads.count)", "\"precision\": \"\(options.precision.rawValue)\"", "\"iters\": \(options.iters)",
             "\"warmup\": \(options.warmup)", String(format: "\"median_s\": %.6f", median),
             String(format: "\"min_s\": %.6f", minimum), String(format: "\"gflop_per_step\": %.4f", stepFlops / 1e9),
             String(format: "\"gf_per_s\": %.2f", stepFlops / median / 1e9), String(format: "\"peak_rss_mb\": %.1f", rssMB),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Foundation
+import Pix2Pix
 
 /// `pix2pix ckpt inspect` and `pix2pix ckpt convert`: look inside `.pzck` checkpoints and rewrite
 /// them with another storage type.
@@ -10,19 +11,6 @@ struct CheckpointCommand: ParsableCommand {
         abstract: "Inspect .pzck checkpoints and convert them between F32, F16 and BF16 storage.",
         subcommands: [Inspect.self, Convert.self]
     )
-
-    /// The storage types as command-line values (`f32`, `f16`, `bf16`).
-    enum StorageChoice: String, ExpressibleByArgument, CaseIterable {
-        case f32, f16, bf16
-
-        var storage: StorageType {
-            switch self {
-            case .f32: return .f32
-            case .f16: return .f16
-            case .bf16: return .bf16
-            }
-        }
-    }
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -75,15 +63,15 @@ struct CheckpointCommand: ParsableCommand {
             beyond ±65504 into infinities); widening is exact. The output is written atomically and is \
             never the input; an existing output is replaced only with --force.
 
-            Example: pix2pix ckpt convert runs/gray64/latest.pzck --storage bf16 -o gray64-bf16.pzck
+            Example: pix2pix ckpt convert runs/gray64/\(RunDirectory.FileName.latest) --storage bf16 -o gray64-bf16.pzck
             """
         )
 
         @Argument(help: ArgumentHelp("The checkpoint to convert.", valueName: "file"))
         var file: String
 
-        @Option(help: "Storage type of every tensor in the output: f32, f16 or bf16.")
-        var storage: StorageChoice
+        @Option(help: "Storage type of every tensor in the output.")
+        var storage: StorageType
 
         @Option(help: "zstd compression level (negative fast levels through 22).")
         var level: Int = 3
@@ -103,28 +91,24 @@ struct CheckpointCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
-            let summary = try CheckpointConverter.convert(input: file, output: output, storage: storage.storage,
-                                                          level: level, force: force)
-            print(summary.description)
+        /// The conversion the options ask for (`run()` prints its description).
+        func convert() throws -> CheckpointConverter.Summary {
+            try CheckpointConverter.convert(input: file, output: output, storage: storage, level: level, force: force)
         }
-    }
-}
 
-/// Errors of `pix2pix ckpt` that are not about a checkpoint's contents (those are `CheckpointError`s).
-enum CheckpointCommandError: Error, Equatable, CustomStringConvertible {
-    /// `convert` would replace an existing file without `--force`.
-    case outputExists(file: String)
-    /// `convert` was asked to write over its own input.
-    case sameFile(input: String, output: String)
+        func run() throws {
+            print(Self.describe(try convert()))
+        }
 
-    var description: String {
-        switch self {
-        case let .outputExists(file):
-            return "\(file): the output file already exists. Hint: pass --force to replace it, or choose another -o path."
-        case let .sameFile(input, output):
-            let both = input == output ? input : "\(output) (the same file as \(input))"
-            return "\(both): the output is the input checkpoint. Hint: write to another path with -o, then rename it if you want to replace the original."
+        /// The conversion for people: sizes, types, and a note when a resumed run would no longer be exact.
+        static func describe(_ s: CheckpointConverter.Summary) -> String {
+            var text = "\(s.output): \(s.tensors) tensors, \(s.fromTypes.map(\.rawValue).joined(separator: "+")) → \(s.to.rawValue) "
+                + "(zstd level \(s.level)); \(ByteText.short(s.inputSize)) → \(ByteText.short(s.outputSize))"
+                + String(format: " (%.2f× the input)", s.inputSize > 0 ? Double(s.outputSize) / Double(s.inputSize) : 0)
+            if !s.resumesExactly {
+                text += "\nnote: \(s.input) is a training checkpoint; with \(s.to.rawValue) weights and optimizer moments a resumed run no longer continues exactly"
+            }
+            return text
         }
     }
 }
@@ -288,93 +272,5 @@ struct CheckpointReport {
                      + "raw F32 \(ByteText.grouped(rawF32Bytes)) bytes → \(ratio(f32Ratio)); "
                      + "raw stored dtype \(ByteText.grouped(rawBytes)) bytes → \(ratio(storedTypeRatio))")
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Byte counts for people.
-enum ByteText {
-    /// `1234567` → `"1,234,567"`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
-    /// `512` → `"512 B"`, `1536` → `"1.5 KiB"`, in binary units.
-    static func short(_ n: Int) -> String {
-        if n < 1024 { return "\(n) B" }
-        var value = Double(n)
-        for unit in ["KiB", "MiB", "GiB", "TiB"] {
-            value /= 1024
-            if value < 1024 || unit == "TiB" { return String(format: value < 10 ? "%.2f" : "%.1f", value) + " " + unit }
-        }
-        return "\(n) B"
-    }
-}
-
-// MARK: - Conversion
-
-/// Rewrites a checkpoint with another storage type.
-enum CheckpointConverter {
-    struct Summary: CustomStringConvertible {
-        var input: String
-        var output: String
-        var tensors: Int
-        var fromTypes: [StorageType]
-        var to: StorageType
-        var level: Int
-        var inputSize: Int
-        var outputSize: Int
-        var kind: CheckpointKind
-
-        var description: String {
-            var text = "\(output): \(tensors) tensors, \(fromTypes.map(\.rawValue).joined(separator: "+")) → \(to.rawValue) "
-                + "(zstd level \(level)); \(ByteText.short(inputSize)) → \(ByteText.short(outputSize))"
-                + String(format: " (%.2f× the input)", inputSize > 0 ? Double(outputSize) / Double(inputSize) : 0)
-            if kind == .training && to != .f32 {
-                text += "\nnote: \(input) is a training checkpoint; with \(to.rawValue) weights and optimizer moments a resumed run no longer continues exactly"
-            }
-            return text
-        }
-    }
-
-    /// Whether two paths name the same file (same device and inode when both exist).
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
-        if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
-        func canonical(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
-        return canonical(a) == canonical(b)
-    }
-
-    /// Reads every tensor of `input` (checking each chunk) and writes them to `output` stored as
-    /// `storage`, with the same kind, producer, model, metadata and sections.
-    static func convert(input: String, output: String, storage: StorageType, level: Int, force: Bool) throws -> Summary {
-        if sameFile(input, output) { throw CheckpointCommandError.sameFile(input: input, output: output) }
-        if !force && FileManager.default.fileExists(atPath: output) { throw CheckpointCommandError.outputExists(file: output) }
-        let source = try CheckpointFile(contentsOf: URL(fileURLWithPath: input))
-        let header = source.header
-        // Decode everything in parallel into buffers owned here, then lend them to the writer.
-        var buffers: [UnsafeMutableBufferPointer<Float>] = []
-        defer { for b in buffers { b.deallocate() } }
-        try source.readTensors { entry in
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: entry.elementCount)
-            buffers.append(buffer)
-            return buffer
-        }
-        let views = zip(header.tensors, buffers).map { entry, buffer in
-            TensorView(name: entry.name, shape: entry.shape, values: UnsafeBufferPointer(buffer))
-        }
-        let writer = CheckpointWriter(storage: storage, compressionLevel: level, producer: header.producer)
-        try writer.write(to: URL(fileURLWithPath: output), kind: header.kind, model: header.model, views: views,
-                         metadata: header.metadata, sections: header.sections)
-        var written = stat()
-        let outputSize = stat(output, &written) == 0 ? Int(written.st_size) : 0
-        return Summary(input: input, output: output, tensors: header.tensors.count,
-                       fromTypes: Array(Set(header.tensors.map(\.dtype))).sorted { $0.rawValue < $1.rawValue },
-                       to: storage, level: level, inputSize: source.fileSize, outputSize: outputSize, kind: header.kind)
     }
 }

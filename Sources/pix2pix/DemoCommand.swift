@@ -1,5 +1,4 @@
 import ArgumentParser
-import Base
 import Foundation
 import Imaging
 import Pix2Pix
@@ -25,8 +24,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Training steps per variant.") var steps: Int = 1200
     @Option(help: "Generator / discriminator width.") var width: Int = 32
     @Option(help: "Long side of the translated held-out photos, in pixels.") var side: Int = 320
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
-    @Flag(help: "Plain progress lines.") var plain = false
+    @OptionGroup(title: "Execution") var precision: PrecisionOption
+    @OptionGroup(title: "Execution") var threads: ThreadsOption
+    @OptionGroup(title: "Execution") var progress: ProgressOption
 
     func validate() throws {
         guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1") }
@@ -35,7 +35,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Threads.set(threads) }
+        threads.apply()
         LoggingSetup.bootstrap(quiet: true)
         let started = Date()
         let root = URL(fileURLWithPath: out)
@@ -65,11 +65,12 @@ struct DemoCommand: ParsableCommand {
         base.loadSize = 72
         base.checkpointEvery = 200
         base.sampleEvery = 0
+        base.precision = precision.resolved
         let plan = AblationPlan(title: "Demo: do the U-Net's skip connections matter? (gray → colour, 64²)",
                                 generators: ["unet_64", "encoder_decoder_64"], discriminators: ["patchgan_70"],
                                 seeds: [1], steps: steps, data: data, base: base)
         let runner = try AblationRunner(plan: plan, directory: root.appendingPathComponent("ablation"))
-        let results = try AblationCLI.run(runner, plain: plain)
+        let results = try AblationCLI.run(runner, plain: progress.plain)
         guard let best = results.summaries.min(by: { $0.l1.mean < $1.l1.mean }) else {
             throw ValidationError("the ablation produced no results")
         }
@@ -88,6 +89,7 @@ struct DemoCommand: ParsableCommand {
             var request = PublishRequest(source: run.url.path, id: id, version: "1.0.0")
             request.summary = "Gray → colour at 64², the demo's better generator (\(best.label))"
             request.task = "gray → color"
+            request.precision = precision.resolved
             request.license = "CC-BY-SA-4.0 (trained on CC-BY / CC-BY-SA / GPL photos)"
             request.limitations = [
                 "Trained for \(steps) steps on 64² crops of 26 nature photos: a demo, not a production colouriser.",
@@ -97,7 +99,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         // 4. Translate the held-out photos.
-        let translator = try Translator(entry: entry)
+        let translator = try Translator(entry: entry, precision: precision.resolved)
         let outDir = root.appendingPathComponent("translated")
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
         let photos = try DefaultPhotoSet.locate().val

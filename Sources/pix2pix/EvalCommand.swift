@@ -24,16 +24,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The split to evaluate.") var split: String = "val"
     @Option(help: "Side the pairs are resized to (a multiple of the generator's).") var size: Int?
     @Option(help: "eval, train or both.") var mode: ModeChoice = .both
-    @Option(help: "AtoB or BtoA.") var direction: String = "AtoB"
+    @Option(help: "Which side is the input.") var direction: PairDirection = .aToB
     @Option(help: "Seed of the dropout stream in train mode.") var seed: UInt64 = 0
+    @OptionGroup var precision: PrecisionOption
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        guard let dir = PairDirection(rawValue: direction) else {
-            throw ValidationError("--direction must be AtoB or BtoA, got \(direction)")
-        }
         let loaded = try ModelCheckpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint), seed: seed)
-        let dataset = try openPairedDataset(path: data, split: split, direction: dir)
+        let dataset = try openPairedDataset(path: data, split: split, direction: direction)
         guard dataset.count > 0 else {
             throw ValidationError("\(data) has no pairs in split \"\(split)\"; check it with `pix2pix data inspect \(data)`")
         }
@@ -44,16 +42,18 @@ struct EvalCommand: ParsableCommand {
         var results: [EvaluationResult] = []
         for m in modes {
             results.append(try Evaluator.evaluate(generator: loaded.network, dataset: dataset, size: side,
-                                                  channelsA: io.inputChannels, channelsB: io.outputChannels, mode: m))
+                                                  channelsA: io.inputChannels, channelsB: io.outputChannels, mode: m,
+                                                  precision: precision.resolved))
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let report = EvaluationResultsJSON(checkpoint: checkpoint, data: data, split: split, size: side,
-                                               generator: loaded.architecture.generator.name, results: results)
+                                               generator: loaded.architecture.generator.name,
+                                               precision: precision.resolved.rawValue, results: results)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print("\(loaded.architecture.generator.name) on \(data) [\(split)], \(dataset.count) pairs at \(side)²")
+            print("\(loaded.architecture.generator.name) on \(data) [\(split)], \(dataset.count) pairs at \(side)², \(precision.resolved.rawValue)")
             for r in results { print("  \(r.mode.rawValue) mode: \(r.summary)") }
         }
     }
@@ -65,5 +65,6 @@ struct EvaluationResultsJSON: Encodable {
     var split: String
     var size: Int
     var generator: String
+    var precision: String
     var results: [EvaluationResult]
 }

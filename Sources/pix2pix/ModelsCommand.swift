@@ -99,10 +99,6 @@ struct ModelsCommand: ParsableCommand {
     }
 }
 
-func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
-}
-
 /// A JSON scalar for printing configs generically.
 enum AnyJSON: Codable, CustomStringConvertible {
     case int(Int), double(Double), bool(Bool), string(String)

@@ -26,28 +26,23 @@ struct ZooCommand: ParsableCommand {
         subcommands: [Publish.self, List.self, Show.self, Verify.self, Remove.self, Index.self]
     )
 
-    enum StorageChoice: String, ExpressibleByArgument, CaseIterable {
-        case f32, f16, bf16
-        var storage: StorageType { self == .f32 ? .f32 : (self == .f16 ? .f16 : .bf16) }
-    }
-
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish a run directory or checkpoint as ID@VERSION, with a model card, metrics, samples and golden tensors.",
             discussion: """
             Checks the id, the version and the checkpoint; writes model.pzck (generator only) in --storage; measures \
             L1 / PSNR / SSIM of the stored weights on the run's validation split (or --val-data), in eval and train \
-            mode; writes sample PNGs (input, output, target) and a golden input / output tensor pair; generates \
+            mode, with --precision convolutions (recorded in the card); writes sample PNGs (input, output, target) and a golden input / output tensor pair; generates \
             README.md and card.json with the size and SHA-256 of every file. Everything is staged and renamed into \
             place, then index.json is rewritten; a failure leaves the zoo as it was. Existing versions are never replaced.
             """
         )
 
-        @Argument(help: ArgumentHelp("A run directory (config.json + latest.pzck) or a .pzck checkpoint.", valueName: "run-dir|checkpoint"))
+        @Argument(help: ArgumentHelp("A run directory (\(RunDirectory.FileName.config) + \(RunDirectory.FileName.latest)) or a .pzck checkpoint.", valueName: "run-dir|checkpoint"))
         var source: String
         @Option(help: "Model id: lowercase letters, digits, '.', '_', '-'.") var id: String
         @Option(help: "Semantic version, MAJOR.MINOR.PATCH.") var version: String
-        @Option(help: "Weight storage: f32, f16 or bf16.") var storage: StorageChoice = .f16
+        @Option(help: "Weight storage.") var storage: StorageType = .f16
         @Option(help: "One-line summary (default: from the task and the architecture).") var summary: String?
         @Option(help: "The model's license (SPDX id or text).") var license: String?
         @Option(help: "What is translated into what, e.g. \"gray → color\" (default: from the dataset's transform).") var task: String?
@@ -64,6 +59,7 @@ struct ZooCommand: ParsableCommand {
         @Option(name: .customLong("samples-source"), help: "Say where the sample inputs come from (e.g. their licence).") var samplesSource: String?
         @Flag(name: .customLong("no-train-mode-metrics"), help: "Measure eval-mode metrics only.") var noTrainModeMetrics = false
         @Option(help: "Describe the training hardware (default: this machine's CPU and the run's --threads).") var hardware: String?
+        @OptionGroup var precision: PrecisionOption
         @OptionGroup var location: ZooLocationOptions
         @Flag(help: "Only errors.") var quiet = false
 
@@ -73,7 +69,8 @@ struct ZooCommand: ParsableCommand {
 
         func run() throws {
             var request = PublishRequest(source: source, id: id, version: version)
-            request.storage = storage.storage
+            request.storage = storage
+            request.precision = precision.resolved
             request.summary = summary
             request.license = license
             request.task = task
@@ -96,7 +93,7 @@ struct ZooCommand: ParsableCommand {
             guard !quiet else { return }
             let card = entry.card
             let model = card.files.first { $0.path == ZooLayout.modelFile }
-            print("\(card.reference): \(card.task), \(card.architecture.generator.name) (\(card.architecture.generator.parameters) parameters), \(card.storage), model.pzck \(ByteFormat.string(model?.size ?? 0)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            print("\(card.reference): \(card.task), \(card.architecture.generator.name) (\(card.architecture.generator.parameters) parameters), \(card.storage)\(card.precision.map { ", \($0) metrics" } ?? ""), model.pzck \(ByteFormat.string(model?.size ?? 0)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
             if let m = card.metrics {
                 print("  held-out (\(m.count) pairs at \(m.size)²): eval \(m.eval.summary)")
                 if let t = m.train { print("                          train \(t.summary)") }
@@ -259,25 +256,5 @@ struct ZooCommand: ParsableCommand {
                 print("wrote \(store.indexFile.path)")
             }
         }
-    }
-}
-
-/// Byte counts for people.
-enum ByteFormat {
-    static func string(_ bytes: Int) -> String {
-        if bytes < 1024 { return "\(bytes) B" }
-        if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
-        return String(format: "%.2f MiB", Double(bytes) / Double(1 << 20))
-    }
-}
-
-/// Left-aligned columns separated by two spaces.
-enum TextTable {
-    static func render(_ rows: [[String]]) -> String {
-        let widths = (0..<(rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { c, cell in c == row.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
     }
 }

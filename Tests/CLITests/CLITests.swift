@@ -5,11 +5,31 @@ import Testing
 
 @Suite("pix2pix command line")
 struct CLITests {
-    @Test("the root help lists every subcommand")
+    /// The subcommands the tool is meant to have: adding or dropping one must be a deliberate change here.
+    static let expectedSubcommands = ["demo", "models", "data", "train", "eval", "ablate", "experiment", "ckpt", "zoo",
+                                      "translate", "bench"]
+
+    /// ArgumentParser's message for a command line that fails to parse or validate.
+    static func parseError(_ arguments: [String]) -> String? {
+        do {
+            _ = try Pix2PixCommand.parseAsRoot(arguments)
+            return nil
+        } catch {
+            return Pix2PixCommand.message(for: error)
+        }
+    }
+
+    @Test("the root help lists every subcommand, and the subcommands are the expected ones")
     func rootHelp() {
+        let names = Pix2PixCommand.configuration.subcommands.map { $0._commandName }
+        #expect(names == Self.expectedSubcommands)
         let help = Pix2PixCommand.helpMessage()
-        for name in ["demo", "models", "data", "train", "eval", "ablate", "experiment", "ckpt", "bench"] {
-            #expect(help.contains(name), "help does not mention \(name)")
+        for command in Pix2PixCommand.configuration.subcommands {
+            let abstract = command.configuration.abstract
+            // The name at the start of its line, with the start of its abstract after it.
+            let line = help.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(command._commandName + " ") }
+            #expect(line != nil, "help does not list \(command._commandName):\n\(help)")
+            #expect(help.contains(String(abstract.prefix(20))), "help does not show the abstract of \(command._commandName)")
         }
     }
 
@@ -31,14 +51,51 @@ struct CLITests {
         #expect(back.generators.count == listing.generators.count)
     }
 
-    @Test("options are validated before any work starts")
+    @Test("options are validated before any work starts, and the message names the option")
     func validation() throws {
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["models", "--bogus"]) }
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["demo", "--side", "50"]) }
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["train", "--data", "x.h5"]) }  // no --out
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["train", "--resume", "r", "--overwrite"]) }
+        let cases: [(arguments: [String], fragments: [String])] = [
+            (["models", "--bogus"], ["--bogus"]),
+            (["demo", "--side", "50"], ["--side", "64"]),
+            (["demo", "--steps", "0"], ["--steps"]),
+            (["train", "--data", "x.h5"], ["--out"]),
+            (["train", "--resume", "r", "--overwrite"], ["--resume", "--overwrite"]),
+            (["train", "--data", "x.h5", "--out", "r", "--threads", "0"], ["--threads"]),
+            (["eval", "--checkpoint", "c.pzck", "--data", "d.h5", "--direction", "AtoC"], ["--direction", "AtoC", "BtoA"]),
+            (["translate", "--model", "m", "i.png", "--out", "o", "--precision", "fp16"], ["--precision", "fp16", "bf16"]),
+            (["zoo", "publish", "run", "--id", "x", "--version", "1.0.0", "--storage", "f8"], ["--storage", "f8", "bf16"]),
+        ]
+        for (arguments, fragments) in cases {
+            let message = try #require(Self.parseError(arguments), "\(arguments) parsed")
+            for fragment in fragments {
+                #expect(message.contains(fragment), "\(arguments): \"\(message)\" does not mention \(fragment)")
+            }
+        }
         #expect(try Pix2PixCommand.parseAsRoot(["ablate", "--generators", "unet_64", "--data", "d.h5", "--steps", "3", "--out", "o"]) is AblateCommand)
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["demo", "--steps", "0"]) }
         #expect(try Pix2PixCommand.parseAsRoot(["demo", "--steps", "5"]) is DemoCommand)
+    }
+
+    @Test("--precision parses for every command that runs networks, and --help lists its values")
+    func precisionEverywhere() throws {
+        let commands: [[String]] = [
+            ["train", "--data", "d.h5", "--out", "r"], ["ablate", "--generators", "unet_64", "--data", "d", "--steps", "1", "--out", "o"],
+            ["experiment", "list"], ["demo"], ["eval", "--checkpoint", "c", "--data", "d"], ["translate", "--model", "m", "i.png", "--out", "o"],
+            ["zoo", "publish", "run", "--id", "x", "--version", "1.0.0"], ["bench", "train"], ["bench", "infer"],
+        ]
+        for arguments in commands {
+            _ = try Pix2PixCommand.parseAsRoot(arguments + ["--precision", "bf16"])
+            let path = arguments.prefix { !$0.hasPrefix("-") && $0 != "list" && $0 != "run" && $0 != "i.png" }
+            let help = Pix2PixCommand.helpMessage(for: try #require(Self.command(path: Array(path))))
+            #expect(help.contains("--precision") && help.contains("fp32") && help.contains("bf16"), "\(path) help")
+        }
+    }
+
+    /// The command type at a subcommand path (`["zoo", "publish"]`).
+    static func command(path: [String]) -> ParsableCommand.Type? {
+        var current: ParsableCommand.Type = Pix2PixCommand.self
+        for name in path {
+            guard let next = current.configuration.subcommands.first(where: { $0._commandName == name }) else { return nil }
+            current = next
+        }
+        return current
     }
 }

@@ -53,10 +53,12 @@ struct CheckpointCommandTests {
         return lines.joined(separator: "\n")
     }
 
-    static func convert(_ arguments: [String]) throws {
+    /// Runs `ckpt convert` as the command does, without printing; returns what it would print.
+    @discardableResult
+    static func convert(_ arguments: [String]) throws -> String {
         let parsed = try Pix2PixCommand.parseAsRoot(["ckpt", "convert"] + arguments)
         let command = try #require(parsed as? CheckpointCommand.Convert)
-        try command.run()
+        return CheckpointCommand.Convert.describe(try command.convert())
     }
 
     static func size(_ url: URL) throws -> Int {
@@ -187,8 +189,11 @@ struct CheckpointCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let bf16 = dir.appendingPathComponent("bf16.pzck")
         let back = dir.appendingPathComponent("back.pzck")
-        try Self.convert([file.path, "--storage", "bf16", "-o", bf16.path])
-        try Self.convert([bf16.path, "--storage", "f32", "--level", "19", "--output", back.path])
+        let narrowing = try Self.convert([file.path, "--storage", "bf16", "-o", bf16.path])
+        #expect(narrowing.hasPrefix("\(bf16.path): 4 tensors, F32 → BF16 (zstd level 3)"), "\(narrowing)")
+        #expect(narrowing.contains("note: \(file.path) is a training checkpoint"), "narrowing a training checkpoint warns")
+        let widening = try Self.convert([bf16.path, "--storage", "f32", "--level", "19", "--output", back.path])
+        #expect(widening.hasPrefix("\(back.path): 4 tensors, BF16 → F32 (zstd level 19)") && !widening.contains("note:"))
 
         let original = try CheckpointFile(contentsOf: file)
         let narrow = try CheckpointFile(contentsOf: bf16)
@@ -225,7 +230,7 @@ struct CheckpointCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.pzck")
         try Data("keep me".utf8).write(to: out)
-        let exists = try #require(throws: CheckpointCommandError.self) {
+        let exists = try #require(throws: CheckpointConversionError.self) {
             try Self.convert([file.path, "--storage", "f16", "-o", out.path])
         }
         #expect(exists == .outputExists(file: out.path))
@@ -241,7 +246,7 @@ struct CheckpointCommandTests {
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: file)
         let before = try Data(contentsOf: file)
         for target in [file.path, spelled, link.path] {
-            let same = try #require(throws: CheckpointCommandError.self) {
+            let same = try #require(throws: CheckpointConversionError.self) {
                 try Self.convert([file.path, "--storage", "bf16", "-o", target, "--force"])
             }
             #expect(same == .sameFile(input: file.path, output: target))
@@ -264,11 +269,19 @@ struct CheckpointCommandTests {
 
     @Test("options are checked before any work")
     func parsing() throws {
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["ckpt", "convert", "a.pzck", "--storage", "f8", "-o", "b.pzck"]) }
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["ckpt", "convert", "a.pzck", "--storage", "bf16"]) }
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["ckpt", "convert", "a.pzck", "--storage", "bf16", "--level", "99", "-o", "b"]) }
+        let cases: [([String], [String])] = [
+            (["ckpt", "convert", "a.pzck", "--storage", "f8", "-o", "b.pzck"], ["--storage", "f8", "'bf16'"]),
+            (["ckpt", "convert", "a.pzck", "--storage", "bf16"], ["--output"]),
+            (["ckpt", "convert", "a.pzck", "--storage", "bf16", "--level", "99", "-o", "b"], ["--level 99"]),
+            (["bench", "ckpt", "--iters", "0"], ["--iters"]),
+        ]
+        for (arguments, fragments) in cases {
+            let message = try #require(CLITests.parseError(arguments), "\(arguments) parsed")
+            for fragment in fragments { #expect(message.contains(fragment), "\(arguments): \(message)") }
+        }
         #expect(try Pix2PixCommand.parseAsRoot(["ckpt", "convert", "a.pzck", "--storage", "f16", "--level", "1", "-o", "b"]) is CheckpointCommand.Convert)
-        #expect(throws: (any Error).self) { _ = try Pix2PixCommand.parseAsRoot(["bench", "ckpt", "--iters", "0"]) }
+        #expect(try Pix2PixCommand.parseAsRoot(["ckpt", "convert", "a.pzck", "--storage", "BF16", "-o", "b"]) is CheckpointCommand.Convert,
+                "the format's upper-case names are accepted too")
         #expect(try Pix2PixCommand.parseAsRoot(["bench", "ckpt", "--generator", "unet_64", "--iters", "2"]) is BenchCheckpointCommand)
         #expect(Pix2PixCommand.helpMessage().contains("ckpt"))
         #expect(BenchCommand.helpMessage().contains("ckpt"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Pix2Pix
 import Testing
 @testable import pix2pix
@@ -10,29 +11,37 @@ struct TrainCommandTests {
         try #require(try Pix2PixCommand.parseAsRoot(["train"] + arguments) as? TrainCommand)
     }
 
+    func ablate(_ arguments: [String]) throws -> AblateCommand {
+        try #require(try Pix2PixCommand.parseAsRoot(["ablate", "--data", "d.h5", "--steps", "10", "--out", "o"] + arguments) as? AblateCommand)
+    }
+
     @Test("flags map onto the reference's options; unset flags keep the defaults")
     func mapping() throws {
         let command = try parse(["--data", "d.h5", "--out", "r", "--generator", "unet_64", "--crop-size", "64",
-                                 "--objective", "l1+gan", "--gan-mode", "lsgan", "--no-dropout", "--no-flip",
-                                 "--epochs", "3", "--epochs-decay", "2", "--lr-policy", "cosine", "--direction", "BtoA", "--steps", "40"])
-        let o = try command.options(base: TrainingOptions())
+                                 "--objective", "l1+gan", "--gan-mode", "lsgan", "--no-dropout", "--no-flip", "--norm", "instance",
+                                 "--epochs", "3", "--epochs-decay", "2", "--lr-policy", "cosine", "--direction", "BtoA", "--steps", "40",
+                                 "--precision", "bf16", "--checkpoint-every", "7", "--epoch-snapshots"])
+        let o = command.options(base: TrainingOptions())
         #expect(o.generator == "unet_64" && o.discriminator == "patchgan_70")
         #expect(o.cropSize == 64 && o.loadSize == 71, "--crop-size alone scales the load size by 286/256")
         #expect(o.objective == .l1Gan && !o.objective.conditional && o.ganMode == .lsgan)
-        #expect(o.generatorOverrides == ["dropout": false] && o.discriminatorOverrides.isEmpty)
+        #expect(o.generatorOverrides == ["dropout": false, "norm": "instance"] && o.discriminatorOverrides == ["norm": "instance"])
         #expect(!o.flip && o.direction == .bToA)
         #expect(o.epochs == 3 && o.epochsDecay == 2 && o.lrPolicy == .cosine && o.steps == 40)
         #expect(o.lambdaL1 == 100 && o.learningRate == 2e-4 && o.beta1 == 0.5 && o.batchSize == 1)
+        #expect(o.precision == .bf16 && o.checkpointEvery == 7 && o.epochSnapshots)
 
         let defaults = try parse(["--data", "d.h5", "--out", "r"]).options(base: TrainingOptions())
         #expect(defaults == TrainingOptions())
+        // On a resumed run's options, unset flags keep that run's values (here bf16 and 71²).
+        #expect(try parse(["--resume", "r", "--steps", "50"]).options(base: o) == { var x = o; x.steps = 50; return x }())
     }
 
     @Test("the architecture flags and --g / --d become config overrides")
     func overrides() throws {
         let command = try parse(["--data", "d.h5", "--out", "r", "--ngf", "32", "--ndf", "16", "--norm", "instance",
                                  "--g", "ngf=48", "--g", "dropout=false", "--d", "layers=4", "--g", #"tag="7""#])
-        let o = try command.options(base: TrainingOptions())
+        let o = command.options(base: TrainingOptions())
         // --g comes after the flags: its ngf wins over --ngf.
         #expect(o.generatorOverrides == ["ngf": 48, "norm": "instance", "dropout": false, "tag": "7"])
         #expect(o.discriminatorOverrides == ["ndf": 16, "norm": "instance", "layers": 4])
@@ -43,7 +52,7 @@ struct TrainCommandTests {
             "ablate", "--generators", "unet_64", "--data", "d.h5", "--steps", "1", "--out", "o",
             "--ngf", "8", "--g", "depth=5", "--d", "norm=none",
         ]) as? AblateCommand)
-        let base = try ablate.plan().base
+        let base = ablate.plan().base
         #expect(base.generatorOverrides == ["ngf": 8, "depth": 5] && base.discriminatorOverrides == ["norm": "none"])
 
         // A malformed assignment fails while parsing, naming the option.
@@ -56,29 +65,85 @@ struct TrainCommandTests {
         }
     }
 
-    @Test("unknown enum values name the option")
+    @Test("unknown enum values are rejected while parsing, naming the option, the value and the choices")
     func badValues() throws {
-        for (flag, value) in [("--objective", "l2"), ("--gan-mode", "wgan"), ("--norm", "group"), ("--lr-policy", "plateau")] {
-            let command = try parse(["--data", "d.h5", "--out", "r", flag, value])
-            #expect { try command.options(base: TrainingOptions()) } throws: { error in
-                guard case TrainingError.invalidOption(let option, let message) = error else { return false }
-                return option == flag && message.contains(value)
-            }
+        for (flag, value, choice) in [("--objective", "l2", "l1+cgan"), ("--gan-mode", "wgan", "lsgan"), ("--norm", "group", "instance"),
+                                      ("--lr-policy", "plateau", "cosine"), ("--direction", "CtoD", "BtoA"), ("--precision", "fp8", "bf16")] {
+            let message = try #require(CLITests.parseError(["train", "--data", "d.h5", "--out", "r", flag, value]))
+            #expect(message.contains(flag) && message.contains(value) && message.contains(choice), "\(message)")
         }
     }
 
-    @Test("ablate parses lists of names, objectives and seeds")
+    @Test("ablate takes comma-separated lists, repeatable; defaults for the optional ones")
     func ablatePlan() throws {
-        let command = try #require(try Pix2PixCommand.parseAsRoot([
-            "ablate", "--generators", "unet_64, encoder_decoder_64", "--discriminators", "pixelgan,patchgan_70",
-            "--objectives", "l1,l1+cgan", "--seeds", "1,2,3", "--data", "d.h5", "--steps", "10", "--out", "o", "--crop-size", "64",
-        ]) as? AblateCommand)
-        let plan = try command.plan()
-        #expect(plan.generators == ["unet_64", "encoder_decoder_64"])
+        let command = try ablate(["--generators", "unet_64, encoder_decoder_64", "--discriminators", "pixelgan,patchgan_70",
+                                  "--objectives", "l1", "--objectives", "l1+cgan", "--seeds", "1,2", "--seeds", "3", "--crop-size", "64",
+                                  "--ngf", "8", "--gan-mode", "lsgan", "--precision", "bf16"])
+        let plan = command.plan()
+        #expect(plan.generators == ["unet_64", "encoder_decoder_64"] && plan.discriminators == ["pixelgan", "patchgan_70"])
         #expect(plan.variants.count == 8 && plan.seeds == [1, 2, 3] && plan.objectives == [.l1, .l1Cgan])
-        #expect(plan.base.cropSize == 64 && plan.base.loadSize == 71)
-        let bad = try #require(try Pix2PixCommand.parseAsRoot(["ablate", "--generators", "unet_64", "--seeds", "1,x",
-                                                               "--data", "d", "--steps", "1", "--out", "o"]) as? AblateCommand)
-        #expect(throws: TrainingError.self) { try bad.plan() }
+        #expect(plan.base.cropSize == 64 && plan.base.loadSize == 71 && plan.base.generatorOverrides == ["ngf": 8] && plan.base.ganMode == .lsgan)
+        #expect(plan.base.precision == .bf16 && plan.base.sampleEvery == 0)
+
+        let defaults = try ablate(["--generators", "unet_64"]).plan()
+        #expect(defaults.discriminators == ["patchgan_70"] && defaults.objectives == [.l1Cgan] && defaults.seeds == [1])
+        #expect(defaults.base.cropSize == 256 && defaults.base.loadSize == 286 && defaults.base.precision == .fp32)
+    }
+
+    @Test("ablate rejects bad list items and the single-run network flags, naming them")
+    func ablateRejections() throws {
+        let base = ["ablate", "--data", "d", "--steps", "1", "--out", "o"]
+        let cases: [([String], [String])] = [
+            (["--generators", "unet_64", "--seeds", "1,x"], ["--seeds", "\"x\"", "non-negative"]),
+            (["--generators", "unet_64", "--objectives", "l1,l2"], ["--objectives", "\"l2\"", "l1+cgan"]),
+            (["--generators", " , "], ["--generators", "empty"]),
+            (["--generators", "unet_64", "--generator", "unet_128"], ["--generators", "--generator"]),
+            (["--data", "d"], ["--generators"]),
+        ]
+        for (arguments, fragments) in cases {
+            let message = try #require(CLITests.parseError(base + arguments), "\(arguments) parsed")
+            for fragment in fragments { #expect(message.contains(fragment), "\(arguments): \(message)") }
+        }
+    }
+
+    /// Gray → colour pairs at 64² (3 train, 1 val) for a few steps of a narrow unet_64.
+    static func makeData(at path: String) throws {
+        let writer = try HDF5PairWriter(path: path, width: 64, height: 64, channelsA: 1, channelsB: 3, splits: ["train", "val"])
+        for (k, split) in ["train", "train", "train", "val"].enumerated() {
+            let b = Image(width: 64, height: 64, channels: 3) { out in
+                for i in 0..<(64 * 64 * 3) { out[i] = UInt8((i * (k + 3) + i / 192 * 7) % 256) }
+            }
+            try writer.append(a: b.converted(toChannels: 1), b: b, split: split)
+        }
+        try writer.finish()
+    }
+
+    @Test("train --precision bf16: a tiny run records bf16 in config.json; a resume may not change it")
+    func bf16Run() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-bf16-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("pairs.h5").path
+        try Self.makeData(at: data)
+        let out = dir.appendingPathComponent("run").path
+        let command = try parse(["--data", data, "--out", out, "--generator", "unet_64", "--discriminator", "patchgan_16",
+                                 "--ngf", "4", "--ndf", "4", "--crop-size", "64", "--load-size", "64", "--steps", "2",
+                                 "--precision", "bf16", "--threads", "2", "--quiet"])
+        try command.run()
+        let run = RunDirectory(path: out)
+        let json = try String(contentsOf: run.config, encoding: .utf8)
+        #expect(json.contains("\"precision\" : \"bf16\""), "\(json)")
+        #expect(try run.readConfig().options.precision == .bf16)
+        #expect(try run.readLog().map(\.step) == [1, 2])
+
+        let resume = try parse(["--resume", out, "--precision", "fp32", "--quiet"])
+        #expect { try resume.run() } throws: { error in
+            guard case TrainingError.invalidOption(let option, let message) = error else { return false }
+            return option == "--resume" && message.contains("precision") && message.contains(run.config.path)
+        }
+        let more = try parse(["--resume", out, "--steps", "3", "--quiet"])
+        try more.run()
+        #expect(try run.readLog().map(\.step) == [1, 2, 3])
+        #expect(try run.readConfig().options.precision == .bf16)
     }
 }

@@ -100,7 +100,8 @@ struct TrainerTests {
             #expect(FileManager.default.fileExists(atPath: url.path), "\(url.lastPathComponent) missing")
         }
         let samples = try FileManager.default.contentsOfDirectory(atPath: run.samples.path).sorted()
-        #expect(samples == ["step_0000002.png", "step_0000003.png"])
+        #expect(samples == [RunDirectory.FileName.sample(step: 2), RunDirectory.FileName.sample(step: 3)])
+        #expect(samples.first == "step_0000002.png")
         let grid = try Image.read(path: run.samples.appendingPathComponent(samples[0]).path)
         #expect(grid.width > 3 * 64 && grid.height > 4 * 64)  // 3 columns, 2 train + 2 val rows
         #expect(try run.readLog().map(\.step) == [1, 2, 3])

@@ -35,6 +35,7 @@ struct RoundTripTests {
         #expect(card.license == "CC0-1.0")
         #expect(card.created == "2023-11-14T22:13:20Z")
         #expect(card.storage == "F16")
+        #expect(card.precision == "fp32" && card.readme.contains("with fp32 convolutions"))
         #expect(card.architecture.generator.name == "unet_64" && card.architecture.discriminator?.name == "patchgan_16")
         #expect(card.input.channels == 1 && card.output.channels == 3 && card.input.sizeMultiple == 64 && card.input.trainedSize == 64)
         let training = try #require(card.training)
@@ -103,9 +104,28 @@ struct RoundTripTests {
             try command.run()
         }
         try cli(["zoo", "publish", run.path, "--id", "gray-cli", "--version", "0.1.0", "--storage", "bf16",
-                 "--summary", "a test model", "--limitation", "tiny", "--samples", "2", "--zoo", zoo, "--quiet"])
+                 "--summary", "a test model", "--limitation", "tiny", "--samples", "2", "--zoo", zoo, "--quiet",
+                 "--precision", "bf16"])
         let card = try ModelCard.read(from: URL(fileURLWithPath: zoo).appendingPathComponent("gray-cli/0.1.0"))
         #expect(card.storage == "BF16" && card.summary == "a test model" && card.limitations.last == "tiny" && card.samples.count == 2)
+        #expect(card.precision == "bf16")
+        #expect(card.readme.contains("| precision | metrics and samples computed with bf16 convolutions; golden pair in fp32 |"))
+        #expect(card.readme.contains("as published (BF16, bf16 convolutions)"))
+        // Measured under bf16: the card's eval metrics are those of a bf16 evaluation of the published weights.
+        let published = URL(fileURLWithPath: zoo).appendingPathComponent("gray-cli/0.1.0/model.pzck")
+        let metrics = try #require(card.metrics)
+        for (precision, equal) in [(Precision.bf16, true), (.fp32, false)] {
+            let g = try ModelCheckpoint.loadGenerator(from: published)
+            let set = try openPairedDataset(path: run.appendingPathComponent("../run-pairs.h5").standardizedFileURL.path, split: "val")
+            let r = try Evaluator.evaluate(generator: g.network, dataset: set, size: metrics.size, channelsA: 1, channelsB: 3,
+                                           mode: .eval, precision: precision)
+            #expect((r == metrics.eval) == equal, "\(precision): \(r.summary) vs the card's \(metrics.eval.summary)")
+        }
+        // A card written before the precision was recorded: decodes with none, and its README has no precision row.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(card.encoded())) as? [String: Any])
+        object["precision"] = nil
+        let old = try ModelCard.decode(try JSONSerialization.data(withJSONObject: object), path: "old/card.json")
+        #expect(old.precision == nil && !old.readme.contains("| precision |") && !old.readme.contains("convolutions)"))
 
         let rows = ZooCommand.List.rows(ZooCatalog.resolve(zoo: zoo), glob: "gray-*", all: false)
         #expect(rows.map(\.id) == ["gray-cli"] && rows[0].storage == "BF16" && rows[0].psnr == card.metrics?.eval.psnr)

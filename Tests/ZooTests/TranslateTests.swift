@@ -79,6 +79,46 @@ struct TranslateTests {
         #expect(a != b && a != eval)
     }
 
+    /// bf16 rounds activations and weights to 8-bit significands (relative error ≤ 2⁻⁸ each) and
+    /// accumulates in fp32; through a whole U-Net the outputs stay within 2e-2 of fp32's in [-1, 1],
+    /// relative error norm ≤ 2e-2 (the bf16 convolution tests' bound per pass).
+    static let bf16Tolerance = (maxAbs: Float(2e-2), relativeNorm: 2e-2)
+
+    @Test("--precision bf16 stays within the stated tolerance of fp32, and does run in bf16")
+    func bf16Translation() throws {
+        let dir = try ZooFixtures.temporaryDirectory("bf16")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("g.pzck")
+        try ZooFixtures.makeCheckpoint(at: url)
+        let fp32 = try Translator(checkpoint: url)
+        let bf16 = try Translator(checkpoint: url, precision: .bf16)
+        #expect(fp32.precision == .fp32 && bf16.precision == .bf16)
+        let (input, _) = try fp32.networkInput(try ZooFixtures.picture(3, width: 64, height: 64))
+        let f = try fp32.run(input).scalars, b = try bf16.run(input).scalars
+        var diff = 0.0, norm = 0.0, maxAbs: Float = 0
+        for (x, y) in zip(b, f) {
+            diff += Double(x - y) * Double(x - y)
+            norm += Double(y) * Double(y)
+            maxAbs = max(maxAbs, abs(x - y))
+        }
+        #expect(maxAbs > 0, "bf16 convolutions change the output")
+        #expect(maxAbs <= Self.bf16Tolerance.maxAbs, "max |bf16 − fp32| = \(maxAbs)")
+        #expect((diff / norm).squareRoot() <= Self.bf16Tolerance.relativeNorm)
+        #expect(try bf16.run(input, precision: .fp32).scalars == f, "an explicit precision overrides the translator's")
+        #expect(Precision.current == .fp32)
+
+        // The command line: the same outputs as the library at bf16.
+        let image = dir.appendingPathComponent("in.png")
+        try ZooFixtures.picture(3, width: 64, height: 64).write(path: image.path)
+        for (precision, translator) in [("bf16", bf16), ("fp32", fp32)] {
+            let out = dir.appendingPathComponent("out-\(precision)")
+            var command = try Pix2PixCommand.parseAsRoot(["translate", "--checkpoint", url.path, image.path, "--out", out.path,
+                                                          "--precision", precision, "--quiet"])
+            try command.run()
+            #expect(try Image.read(path: out.appendingPathComponent("in.png").path) == translator.translate(try Image.read(path: image.path)))
+        }
+    }
+
     @Test("seed layout full/sketch (uint8 NCHW, 3-channel sketches): same layout out, NCHW predictions, grids")
     func seedFullSketch() throws {
         let dir = try ZooFixtures.temporaryDirectory("fullsketch")

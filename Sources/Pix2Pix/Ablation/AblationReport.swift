@@ -45,7 +45,7 @@ struct AblationReport {
         if !g.isEmpty || !d.isEmpty {
             rows.append(("Overrides", "G \(g.isEmpty ? "preset" : g.description); D \(d.isEmpty ? "preset" : d.description)"))
         }
-        rows.append(("Framework", "Pix2PixZoo \(results.framework), \(Threads.count) threads"))
+        rows.append(("Framework", "Pix2PixZoo \(results.framework), \(Threads.count) threads, \(plan.base.precision.rawValue) convolutions"))
         return rows
     }
 
@@ -128,7 +128,9 @@ struct AblationReport {
             options.channelsA = io.inputChannels
             options.channelsB = io.outputChannels
             guard let batch = try PairLoader(dataset: set, options: options).nextBatch() else { continue }
-            let output = try Evaluator.translate(loaded.network, batch: batch, mode: .eval)
+            let output = try Precision.with(config.options.precision) {
+                try Evaluator.translate(loaded.network, batch: batch, mode: .eval)
+            }
             if inputs.isEmpty {
                 inputs = try (0..<batch.count).map { try batch.imageA($0).converted(toChannels: 3) }
                 targets = try (0..<batch.count).map { try batch.imageB($0).converted(toChannels: 3) }

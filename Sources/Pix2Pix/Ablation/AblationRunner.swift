@@ -278,7 +278,8 @@ public final class AblationRunner {
         let io = trainer.model.generator.channels
         defer { trainer.model.generator.train() }
         return try Evaluator.evaluate(generator: trainer.model.generator, dataset: prefix, size: trainer.options.cropSize,
-                                      channelsA: io.inputChannels, channelsB: io.outputChannels, mode: .eval)
+                                      channelsA: io.inputChannels, channelsB: io.outputChannels, mode: .eval,
+                                      precision: trainer.options.precision)
     }
 
     static func smoothedLast(_ log: [TrainingLogRecord]) -> StepLosses {

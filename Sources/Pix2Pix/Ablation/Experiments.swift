@@ -101,8 +101,7 @@ public struct Experiment: Sendable {
     public func plan(for part: Part, data: String, stepsScale: Double = 1) -> AblationPlan {
         var base = TrainingOptions()
         base.applyArchitectureFlags(ngf: part.ngf, ndf: part.ndf)
-        base.cropSize = part.size
-        base.loadSize = part.size * 286 / 256
+        base.setSizes(crop: part.size, load: nil)
         base.checkpointEvery = 250
         base.sampleEvery = 0
         base.logEvery = 10

@@ -59,9 +59,19 @@ public enum Evaluator {
                          width: w, height: h, channels: c)
     }
 
-    /// L1 / PSNR / SSIM of G on every pair of `dataset`, resized to `size` (no crop jitter, no flip).
+    /// L1 / PSNR / SSIM of G on every pair of `dataset`, resized to `size` (no crop jitter, no flip),
+    /// with G's convolutions in `precision` (by default the caller's).
     public static func evaluate(generator: any GeneratorNetwork, dataset: any PairedDataset, size: Int,
-                                channelsA: Int, channelsB: Int, mode: InferenceMode, batchSize: Int = 1) throws -> EvaluationResult {
+                                channelsA: Int, channelsB: Int, mode: InferenceMode, batchSize: Int = 1,
+                                precision: Precision = Precision.current) throws -> EvaluationResult {
+        try Precision.with(precision) {
+            try measure(generator: generator, dataset: dataset, size: size, channelsA: channelsA, channelsB: channelsB,
+                        mode: mode, batchSize: batchSize)
+        }
+    }
+
+    private static func measure(generator: any GeneratorNetwork, dataset: any PairedDataset, size: Int,
+                                channelsA: Int, channelsB: Int, mode: InferenceMode, batchSize: Int) throws -> EvaluationResult {
         var options = PairLoaderOptions.evaluation(size: size, batchSize: batchSize)
         options.channelsA = channelsA
         options.channelsB = channelsB

@@ -6,144 +6,6 @@ import Logging
 import NN
 import Tensor
 
-/// What `config.json` in a run directory holds: the options and where the data came from.
-public struct TrainingRunConfig: Codable, Sendable, Equatable {
-    public var options: TrainingOptions
-    /// The training data (HDF5 file or aligned folder) and its split.
-    public var data: String
-    public var split: String
-    /// Validation data (defaults to the "val" split of `data` when it has one).
-    public var validationData: String?
-    public var validationSplit: String?
-    /// The command line that started the run, for model cards.
-    public var command: String?
-    public var framework: String
-
-    public init(options: TrainingOptions, data: String, split: String = "train", validationData: String? = nil,
-                validationSplit: String? = nil, command: String? = nil) {
-        self.options = options
-        self.data = data
-        self.split = split
-        self.validationData = validationData
-        self.validationSplit = validationSplit
-        self.command = command
-        framework = Pix2PixZooVersion.string
-    }
-}
-
-/// The framework version written into configs, checkpoints and model cards.
-public enum Pix2PixZooVersion {
-    public static let string = "0.4.0"
-}
-
-/// Progress reported to the caller (the CLI draws its progress bar from it).
-public struct TrainingProgress: Sendable {
-    public var step: Int
-    /// The step count the run will stop at.
-    public var totalSteps: Int
-    public var epoch: Int
-    public var totalEpochs: Int
-    public var losses: StepLosses
-    /// Exponential moving averages of the losses (α = 0.05), what a progress bar should show.
-    public var smoothed: StepLosses
-    public var learningRate: Float
-    /// Training seconds so far (across resumes).
-    public var seconds: Double
-    /// Steps per second over the recent steps.
-    public var stepsPerSecond: Double
-}
-
-/// How a run ended.
-public enum TrainingOutcome: Sendable {
-    /// The step budget or the last epoch was reached; validation metrics when there was validation data.
-    case finished(step: Int, metrics: EvaluationResult?)
-    /// `shouldStop` returned true: the current step finished and `latest.pzck` was saved.
-    case interrupted(step: Int, checkpoint: String)
-}
-
-/// The files of a run directory.
-public struct RunDirectory: Sendable {
-    public let url: URL
-    public init(_ url: URL) { self.url = url }
-    public init(path: String) { url = URL(fileURLWithPath: path) }
-
-    public var config: URL { url.appendingPathComponent("config.json") }
-    public var latest: URL { url.appendingPathComponent("latest.pzck") }
-    public var log: URL { url.appendingPathComponent("log.jsonl") }
-    public var samples: URL { url.appendingPathComponent("samples") }
-    public var lossChart: URL { url.appendingPathComponent("loss.svg") }
-    public var metrics: URL { url.appendingPathComponent("metrics.json") }
-    public func snapshot(epoch: Int) -> URL { url.appendingPathComponent(String(format: "epoch_%04d.pzck", epoch)) }
-
-    /// Whether a run was started here (a config or a checkpoint exists).
-    public var holdsRun: Bool {
-        FileManager.default.fileExists(atPath: config.path) || FileManager.default.fileExists(atPath: latest.path)
-    }
-
-    /// Removes the files a run writes (and nothing else) — for `--overwrite`.
-    func removeRunFiles() throws {
-        let fm = FileManager.default
-        let names = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
-        for name in names where ["config.json", "latest.pzck", "log.jsonl", "samples", "loss.svg", "metrics.json"].contains(name)
-            || (name.hasPrefix("epoch_") && name.hasSuffix(".pzck")) {
-            try fm.removeItem(at: url.appendingPathComponent(name))
-        }
-    }
-
-    public func readConfig() throws -> TrainingRunConfig {
-        guard let data = FileManager.default.contents(atPath: config.path) else {
-            throw TrainingError.notResumable(path: url.path, reason: "config.json is missing")
-        }
-        do { return try JSONDecoder().decode(TrainingRunConfig.self, from: data) } catch {
-            throw TrainingError.notResumable(path: url.path, reason: "config.json does not decode: \(error)")
-        }
-    }
-
-    /// The per-step log records.
-    public func readLog() throws -> [TrainingLogRecord] {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
-        let decoder = JSONDecoder()
-        return text.split(separator: "\n").compactMap { try? decoder.decode(TrainingLogRecord.self, from: Data($0.utf8)) }
-    }
-}
-
-/// One line of `log.jsonl`.
-public struct TrainingLogRecord: Codable, Sendable, Equatable {
-    public var step: Int
-    public var epoch: Int
-    public var losses: StepLosses
-    public var lr: Float
-    public var seconds: Double
-
-    public init(step: Int, epoch: Int, losses: StepLosses, lr: Float, seconds: Double) {
-        self.step = step
-        self.epoch = epoch
-        self.losses = losses
-        self.lr = lr
-        self.seconds = seconds
-    }
-
-    enum CodingKeys: String, CodingKey { case step, epoch, lr, seconds }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        step = try c.decode(Int.self, forKey: .step)
-        epoch = try c.decode(Int.self, forKey: .epoch)
-        lr = try c.decode(Float.self, forKey: .lr)
-        seconds = try c.decode(Double.self, forKey: .seconds)
-        losses = try StepLosses(from: decoder)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(step, forKey: .step)
-        try c.encode(epoch, forKey: .epoch)
-        try c.encode(lr, forKey: .lr)
-        try c.encode(seconds, forKey: .seconds)
-        try losses.encode(to: encoder)
-    }
-}
-
 /// The shared trainer: every registered G × D combination, the reference's objective and defaults,
 /// checkpoints that resume exactly, logs, sample grids, a loss chart and validation metrics.
 ///
@@ -184,7 +46,7 @@ public final class Trainer {
         var config = config
         if mode == .resume {
             guard runDirectory.holdsRun, FileManager.default.fileExists(atPath: runDirectory.latest.path) else {
-                throw TrainingError.notResumable(path: runDirectory.url.path, reason: "no latest.pzck; start a run there first (without --resume)")
+                throw TrainingError.notResumable(path: runDirectory.url.path, reason: "no \(RunDirectory.FileName.latest); start a run there first (without --resume)")
             }
         } else if runDirectory.holdsRun && mode == .new {
             throw TrainingError.runExists(path: runDirectory.url.path)
@@ -310,7 +172,7 @@ public final class Trainer {
                                                         generatorOptimizer: stepper.generatorOptimizer,
                                                         discriminatorOptimizer: stepper.discriminatorOptimizer)
         guard let savedStep = progress["step"]?.intValue, let loaderJSON = progress["loader"] else {
-            throw TrainingError.notResumable(path: run.url.path, reason: "latest.pzck has no step / loader state")
+            throw TrainingError.notResumable(path: run.url.path, reason: "\(RunDirectory.FileName.latest) has no step / loader state")
         }
         do {
             try loader.restore(try loaderJSON.decode(PairLoaderState.self))
@@ -338,8 +200,13 @@ public final class Trainer {
 
     // MARK: The loop
 
-    /// Trains until the step budget or the last epoch, or until `shouldStop()`.
+    /// Trains until the step budget or the last epoch, or until `shouldStop()`. Every step, the
+    /// samples and the validation metrics run under `options.precision`.
     public func train() throws -> TrainingOutcome {
+        try Precision.with(options.precision) { try trainingLoop() }
+    }
+
+    private func trainingLoop() throws -> TrainingOutcome {
         let logHandle = try openLog()
         defer { try? logHandle.close() }
         let encoder = JSONEncoder()
@@ -390,7 +257,8 @@ public final class Trainer {
         if let validation {
             metrics = try Evaluator.evaluate(generator: model.generator, dataset: validation, size: options.cropSize,
                                              channelsA: model.generator.channels.inputChannels,
-                                             channelsB: model.generator.channels.outputChannels, mode: .eval)
+                                             channelsB: model.generator.channels.outputChannels, mode: .eval,
+                                             precision: options.precision)
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write([UInt8](try encoder.encode(metrics)), to: run.metrics)
             model.generator.train()
@@ -434,6 +302,10 @@ public final class Trainer {
     /// Writes `samples/step_<n>.png`: rows of input | output | target for the first training pairs
     /// (and the first validation pairs), generated in eval mode without touching any training state.
     public func writeSamples() throws {
+        try Precision.with(options.precision) { try writeSampleGrid() }
+    }
+
+    private func writeSampleGrid() throws {
         var rows: [Image] = []
         let size = options.cropSize
         let ca = model.generator.channels.inputChannels, cb = model.generator.channels.outputChannels
@@ -455,39 +327,12 @@ public final class Trainer {
         guard !rows.isEmpty else { return }
         let grid = try Image.grid(rows, columns: 3)
         try FileManager.default.createDirectory(at: run.samples, withIntermediateDirectories: true)
-        let url = run.samples.appendingPathComponent(String(format: "step_%07d.png", step))
+        let url = run.sample(step: step)
         try AtomicFile.write(try grid.pngData(), to: url)
     }
 
     /// Writes `loss.svg` from `log.jsonl`.
     public func writeLossChart() throws {
         try TrainingCharts.writeLossChart(records: run.readLog(), objective: options.objective, to: run.lossChart)
-    }
-}
-
-extension PairLoaderOptions {
-    func with(channelsA: Int, channelsB: Int) -> PairLoaderOptions {
-        var copy = self
-        copy.channelsA = channelsA
-        copy.channelsB = channelsB
-        return copy
-    }
-}
-
-extension PairBatch {
-    /// Sample `i` of A as an image.
-    public func imageA(_ i: Int) throws -> Image {
-        let per = height * width * channelsA
-        return try a.withUnsafeBufferPointer {
-            try Image(unitFloats: UnsafeBufferPointer(rebasing: $0[(i * per)..<((i + 1) * per)]), width: width, height: height, channels: channelsA)
-        }
-    }
-
-    /// Sample `i` of B as an image.
-    public func imageB(_ i: Int) throws -> Image {
-        let per = height * width * channelsB
-        return try b.withUnsafeBufferPointer {
-            try Image(unitFloats: UnsafeBufferPointer(rebasing: $0[(i * per)..<((i + 1) * per)]), width: width, height: height, channels: channelsB)
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import NN
+import Tensor
 
 /// The GAN loss (reference `--gan_mode`).
 public enum GANMode: String, Codable, Sendable, CaseIterable {
@@ -74,6 +75,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var logEvery = 10
     /// zstd level for training checkpoints.
     public var checkpointCompression = 1
+    /// The arithmetic of the convolutions in every step, sample and evaluation (``Precision``);
+    /// configs written before it existed read as fp32.
+    public var precision: Precision = .fp32
 
     public init() {}
 
@@ -141,6 +145,7 @@ extension TrainingOptions {
         case generator, discriminator, generatorOverrides, discriminatorOverrides, lambdaL1, ganMode, objective
         case batchSize, epochs, epochsDecay, lrPolicy, lrDecayEpochs, learningRate, beta1, loadSize, cropSize, flip
         case direction, seed, steps, checkpointEvery, epochSnapshots, sampleEvery, logEvery, checkpointCompression
+        case precision
     }
 
     /// The model fields of `config.json` files written before overrides existed.
@@ -183,6 +188,7 @@ extension TrainingOptions {
         try read(.sampleEvery, &sampleEvery)
         try read(.logEvery, &logEvery)
         try read(.checkpointCompression, &checkpointCompression)
+        try read(.precision, &precision)
 
         let legacy = try decoder.container(keyedBy: LegacyKeys.self)
         var g = ConfigOverrides(), d = ConfigOverrides()

@@ -1,0 +1,26 @@
+import Foundation
+
+/// What `config.json` in a run directory holds: the options and where the data came from.
+public struct TrainingRunConfig: Codable, Sendable, Equatable {
+    public var options: TrainingOptions
+    /// The training data (HDF5 file or aligned folder) and its split.
+    public var data: String
+    public var split: String
+    /// Validation data (defaults to the "val" split of `data` when it has one).
+    public var validationData: String?
+    public var validationSplit: String?
+    /// The command line that started the run, for model cards.
+    public var command: String?
+    public var framework: String
+
+    public init(options: TrainingOptions, data: String, split: String = "train", validationData: String? = nil,
+                validationSplit: String? = nil, command: String? = nil) {
+        self.options = options
+        self.data = data
+        self.split = split
+        self.validationData = validationData
+        self.validationSplit = validationSplit
+        self.command = command
+        framework = Pix2PixZooVersion.string
+    }
+}

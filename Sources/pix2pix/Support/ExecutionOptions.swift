@@ -1,0 +1,36 @@
+import ArgumentParser
+import Base
+import Foundation
+import Tensor
+
+// How a command runs rather than what it computes: threads, the convolutions' arithmetic and the
+// progress display, each a group of its own so that every command takes the ones that apply.
+
+/// `--threads`: train, ablate, experiment, demo and bench.
+struct ThreadsOption: ParsableArguments {
+    @Option(help: "Worker threads (default: $PIX2PIX_THREADS, else all cores; a fixed count makes runs reproducible).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+    }
+
+    /// Applies --threads before anything reads the thread count.
+    func apply() {
+        if let threads { Threads.set(threads) }
+    }
+}
+
+/// `--precision`: train, ablate, experiment, demo, eval, translate, zoo publish and bench.
+struct PrecisionOption: ParsableArguments {
+    @Option(help: "Convolution arithmetic: fp32 (default), or bf16 (bf16 convolutions on AMX / AVX-512 BF16; weights, norms, losses and Adam stay fp32).")
+    var precision: Precision?
+
+    /// --precision, else fp32.
+    var resolved: Precision { precision ?? .fp32 }
+}
+
+/// `--plain`: commands that draw a progress bar on a terminal.
+struct ProgressOption: ParsableArguments {
+    @Flag(help: "Plain progress lines instead of a progress bar.") var plain = false
+}
