@@ -22,6 +22,7 @@ build: bootstrap
 test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest
 	scripts/check_plugin.sh $(BIN)
+	python3 scripts/check_package_deps.py
 
 demo: bootstrap
 	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
@@ -55,7 +56,7 @@ bench-compare: bootstrap
 
 docs: bootstrap
 	PIX2PIX_DOCS=1 $(SWIFT) package --allow-writing-to-directory ./site generate-documentation \
-	  --target Pix2PixZoo --target Tensor --target NN --target Checkpoint --target Imaging \
+	  --target Pix2PixZoo --target Base --target Tensor --target NN --target Checkpoint --target Imaging \
 	  --target Reports --target Pix2Pix --target Zoo --enable-experimental-combined-documentation \
 	  --output-path ./site
 	@echo "documentation written to ./site"

@@ -1,7 +1,19 @@
 // swift-tools-version:6.0
 // Pix2PixZoo: pix2pix image-to-image translation as a model zoo.
-// Module direction (DESIGN §3): pix2pix → Zoo → Pix2Pix → NN → Tensor → COneDNN;
-// NN → Checkpoint → CZstd; Pix2Pix → Imaging → CHDF5, CImageCodecs.
+//
+// Layering (arrows point to what a module imports; nothing imports upward). Every target below
+// declares exactly the modules its sources import: scripts/check_package_deps.py checks it in
+// `make test`.
+//
+//   pix2pix (executable: argument parsing, progress display, exit codes)
+//     └─► Zoo (cards, publish / verify, Translator)
+//           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
+//                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
+//                 ├─► Checkpoint (.pzck container, JSON) ─► CZstd, CKernels
+//                 ├─► Imaging (images, codecs, HDF5, datasets, metrics) ─► CHDF5, CImageCodecs, CKernels
+//                 └─► Reports (charts, tables, HTML)
+//   Tensor, Checkpoint, Imaging, Reports, NN ─► Base (seeded RNG, atomic / staged files, thread
+//   policy, state mismatches, number formatting; Foundation only)
 import PackageDescription
 
 /// C kernels are compiled with -O3 even in debug builds so that tests stay fast (TOOLCHAIN §6).
@@ -12,7 +24,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Tensor", "NN", "Checkpoint", "Imaging", "Pix2Pix", "Zoo", "Reports"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -33,17 +45,17 @@ let package = Package(
         .target(name: "Base"),
         .target(name: "Tensor", dependencies: ["Base", "COneDNN", "CKernels"]),
         .target(name: "Checkpoint", dependencies: ["Base", "CZstd", "CKernels"]),
-        .target(name: "NN", dependencies: ["Tensor", "Checkpoint"]),
+        .target(name: "NN", dependencies: ["Base", "Tensor", "CKernels"]),
         .target(name: "Imaging", dependencies: ["Base", "CHDF5", "CImageCodecs", "CKernels"]),
         // Training curves, ablation charts, tables and self-contained HTML reports (Foundation only).
         .target(name: "Reports", dependencies: ["Base"]),
         .target(name: "Pix2Pix", dependencies: [
-            "NN", "Tensor", "Checkpoint", "Imaging", "Reports",
+            "Base", "NN", "Tensor", "Checkpoint", "Imaging", "Reports",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Zoo", dependencies: ["Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
+        .target(name: "Zoo", dependencies: ["Base", "Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
+            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -53,21 +65,25 @@ let package = Package(
         .plugin(name: "PublishModel",
                 capability: .command(intent: .custom(verb: "publish-model", description: "Publish a trained model into this package's Zoo/"),
                                      permissions: [.writeToPackageDirectory(reason: "Publishes the model into the package's Zoo/ folder")])),
-        // The DocC catalog lives in the top-level Docs/ (product card); see TOOLCHAIN §3.
+        // The DocC catalog lives in the top-level Docs/ (product card). Its Swift file imports nothing;
+        // the dependencies let the combined documentation link into the modules (`make docs`).
         .target(name: "Pix2PixZoo", dependencies: ["Tensor", "NN"], path: "Docs"),
 
-        // Golden-tensor loader and comparison shared by the test targets (PyTorch fixtures).
+        // Test-only code shared by the test targets: the golden-tensor loader (PyTorch fixtures) and the
+        // plain-Swift reference convolution the oneDNN kernels are checked against. Not part of the product.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "TensorTests", dependencies: ["Base", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NNTests", dependencies: ["Base", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint"]),
+        .testTarget(name: "NNTests", dependencies: ["Base", "NN", "Tensor", "CKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint", "CKernels", "CZstd"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ImagingTests", dependencies: ["Base", "Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "Pix2PixTests", dependencies: ["Base", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "TestSupport"],
+        .testTarget(name: "Pix2PixTests", dependencies: ["Base", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "Reports"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["pix2pix"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix"]),
+        .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging",
+                                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
+                                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
 

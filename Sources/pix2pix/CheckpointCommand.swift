@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Checkpoint
 import Foundation
 import Pix2Pix
@@ -103,7 +104,7 @@ struct CheckpointCommand: ParsableCommand {
         /// The conversion for people: sizes, types, and a note when a resumed run would no longer be exact.
         static func describe(_ s: CheckpointConverter.Summary) -> String {
             var text = "\(s.output): \(s.tensors) tensors, \(s.fromTypes.map(\.rawValue).joined(separator: "+")) → \(s.to.rawValue) "
-                + "(zstd level \(s.level)); \(ByteText.short(s.inputSize)) → \(ByteText.short(s.outputSize))"
+                + "(zstd level \(s.level)); \(Format.bytes(s.inputSize)) → \(Format.bytes(s.outputSize))"
                 + String(format: " (%.2f× the input)", s.inputSize > 0 ? Double(s.outputSize) / Double(s.inputSize) : 0)
             if !s.resumesExactly {
                 text += "\nnote: \(s.input) is a training checkpoint; with \(s.to.rawValue) weights and optimizer moments a resumed run no longer continues exactly"
@@ -226,7 +227,7 @@ struct CheckpointReport {
         lines.append("  format       .pzck \(majorVersion).\(minorVersion)")
         lines.append("  producer     \(producer)")
         lines.append("  kind         \(kind.rawValue)")
-        lines.append("  file size    \(ByteText.grouped(fileSize)) bytes (\(ByteText.short(fileSize)))")
+        lines.append("  file size    \(Format.grouped(fileSize)) bytes (\(Format.bytes(fileSize)))")
         lines.append("  sections     " + (sectionNames.isEmpty ? "none" : sectionNames.joined(separator: ", ")))
         if metadata.isEmpty {
             lines.append("  metadata     none")
@@ -247,12 +248,12 @@ struct CheckpointReport {
         let header = ["tensor", "dtype", "shape", "raw", "stored", "ratio", "chunks"]
         var table: [[String]] = rows.map { r in
             [r.name, r.dtype.rawValue, "[" + r.shape.map(String.init).joined(separator: ", ") + "]",
-             ByteText.short(r.rawBytes), ByteText.short(r.storedBytes), r.ratio.map { String(format: "%.2f", $0) } ?? "-",
+             Format.bytes(r.rawBytes), Format.bytes(r.storedBytes), r.ratio.map { String(format: "%.2f", $0) } ?? "-",
              String(r.chunks)]
         }
         let allRatio = storedBytes > 0 ? String(format: "%.2f", Double(rawBytes) / Double(storedBytes)) : "-"
         table.append(["total (\(rows.count) tensors)", dtypeCounts.keys.map(\.rawValue).sorted().joined(separator: "+"),
-                      "\(ByteText.grouped(elementCount)) elements", ByteText.short(rawBytes), ByteText.short(storedBytes),
+                      "\(Format.grouped(elementCount)) elements", Format.bytes(rawBytes), Format.bytes(storedBytes),
                       allRatio, String(chunkCount)])
         let widths = header.indices.map { c in ([header] + table).map { $0[c].count }.max()! }
         let rightAligned: Set<Int> = [3, 4, 5, 6]
@@ -268,9 +269,9 @@ struct CheckpointReport {
         lines.append(format(table.last!))
         lines.append("")
         func ratio(_ x: Double?) -> String { x.map { String(format: "%.2f×", $0) } ?? "-" }
-        lines.append("  compression  file \(ByteText.grouped(fileSize)) bytes; "
-                     + "raw F32 \(ByteText.grouped(rawF32Bytes)) bytes → \(ratio(f32Ratio)); "
-                     + "raw stored dtype \(ByteText.grouped(rawBytes)) bytes → \(ratio(storedTypeRatio))")
+        lines.append("  compression  file \(Format.grouped(fileSize)) bytes; "
+                     + "raw F32 \(Format.grouped(rawF32Bytes)) bytes → \(ratio(f32Ratio)); "
+                     + "raw stored dtype \(Format.grouped(rawBytes)) bytes → \(ratio(storedTypeRatio))")
         return lines.joined(separator: "\n")
     }
 }

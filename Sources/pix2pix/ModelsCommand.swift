@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import NN
 import Pix2Pix
@@ -72,15 +73,6 @@ struct ModelsCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(listing), as: UTF8.self))
             return
         }
-        func grouped(_ n: Int) -> String {
-            let s = String(n)
-            var out = ""
-            for (i, c) in s.enumerated() {
-                if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
-                out.append(c)
-            }
-            return out
-        }
         func configText(_ c: [String: AnyJSON]) -> String {
             c.keys.sorted().map { "\($0)=\(c[$0]!)" }.joined(separator: " ")
         }
@@ -88,12 +80,12 @@ struct ModelsCommand: ParsableCommand {
         print("Generators (3 → 3 channels)")
         print(pad("name", 22) + pad("parameters", 13) + pad("multiple", 10) + "config")
         for g in listing.generators {
-            print(pad(g.name, 22) + pad(grouped(g.parameters), 13) + pad(String(g.sizeMultiple), 10) + configText(g.config))
+            print(pad(g.name, 22) + pad(Format.grouped(g.parameters), 13) + pad(String(g.sizeMultiple), 10) + configText(g.config))
         }
         print("\nDiscriminators (6 input channels: A and B)")
         print(pad("name", 16) + pad("parameters", 13) + pad("receptive", 11) + pad("grid@256", 10) + "config")
         for d in listing.discriminators {
-            print(pad(d.name, 16) + pad(grouped(d.parameters), 13) + pad("\(d.receptiveField)×\(d.receptiveField)", 11)
+            print(pad(d.name, 16) + pad(Format.grouped(d.parameters), 13) + pad("\(d.receptiveField)×\(d.receptiveField)", 11)
                   + pad("\(d.outputGrid256)×\(d.outputGrid256)", 10) + configText(d.config))
         }
     }

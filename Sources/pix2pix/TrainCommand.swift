@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Logging
 import Pix2Pix
@@ -80,7 +81,7 @@ struct TrainCommand: ParsableCommand {
         let o = trainer.options
         let a = trainer.model.architecture
         if !quiet {
-            print("training \(a.generator.name) (\(a.generator.parameters.formatted) params) + \(a.discriminator?.name ?? "-") (\(a.discriminator?.parameters.formatted ?? "0") params), objective \(o.objective.rawValue), \(o.cropSize)², \(o.precision.rawValue), batch \(o.batchSize), \(trainer.loader.dataset.count) pairs; \(trainer.totalSteps) steps → \(trainer.run.url.path)")
+            print("training \(a.generator.name) (\(Format.grouped(a.generator.parameters)) params) + \(a.discriminator?.name ?? "-") (\(Format.grouped(a.discriminator?.parameters ?? 0)) params), objective \(o.objective.rawValue), \(o.cropSize)², \(o.precision.rawValue), batch \(o.batchSize), \(trainer.loader.dataset.count) pairs; \(trainer.totalSteps) steps → \(trainer.run.url.path)")
             fflush(nil)
         }
         let interrupt = InterruptFlag.install()
@@ -89,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             trainer.onProgress = { p in
                 let l = p.smoothed
-                let text = "epoch \(p.epoch + 1)/\(p.totalEpochs) step \(p.step)/\(p.totalSteps) \(String(format: "%.2f", p.stepsPerSecond)) it/s ETA \(ProgressBar.duration(p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0)) G_GAN \(String(format: "%.3f", l.gGAN)) G_L1 \(String(format: "%.3f", l.gL1)) D_real \(String(format: "%.3f", l.dReal)) D_fake \(String(format: "%.3f", l.dFake))"
+                let text = "epoch \(p.epoch + 1)/\(p.totalEpochs) step \(p.step)/\(p.totalSteps) \(String(format: "%.2f", p.stepsPerSecond)) it/s ETA \(Format.duration(p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0)) G_GAN \(String(format: "%.3f", l.gGAN)) G_L1 \(String(format: "%.3f", l.gL1)) D_real \(String(format: "%.3f", l.dReal)) D_fake \(String(format: "%.3f", l.dFake))"
                 bar.update(fraction: Double(p.step) / Double(max(1, p.totalSteps)), text: text)
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Checkpoint
 import Foundation
 import Pix2Pix
@@ -93,7 +94,7 @@ struct ZooCommand: ParsableCommand {
             guard !quiet else { return }
             let card = entry.card
             let model = card.files.first { $0.path == ZooLayout.modelFile }
-            print("\(card.reference): \(card.task), \(card.architecture.generator.name) (\(card.architecture.generator.parameters) parameters), \(card.storage)\(card.precision.map { ", \($0) metrics" } ?? ""), model.pzck \(ByteFormat.string(model?.size ?? 0)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            print("\(card.reference): \(card.task), \(card.architecture.generator.name) (\(card.architecture.generator.parameters) parameters), \(card.storage)\(card.precision.map { ", \($0) metrics" } ?? ""), model.pzck \(Format.bytes(model?.size ?? 0)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
             if let m = card.metrics {
                 print("  held-out (\(m.count) pairs at \(m.size)²): eval \(m.eval.summary)")
                 if let t = m.train { print("                          train \(t.summary)") }
@@ -154,7 +155,7 @@ struct ZooCommand: ParsableCommand {
             }
             var table = [["ID", "VERSION", "TASK", "GENERATOR", "STORAGE", "SIZE", "L1", "PSNR", "SSIM"] + (catalog.stores.count > 1 ? ["ZOO"] : [])]
             for r in rows {
-                table.append([r.id, r.version + (r.shadowed ? " (shadowed)" : ""), r.task, r.generator, r.storage, ByteFormat.string(r.modelSize),
+                table.append([r.id, r.version + (r.shadowed ? " (shadowed)" : ""), r.task, r.generator, r.storage, Format.bytes(r.modelSize),
                               r.l1.map { String(format: "%.4f", $0) } ?? "-", r.psnr.map { String(format: "%.2f", $0) } ?? "-",
                               r.ssim.map { String(format: "%.4f", $0) } ?? "-"] + (catalog.stores.count > 1 ? [r.zoo] : []))
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Checkpoint
 import Foundation
 import Testing
@@ -76,7 +77,7 @@ struct CheckpointCommandTests {
         for fragment in [".pzck 1.0", "Pix2PixZoo test", "training", "dataset = \"facades\"", "epoch = 12",
                          "\"unet_64\"", "generator.down.0.weight", "[64, 3, 4, 4]", "generator.step", "[]",
                          "generator.empty", "[0, 3]", "total (4 tensors)", "3,137 elements",
-                         "raw F32 12,548 bytes", "file \(ByteText.grouped(try Self.size(file))) bytes"] {
+                         "raw F32 12,548 bytes", "file \(Format.grouped(try Self.size(file))) bytes"] {
             #expect(text.contains(fragment), "missing \(fragment) in:\n\(text)")
         }
         // One table row per tensor, each naming its dtype.
@@ -285,16 +286,5 @@ struct CheckpointCommandTests {
         #expect(try Pix2PixCommand.parseAsRoot(["bench", "ckpt", "--generator", "unet_64", "--iters", "2"]) is BenchCheckpointCommand)
         #expect(Pix2PixCommand.helpMessage().contains("ckpt"))
         #expect(BenchCommand.helpMessage().contains("ckpt"))
-    }
-
-    @Test("byte counts for people")
-    func byteText() {
-        #expect(ByteText.grouped(0) == "0")
-        #expect(ByteText.grouped(999) == "999")
-        #expect(ByteText.grouped(1000) == "1,000")
-        #expect(ByteText.grouped(54_413_955) == "54,413,955")
-        #expect(ByteText.short(512) == "512 B")
-        #expect(ByteText.short(1536) == "1.50 KiB")
-        #expect(ByteText.short(217_655_820) == "207.6 MiB")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Pix2Pix
 
@@ -16,7 +17,7 @@ enum AblationCLI {
             fflush(nil)
         }
         runner.onProgress = { _, _, p in
-            let text = "step \(p.step)/\(p.totalSteps) \(String(format: "%.1f", p.stepsPerSecond)) it/s ETA \(ProgressBar.duration(p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0)) G_L1 \(String(format: "%.2f", p.smoothed.gL1)) G_GAN \(String(format: "%.3f", p.smoothed.gGAN))"
+            let text = "step \(p.step)/\(p.totalSteps) \(String(format: "%.1f", p.stepsPerSecond)) it/s ETA \(Format.duration(p.stepsPerSecond > 0 ? Double(p.totalSteps - p.step) / p.stepsPerSecond : 0)) G_L1 \(String(format: "%.2f", p.smoothed.gL1)) G_GAN \(String(format: "%.3f", p.smoothed.gGAN))"
             if bar.enabled || p.step % 250 == 0 || p.step == p.totalSteps {
                 bar.update(fraction: Double(p.step) / Double(max(1, p.totalSteps)), text: text)
             }

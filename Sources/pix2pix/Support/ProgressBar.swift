@@ -23,10 +23,4 @@ final class ProgressBar {
         if drew { FileHandle.standardError.write(Data("\n".utf8)) }
         drew = false
     }
-
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%02d:%02d", s / 60, s % 60)
-    }
 }
