@@ -1,8 +1,8 @@
 # Pix2PixZoo — the two commands: `make demo` and `make test`. Each bootstraps what it needs.
 #
 # One build configuration serves tests, the demo and the docs, so nothing is rebuilt when switching
-# between them (shared/TOOLCHAIN.md §1): release, with testable imports. Benchmarks use a separate,
-# pristine release build in .build-bench.
+# between them: release, with testable imports (any change of flags, -enable-testing included,
+# rebuilds every module). Benchmarks use a separate, pristine release build in .build-bench.
 
 SWIFT        ?= swift
 BUILD_FLAGS  := -c release -Xswiftc -enable-testing

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI proof for the `publish-model` command plugin (issue 7):
+# CI proof for the `publish-model` command plugin:
 #   1. `swift package plugin --list` shows it;
 #   2. one publish into a temporary copy of the package works (the copy's Zoo/ gains a verified model
 #      and an updated index), and without --allow-writing-to-package-directory it is refused.

@@ -1,6 +1,7 @@
 #include <hdf5.h>
 // HDF5's type and flag "constants" are macros over globals that are only valid after H5open();
-// Swift 6 cannot import them (see shared/TOOLCHAIN.md), so they are exposed as inline functions.
+// Swift 6 cannot import them (some are not imported at all, others import as Int32 or as globals that
+// strict concurrency rejects), so they are exposed as inline functions.
 static inline hid_t chdf5_native_float(void) { H5open(); return H5T_NATIVE_FLOAT; }
 static inline hid_t chdf5_native_double(void) { H5open(); return H5T_NATIVE_DOUBLE; }
 static inline hid_t chdf5_native_uint8(void) { H5open(); return H5T_NATIVE_UINT8; }
@@ -16,7 +17,7 @@ static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
 static inline hid_t chdf5_p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
 static inline hid_t chdf5_p_link_create(void) { H5open(); return H5P_LINK_CREATE; }
 static inline hid_t chdf5_p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }
-// Imaging (issue 5): error-stack control, unlimited extents, group creation properties.
+// For Imaging's HDF5 datasets: error-stack control, unlimited extents, group creation properties.
 static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
 /// Stops HDF5 from printing its error stack to stderr; errors are read with H5Ewalk2 instead.
 static inline herr_t chdf5_silence_errors(void) { H5open(); return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }

@@ -3,7 +3,7 @@ import Testing
 import Tensor
 import NN
 
-/// Golden parity of ``Adam`` with `torch.optim.Adam` (issue 2 §5): three steps on a 3×5
+/// Golden parity of ``Adam`` with `torch.optim.Adam`: three steps on a 3×5
 /// parameter with given gradients, lr 2e-4, betas (0.5, 0.999), eps 1e-8, with and without L2
 /// weight decay; fixtures from `scripts/make_fixtures.py`.
 ///

@@ -19,8 +19,8 @@ struct RegistryTests {
         return try entry.make(config: entry.config(inputChannels: channels), context: BuildContext(seed: 0)).parameterCount
     }
 
-    // The PyTorch reference's counts (batch norm, G 3 → 3, D on 6 channels): DESIGN §4, FACTS.md,
-    // and scripts/make_fixtures.py for the discriminators it does not list.
+    // The counts the PyTorch reference's own model classes print (batch norm, G 3 → 3, D on 6
+    // channels); scripts/make_fixtures.py pins the ones below for the other variants.
     @Test("parameter counts equal the PyTorch reference's")
     func parameterCounts() throws {
         #expect(try generatorParameters("unet_256") == 54_413_955)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Tensor
 
-/// Golden parity with PyTorch (issue 2 §5): each op's forward result and gradients against
+/// Golden parity with PyTorch: each op's forward result and gradients against
 /// fixtures written by `scripts/make_fixtures.py` (PyTorch CPU, float32).
 ///
 /// Tolerance, elementwise in fp32: |ours − ref| ≤ 1e-5 + 1e-4·|ref| (``Tolerance/parity``).

@@ -117,7 +117,7 @@ public struct Tolerance: CustomStringConvertible, Sendable {
         self.relative = relative
     }
 
-    /// The parity tolerance of issue 2: 1e-5 absolute plus 1e-4 relative, elementwise, in fp32.
+    /// The parity tolerance against PyTorch: 1e-5 absolute plus 1e-4 relative, elementwise, in fp32.
     public static let parity = Tolerance(absolute: 1e-5, relative: 1e-4)
 
     public var description: String { "|ours - ref| <= \(absolute) + \(relative)*|ref|" }

@@ -49,7 +49,7 @@ func dnnlStatusName(_ status: dnnl_status_t) -> String {
 ///
 /// Every oneDNN execution goes through ``run(_:)``, which holds the lock: oneDNN's OpenMP runtime
 /// gives each calling thread its own thread team, so two threads executing at once (Swift Testing
-/// runs tests in parallel) would oversubscribe the cores (FACTS.md). Primitive descriptors are
+/// runs tests in parallel) would oversubscribe the cores. Primitive descriptors are
 /// created once per key and reused; oneDNN's own primitive cache then has nothing left to do.
 final class DNNLRuntime: @unchecked Sendable {
     let engine: dnnl_engine_t
