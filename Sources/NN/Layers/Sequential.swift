@@ -31,7 +31,7 @@ public final class Sequential: Module, UnaryLayer {
     public override var layerDescription: String { "Sequential(\(layers.count) layers)" }
 }
 
-/// Returns its input unchanged (a placeholder where a configuration has no layer, e.g. norm "none").
+/// Returns its input unchanged. The networks do not use it: norm `none` adds no layer at all.
 public final class Identity: Module, UnaryLayer {
     public override init() { super.init() }
     public func callAsFunction(_ input: Tensor) throws -> Tensor { input }

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// ```swift
 /// let chart = BarChart(title: "PSNR on facades (val)", valueLabel: "PSNR (dB)",
-///                      bars: [.init("unet_256", mean: 21.3, sd: 0.4), .init("resnet_9blocks", mean: 20.8, sd: 0.5)],
+///                      bars: [.init("unet_256", mean: 21.3, sd: 0.4), .init("encoder_decoder_256", mean: 20.8, sd: 0.5)],
 ///                      higherIsBetter: true)
 /// try chart.write(to: directory.appendingPathComponent("psnr.svg"))
 /// ```
