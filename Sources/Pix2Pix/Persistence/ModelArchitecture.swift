@@ -9,8 +9,11 @@ import Foundation
 /// Stored as the header's `model` object:
 /// ```json
 /// {"conditional": true,
-///  "discriminator": {"config": {…}, "family": "patchgan", "name": "patchgan_70", "parameters": 2769729},
-///  "generator": {"config": {…}, "family": "unet", "name": "unet_256", "parameters": 54414019}}
+///  "discriminator": {"config": {"input_channels": 6, "layers": 3, "ndf": 64, "norm": "batch"},
+///                    "family": "patchgan", "name": "patchgan_70", "parameters": 2768705},
+///  "generator": {"config": {"depth": 8, "dropout": true, "input_channels": 3, "ngf": 64, "norm": "batch",
+///                           "output_channels": 3},
+///                "family": "unet", "name": "unet_256", "parameters": 54413955}}
 /// ```
 public struct ModelArchitecture: Sendable, Equatable, CustomStringConvertible {
     public struct Network: Sendable, Equatable {

@@ -12,9 +12,10 @@ import Tensor
 /// ```swift
 /// var options = TrainingOptions()
 /// options.generator = "unet_64"; options.loadSize = 64; options.cropSize = 64
+/// options.applyArchitectureFlags(ngf: 32, ndf: 32)   // or generatorOverrides["ngf"] = .int(32)
 /// let trainer = try Trainer(config: TrainingRunConfig(options: options, data: "pairs.h5"),
 ///                           runDirectory: RunDirectory(path: "runs/demo"))
-/// let outcome = try trainer.run()
+/// let outcome = try trainer.train()   // .finished or .interrupted
 /// ```
 public final class Trainer {
     public let config: TrainingRunConfig
