@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs `pix2pix bench train|infer` and benchmarks/torch_reference.py alternately and prints ratios.
 
-Absolute times on shared machines swing by ±30–50 %, so both run in the same session, one after
+Absolute times on shared machines swing by ±30–50 %, so both run in the same invocation, one after
 the other, --rounds times; the report gives each side's median and minimum over all rounds and
 the ratios ours / PyTorch (below 1: ours is faster).
 
