@@ -18,7 +18,7 @@ struct BenchCheckpointCommand: ParsableCommand {
             tensors, checking each chunk's CRC-32. MB/s is MB (10⁶ bytes) of F32 weights per second; \
             the file is read from the page cache. One untimed round first, then --iters timed rounds, \
             median reported. max |Δ| compares the loaded weights with the saved ones. Files go to a \
-            temporary directory that is removed afterwards. Threads: PIX2PIX_THREADS (default: all cores).
+            temporary directory that is removed afterwards. Threads: --threads of the parent command is not taken here; the process-wide default applies (PIX2PIX_THREADS, else the CPUs the process may run on).
             """
     )
 
