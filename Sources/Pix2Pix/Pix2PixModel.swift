@@ -38,13 +38,15 @@ public final class Pix2PixModel {
     }
 
     /// Rebuilds G and D from a stored architecture (a checkpoint header or a model card), with
-    /// freshly initialised weights; load a state into them afterwards.
+    /// freshly initialised weights; load a state into them afterwards. The architecture is checked
+    /// first (``ModelArchitecture/validate(registry:file:)``): nothing is built from a config
+    /// outside its family's bounds.
     public convenience init(architecture: ModelArchitecture, seed: UInt64 = 0, registry: Registry = .shared) throws {
         guard let d = architecture.discriminator else {
             throw RegistryError.invalidConfig(name: architecture.generator.name,
                                               message: "the architecture names no discriminator (an inference-only model); load it with ModelCheckpoint.loadGenerator")
         }
-        try architecture.checkFamilies(registry: registry)
+        try architecture.validate(registry: registry)
         try self.init(generator: architecture.generator.name, generatorConfig: architecture.generator.configData,
                       discriminator: d.name, discriminatorConfig: { _ in d.configData },
                       conditional: architecture.conditional, seed: seed, registry: registry)

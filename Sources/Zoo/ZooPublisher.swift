@@ -86,10 +86,8 @@ extension ZooStore {
         }
         let source = try PublishSource(path: request.source)
         progress?("loading \(source.checkpoint.path)")
+        // Refuses configs outside their bounds and NaN / infinite weights (ModelFileError), before publishing anything.
         let loaded = try ModelCheckpoint.loadGenerator(from: source.checkpoint)
-        for (key, tensor) in loaded.network.stateEntries() where !tensor.scalars.allSatisfy(\.isFinite) {
-            throw ZooError.invalidSource(path: source.checkpoint.path, reason: "tensor \(key) holds NaN or infinite values")
-        }
 
         return try withLock {
             if FileManager.default.fileExists(atPath: final.path) {

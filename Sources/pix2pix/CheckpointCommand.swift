@@ -220,34 +220,46 @@ struct CheckpointReport {
         return .object(object)
     }
 
-    /// The report for people: header, tensor table, totals.
+    /// Longest tensor name, shape, metadata value or model line the text report prints; longer ones
+    /// are shortened in the middle (`--json` prints everything).
+    static let cellLimit = 120
+    /// Model description lines the text report prints at most.
+    static let modelLineLimit = 80
+
+    /// The report for people: header, tensor table, totals. Linear in the header's size, and every
+    /// cell and line bounded (``cellLimit``), however long the names in the file.
     func text() -> String {
+        let limit = Self.cellLimit
         var lines: [String] = []
         lines.append(file)
         lines.append("  format       .pzck \(majorVersion).\(minorVersion)")
-        lines.append("  producer     \(producer)")
+        lines.append("  producer     \(Format.shortened(producer, limit: limit))")
         lines.append("  kind         \(kind.rawValue)")
         lines.append("  file size    \(Format.grouped(fileSize)) bytes (\(Format.bytes(fileSize)))")
-        lines.append("  sections     " + (sectionNames.isEmpty ? "none" : sectionNames.joined(separator: ", ")))
+        lines.append("  sections     " + (sectionNames.isEmpty ? "none" : Format.shortened(sectionNames.joined(separator: ", "), limit: limit * 4)))
         if metadata.isEmpty {
             lines.append("  metadata     none")
         } else {
             lines.append("  metadata")
             for key in metadata.keys.sorted() {
-                var value = metadata[key]!.serializedString()
-                if value.count > 200 { value = String(value.prefix(200)) + "… (see --json)" }
-                lines.append("    \(key) = \(value)")
+                let value = metadata[key]!.serializedString()
+                lines.append("    \(Format.shortened(key, limit: limit)) = " + (value.count > 200 ? Format.shortened(value, limit: 200) + " (see --json)" : value))
             }
         }
         lines.append("  model")
-        for line in model.serializedString(pretty: true).split(separator: "\n", omittingEmptySubsequences: false) {
-            lines.append("    " + line)
+        let modelLines = model.serializedString(pretty: true).split(separator: "\n", omittingEmptySubsequences: false)
+        for line in modelLines.prefix(Self.modelLineLimit) {
+            lines.append("    " + Format.shortened(String(line), limit: limit))
+        }
+        if modelLines.count > Self.modelLineLimit {
+            lines.append("    … \(modelLines.count - Self.modelLineLimit) more lines (see --json)")
         }
         lines.append("")
 
         let header = ["tensor", "dtype", "shape", "raw", "stored", "ratio", "chunks"]
         var table: [[String]] = rows.map { r in
-            [r.name, r.dtype.rawValue, "[" + r.shape.map(String.init).joined(separator: ", ") + "]",
+            [Format.shortened(r.name, limit: limit), r.dtype.rawValue,
+             Format.shortened("[" + r.shape.map(String.init).joined(separator: ", ") + "]", limit: limit),
              Format.bytes(r.rawBytes), Format.bytes(r.storedBytes), r.ratio.map { String(format: "%.2f", $0) } ?? "-",
              String(r.chunks)]
         }
@@ -258,11 +270,12 @@ struct CheckpointReport {
         let widths = header.indices.map { c in ([header] + table).map { $0[c].count }.max()! }
         let rightAligned: Set<Int> = [3, 4, 5, 6]
         func format(_ cells: [String]) -> String {
-            let padded = cells.enumerated().map { c, cell in
+            var line = "  " + cells.enumerated().map { c, cell in
                 let fill = String(repeating: " ", count: widths[c] - cell.count)
                 return rightAligned.contains(c) ? fill + cell : cell + fill
-            }
-            return ("  " + padded.joined(separator: "  ")).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
         }
         lines.append(format(header))
         for row in table.dropLast() { lines.append(format(row)) }

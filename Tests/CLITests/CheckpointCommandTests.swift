@@ -139,6 +139,34 @@ struct CheckpointCommandTests {
         #expect(verified["verified"] == true)
     }
 
+    @Test("inspect is linear in the header: a 100 KB tensor name prints fast, shortened, with every line bounded")
+    func inspectHugeNames() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-cli-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("long.pzck")
+        let longName = "generator." + String(repeating: "a", count: 100_000) + ".weight"
+        let model: JSONValue = ["generator": ["name": .string(String(repeating: "n", count: 50_000)), "family": "unet",
+                                              "config": ["ngf": 8]], "conditional": true]
+        try CheckpointWriter().write(
+            to: file, kind: .inference, model: model,
+            tensors: Self.tensors + [TensorRecord(name: longName, shape: [2, 2], values: [1, 2, 3, 4]),
+                                     TensorRecord(name: "generator.wide", shape: [0] + Array(repeating: 1 << 40, count: 5_000), values: [])],
+            metadata: [String(repeating: "k", count: 20_000): "v"])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let text = try Self.inspect([file.path])
+        #expect(clock.now - start < .seconds(2), "took \(clock.now - start)")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let longest = lines.map(\.count).max() ?? 0
+        #expect(longest < 400, "a line of \(longest) characters")
+        #expect(text.contains("generator.aaaa") && text.contains("aaaa.weight") && text.contains("…"))
+        #expect(lines.filter { $0.hasPrefix("  generator.") }.count == 6, "every tensor still has its row")
+        // --json prints everything, verbatim.
+        let json = try JSONValue(parsing: Array(try Self.inspect([file.path, "--json"]).utf8))
+        #expect(json["tensors"]?.arrayValue?.contains { $0["name"]?.stringValue == longName } == true)
+    }
+
     @Test("inspect of a damaged file: a typed error naming the file")
     func inspectDamaged() throws {
         let (dir, file) = try Self.fixture()

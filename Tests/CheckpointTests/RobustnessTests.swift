@@ -49,3 +49,61 @@ import Testing
         #expect(rejected > 150, "most flips land in checksummed bytes; succeeded \(succeeded)")
     }
 }
+
+/// Shapes whose extents are huge: element counts never trap.
+@Suite struct ElementCountTests {
+    @Test func elementCountIsOverflowSafe() {
+        #expect(elementCount(of: []) == 1)
+        #expect(elementCount(of: [3, 4]) == 12)
+        #expect(elementCount(of: [1 << 40, 1 << 40, 0]) == 0)
+        #expect(elementCount(of: [0, Int.max, Int.max]) == 0)
+        #expect(elementCount(of: [1 << 40, 1 << 40]) == nil)
+        #expect(elementCount(of: [4, -1]) == nil)
+        #expect(TensorRecord(name: "x", shape: [1 << 40, 1 << 40], values: []).elementCount == .max)
+    }
+
+    @Test("a valid empty tensor of shape [2^40, 2^40, 0] is read and written without trapping")
+    func emptyTensorWithHugeExtents() throws {
+        let huge = [1 << 40, 1 << 40, 0]
+        // Read: a file whose empty tensor declares huge extents.
+        var a = Anatomy(try Fixtures.validFile())
+        a.editTensor(a.tensorIndex("empty")) { $0["shape"] = .array(huge.map { .int($0) }) }
+        let file = try CheckpointFile(bytes: a.bytes(), name: "huge-empty.pzck")
+        let entry = try #require(file.entry(named: "empty"))
+        #expect(entry.shape == huge && entry.elementCount == 0)
+        #expect(try file.tensor(named: "empty").values.isEmpty)
+        try file.verifyData()
+        // Write: the writer takes it and the reader gives it back.
+        let bytes = try CheckpointWriter().encode(kind: .inference, model: Fixtures.model,
+                                                  tensors: [TensorRecord(name: "e", shape: huge, values: [])])
+        #expect(try CheckpointFile(bytes: bytes).tensor(named: "e").shape == huge)
+        // A non-empty shape whose product overflows is still refused, by both.
+        #expect(throws: CheckpointError.self) {
+            try CheckpointWriter().encode(kind: .inference, model: Fixtures.model,
+                                          tensors: [TensorRecord(name: "e", shape: [1 << 40, 1 << 40], values: [])])
+        }
+        var b = Anatomy(try Fixtures.validFile())
+        b.editTensor(b.tensorIndex("empty")) { $0["shape"] = [.int(1 << 40), .int(1 << 40), 1] }
+        #expect {
+            _ = try CheckpointFile(bytes: b.bytes(), name: "overflow.pzck")
+        } throws: { error in
+            guard case CheckpointError.invalidShape(_, "empty", _, let reason) = error else { return false }
+            return reason.contains("overflows")
+        }
+    }
+
+    @Test("verifying data decodes chunk by chunk: tensors of several chunks check out")
+    func verifyManyChunks() throws {
+        let count = 3 << 20  // 12 MiB as F32: three chunks
+        let values = (0..<count).map { Float($0 % 1000) }
+        let bytes = try CheckpointWriter(storage: .f32).encode(kind: .inference, model: Fixtures.model,
+                                                                tensors: [TensorRecord(name: "big", shape: [count], values: values)])
+        let file = try CheckpointFile(bytes: bytes)
+        #expect(try #require(file.entry(named: "big")).chunks.count == 3)
+        try file.verifyData()
+        try file.checkDeclaredSizes()
+        var damaged = Anatomy(bytes)
+        damaged.data[damaged.chunk(0, 2).offset + 7] ^= 0x10
+        #expect(throws: CheckpointError.self) { try CheckpointFile(bytes: damaged.bytes()).verifyData() }
+    }
+}

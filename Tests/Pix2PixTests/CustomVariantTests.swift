@@ -68,6 +68,24 @@ final class ShallowGenerator: Module, GeneratorNetwork {
 // article: begin
 enum ShallowVariant: GeneratorVariant {
     static let family = "shallow"
+
+    /// The family's bounds, and the state dict `make` builds, derived without building it.
+    static func stateShapes(_ config: ShallowConfig) throws -> StateShapes {
+        guard (1...16).contains(config.layers), (1...512).contains(config.width),
+              (1...64).contains(config.inputChannels), (1...64).contains(config.outputChannels) else {
+            throw RegistryError.invalidConfig(
+                name: "shallow", message: "layers must be in 1…16, width in 1…512, channels in 1…64")
+        }
+        var shapes = StateShapes(network: "shallow")
+        var channels = config.inputChannels
+        for i in 0..<config.layers {  // body.0, body.2, …: an activation follows each convolution
+            let output = i == config.layers - 1 ? config.outputChannels : config.width
+            try shapes.conv2d("body.\(2 * i)", input: channels, output: output, kernel: 3, bias: true)
+            channels = output
+        }
+        return shapes
+    }
+
     static func make(_ config: ShallowConfig, context: BuildContext) throws -> any GeneratorNetwork {
         try ShallowGenerator(config: config)
     }
@@ -86,6 +104,9 @@ func registerShallow(in registry: Registry = .shared) throws {
 private struct BareConfig: Codable, Sendable, Equatable { var width = 8 }
 private enum BareVariant: GeneratorVariant {
     static var family: String { "bare" }
+    static func stateShapes(_ config: BareConfig) throws -> StateShapes {
+        try ShallowVariant.stateShapes(ShallowConfig(layers: 1, width: config.width))
+    }
     static func make(_ config: BareConfig, context: BuildContext) throws -> any GeneratorNetwork {
         try ShallowGenerator(config: ShallowConfig(layers: 1, width: config.width))
     }

@@ -122,6 +122,7 @@ struct ModelCheckpointTests {
         var header = model.architecture
         header.generator.configData = try Registry.shared.generator(named: "unet_64")
             .config(overrides: ["ngf": 8, "input_channels": 1, "output_channels": 3])
+        header.generator.parameters = 0  // "not stated"; a stated count that disagrees is refused first (ArchitectureValidationTests)
         try ModelCheckpoint.saveInference(generator: model.generator, architecture: header, to: forged)
         #expect { try ModelCheckpoint.loadGenerator(from: forged) } throws: { error in
             guard case CheckpointError.stateMismatch(let file, let mismatch, _) = error else { return false }

@@ -36,7 +36,10 @@ public struct TensorEntry: Sendable, Hashable {
         self.chunks = chunks
     }
 
-    public var elementCount: Int { shape.reduce(1, *) }
+    /// The product of `shape` (0 for an empty tensor, whatever its other extents). The reader refuses
+    /// shapes whose product overflows, so for a table read from a file this is exact; for an entry
+    /// built by hand with such a shape it is `Int.max`.
+    public var elementCount: Int { Checkpoint.elementCount(of: shape) ?? .max }
     /// Bytes of the elements in their storage type.
     public var rawByteCount: Int { chunks.reduce(0) { $0 + $1.rawLength } }
     /// Bytes the tensor occupies in the file (without alignment padding).

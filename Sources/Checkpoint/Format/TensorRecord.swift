@@ -17,8 +17,24 @@ public struct TensorRecord: Sendable, Equatable {
         self.storage = storage
     }
 
-    /// The product of `shape`.
-    public var elementCount: Int { shape.reduce(1, *) }
+    /// The product of `shape`: 0 when an extent is 0 (however large the others), `Int.max` when the
+    /// product overflows (such a record cannot hold its values; the writer refuses it).
+    public var elementCount: Int { Checkpoint.elementCount(of: shape) ?? .max }
+}
+
+/// The number of elements of a tensor of `shape` — 0 when any extent is 0, whatever the others —
+/// or nil when an extent is negative or the product overflows `Int`. Never traps: shapes come from
+/// files, and `[2^40, 2^40, 0]` is a valid empty tensor.
+public func elementCount(of shape: [Int]) -> Int? {
+    guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
+    if shape.contains(0) { return 0 }
+    var count = 1
+    for extent in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+        if overflow { return nil }
+        count = product
+    }
+    return count
 }
 
 /// A tensor lent to the writer without copying: `values` must stay valid and unchanged until the

@@ -57,15 +57,34 @@ extension CheckpointFile {
         try header.tensors.map { try tensor(named: $0.name) }
     }
 
-    /// Reads and checks every chunk (CRC, zstd frame, sizes) without keeping the values.
+    /// Reads and checks every chunk (CRC, zstd frame, sizes) without keeping the values. Chunks are
+    /// decoded one at a time per thread into chunk-sized buffers, so memory stays bounded (a few
+    /// MiB per thread) whatever sizes the tensor table declares.
     public func verifyData() throws {
-        let largest = header.tensors.map(\.elementCount).max() ?? 0
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(largest, 1))
-        defer { buffer.deallocate() }
-        for entry in header.tensors {
+        let chunkCapacity = Layout.maximumChunkRawLength / StorageType.allCases.map(\.byteWidth).min()!
+        var jobs: [(entry: Int, chunk: Int)] = []
+        for (t, entry) in header.tensors.enumerated() {
             try checkFrameHeaders(entry)
-            try decode(entry, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<entry.elementCount]))
+            for c in entry.chunks.indices { jobs.append((t, c)) }
         }
+        guard !jobs.isEmpty else { return }
+        let workers = max(1, min(CheckpointFile.decodeThreads, jobs.count))
+        let buffers = (0..<workers).map { _ in UnsafeMutableBufferPointer<Float>.allocate(capacity: chunkCapacity) }
+        defer { for b in buffers { b.deallocate() } }
+        try withDecoders(workers) { decoders in
+            try parallelFor(jobs.count, threads: workers) { (worker, j) throws in
+                try decoders[worker].decode(header.tensors[jobs[j].entry], chunk: jobs[j].chunk, from: source,
+                                            dataStart: dataStart, into: buffers[worker].baseAddress!)
+            }
+        }
+    }
+
+    /// Checks, for `names` (all by default), that the data the tensor table declares is present:
+    /// every chunk lies inside the data area (checked on open) and every zstd chunk's frame header
+    /// declares exactly the chunk's raw length. Reads a few bytes per chunk and decodes nothing, so
+    /// callers can run it before allocating anything from the declared shapes.
+    public func checkDeclaredSizes(_ names: [String]? = nil) throws {
+        for name in names ?? header.tensors.map(\.name) { try checkFrameHeaders(try requireEntry(name)) }
     }
 
     // MARK: - Internals

@@ -127,12 +127,7 @@ public struct CheckpointWriter: Sendable {
                 guard !name.isEmpty else { throw bad(nil, "tensor \(i) has an empty name") }
                 guard names.insert(name).inserted else { throw bad(name, "the name appears more than once") }
                 guard shape.allSatisfy({ $0 >= 0 }) else { throw bad(name, "shape \(shape) has a negative extent") }
-                var elements = 1
-                for e in shape {
-                    let (p, overflow) = elements.multipliedReportingOverflow(by: e)
-                    guard !overflow else { throw bad(name, "shape \(shape) overflows") }
-                    elements = p
-                }
+                guard let elements = Checkpoint.elementCount(of: shape) else { throw bad(name, "shape \(shape) overflows") }
                 guard elements == values.count else {
                     throw bad(name, "shape \(shape) holds \(elements) elements but \(values.count) values were given")
                 }

@@ -5,7 +5,18 @@ import Tensor
 // variant. `patchgan_16 … patchgan_142` and the 286×286 ImageGAN are presets of it (`BuiltIn.swift`).
 
 /// Architecture of the PatchGAN / ImageGAN family. Keys are snake_case (checkpoints, `--d key=value`).
+///
+/// Bounds, checked before anything is built from a config (checkpoint header, model card, flags,
+/// overrides): `layers` 0…8, `ndf` 1…256, `input_channels` 1…128 (A + B of two 64-channel images),
+/// and at most ``StateShapes/maximumElements`` parameters and buffers in all.
 public struct PatchGANConfig: Codable, Sendable, Equatable {
+    /// The layer counts the family accepts.
+    public static let layersRange = 0...8
+    /// The widths the family accepts.
+    public static let ndfRange = 1...256
+    /// The input channels the family accepts.
+    public static let channelRange = 1...128
+
     /// Stride-2 convolutions after the first one (`n_layers`): 1 → 16², 2 → 34², 3 → 70², 4 → 142², 5 → 286².
     public var layers: Int
     public var ndf: Int
@@ -37,12 +48,7 @@ public final class PatchGANDiscriminator: Module, DiscriminatorNetwork {
     let model: Sequential
 
     public init(config: PatchGANConfig) throws {
-        guard config.layers >= 0, config.layers <= 8 else {
-            throw RegistryError.invalidConfig(name: "patchgan", message: "layers must be in 0…8 (3 gives the 70×70 PatchGAN), got \(config.layers)")
-        }
-        guard config.ndf >= 1, config.inputChannels >= 1 else {
-            throw RegistryError.invalidConfig(name: "patchgan", message: "ndf and input channels must be ≥ 1, got ndf \(config.ndf), input \(config.inputChannels)")
-        }
+        try Self.validate(config)
         self.config = config
         let useBias = config.norm.convolutionsUseBias
         let ndf = config.ndf
@@ -67,6 +73,38 @@ public final class PatchGANDiscriminator: Module, DiscriminatorNetwork {
         registerModule("model", model)
     }
 
+    static func validate(_ config: PatchGANConfig) throws {
+        func fail(_ message: String) -> RegistryError { .invalidConfig(name: "patchgan", message: message) }
+        guard PatchGANConfig.layersRange.contains(config.layers) else {
+            throw fail("layers must be in \(PatchGANConfig.layersRange.bounds) (3 gives the 70×70 PatchGAN), got \(config.layers)")
+        }
+        guard PatchGANConfig.ndfRange.contains(config.ndf) else {
+            throw fail("ndf must be in \(PatchGANConfig.ndfRange.bounds) (64 is the paper's), got \(config.ndf)")
+        }
+        guard PatchGANConfig.channelRange.contains(config.inputChannels) else {
+            throw fail("input_channels must be in \(PatchGANConfig.channelRange.bounds) (A + B channels for a conditional D), got \(config.inputChannels)")
+        }
+    }
+
+    /// The state-dict shapes of the network `init` builds (the same layer list), after ``validate(_:)``.
+    static func stateShapes(_ config: PatchGANConfig) throws -> StateShapes {
+        try validate(config)
+        var shapes = StateShapes(network: "patchgan")
+        let useBias = config.norm.convolutionsUseBias
+        // [conv, LeakyReLU, (conv, norm?, LeakyReLU) × layers, conv]
+        try shapes.conv2d("model.0", input: config.inputChannels, output: config.ndf, kernel: 4, bias: true)
+        var index = 2
+        var multiplier = 1
+        for n in stride(from: 1, to: config.layers + 1, by: 1) {
+            let previous = multiplier
+            multiplier = min(1 << n, 8)
+            try shapes.conv2d("model.\(index)", input: config.ndf * previous, output: config.ndf * multiplier, kernel: 4, bias: useBias)
+            index += try shapes.norm(config.norm, "model.\(index + 1)", channels: config.ndf * multiplier) ? 3 : 2
+        }
+        try shapes.conv2d("model.\(index)", input: config.ndf * multiplier, output: 1, kernel: 4, bias: true)
+        return shapes
+    }
+
     public var inputChannels: Int { config.inputChannels }
 
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
@@ -82,6 +120,9 @@ public final class PatchGANDiscriminator: Module, DiscriminatorNetwork {
 /// The PatchGAN family (`patchgan_*`, `imagegan_286`).
 public enum PatchGANVariant: DiscriminatorVariant {
     public static let family = "patchgan"
+    public static func stateShapes(_ config: PatchGANConfig) throws -> StateShapes {
+        try PatchGANDiscriminator.stateShapes(config)
+    }
     public static func make(_ config: PatchGANConfig, context: BuildContext) throws -> any DiscriminatorNetwork {
         try PatchGANDiscriminator(config: config)
     }

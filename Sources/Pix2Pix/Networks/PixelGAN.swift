@@ -4,7 +4,15 @@ import Tensor
 // The PixelGAN family (the reference's `PixelDiscriminator`): config, network and registry variant.
 
 /// Architecture of the 1×1 PixelGAN. Keys are snake_case (checkpoints, `--d key=value`).
+///
+/// Bounds, checked before anything is built from a config (checkpoint header, model card, flags,
+/// overrides): `ndf` 1…256 and `input_channels` 1…128 (A + B of two 64-channel images).
 public struct PixelGANConfig: Codable, Sendable, Equatable {
+    /// The widths the family accepts.
+    public static let ndfRange = 1...256
+    /// The input channels the family accepts.
+    public static let channelRange = 1...128
+
     public var ndf: Int
     public var norm: NormKind
     /// Derived when a model is built: A + B channels for a conditional D, B alone otherwise.
@@ -29,9 +37,7 @@ public final class PixelGANDiscriminator: Module, DiscriminatorNetwork {
     let net: Sequential
 
     public init(config: PixelGANConfig) throws {
-        guard config.ndf >= 1, config.inputChannels >= 1 else {
-            throw RegistryError.invalidConfig(name: "pixelgan", message: "ndf and input channels must be ≥ 1, got ndf \(config.ndf), input \(config.inputChannels)")
-        }
+        try Self.validate(config)
         self.config = config
         let useBias = config.norm.convolutionsUseBias
         var layers: [any UnaryLayer] = [
@@ -45,6 +51,29 @@ public final class PixelGANDiscriminator: Module, DiscriminatorNetwork {
         net = Sequential(layers)
         super.init()
         registerModule("net", net)
+    }
+
+    static func validate(_ config: PixelGANConfig) throws {
+        func fail(_ message: String) -> RegistryError { .invalidConfig(name: "pixelgan", message: message) }
+        guard PixelGANConfig.ndfRange.contains(config.ndf) else {
+            throw fail("ndf must be in \(PixelGANConfig.ndfRange.bounds) (64 is the paper's), got \(config.ndf)")
+        }
+        guard PixelGANConfig.channelRange.contains(config.inputChannels) else {
+            throw fail("input_channels must be in \(PixelGANConfig.channelRange.bounds) (A + B channels for a conditional D), got \(config.inputChannels)")
+        }
+    }
+
+    /// The state-dict shapes of the network `init` builds (the same layer list), after ``validate(_:)``.
+    static func stateShapes(_ config: PixelGANConfig) throws -> StateShapes {
+        try validate(config)
+        var shapes = StateShapes(network: "pixelgan")
+        let useBias = config.norm.convolutionsUseBias
+        // [conv, LeakyReLU, conv, norm?, LeakyReLU, conv]
+        try shapes.conv2d("net.0", input: config.inputChannels, output: config.ndf, kernel: 1, bias: true)
+        try shapes.conv2d("net.2", input: config.ndf, output: config.ndf * 2, kernel: 1, bias: useBias)
+        let last = try shapes.norm(config.norm, "net.3", channels: config.ndf * 2) ? 5 : 4
+        try shapes.conv2d("net.\(last)", input: config.ndf * 2, output: 1, kernel: 1, bias: useBias)
+        return shapes
     }
 
     public var inputChannels: Int { config.inputChannels }
@@ -62,6 +91,9 @@ public final class PixelGANDiscriminator: Module, DiscriminatorNetwork {
 /// The PixelGAN family (`pixelgan`).
 public enum PixelGANVariant: DiscriminatorVariant {
     public static let family = "pixelgan"
+    public static func stateShapes(_ config: PixelGANConfig) throws -> StateShapes {
+        try PixelGANDiscriminator.stateShapes(config)
+    }
     public static func make(_ config: PixelGANConfig, context: BuildContext) throws -> any DiscriminatorNetwork {
         try PixelGANDiscriminator(config: config)
     }

@@ -7,7 +7,19 @@ import Tensor
 /// Architecture of the U-Net family and of the plain encoder-decoder (the same encoder and
 /// decoder without skip connections). Keys are snake_case so configs stored in checkpoints and
 /// model cards survive Swift renames; they are also the keys `--g key=value` overrides.
+///
+/// Bounds, checked before anything is built from a config (checkpoint header, model card, flags,
+/// overrides): `depth` 2…12, `ngf` 1…256, `input_channels` and `output_channels` 1…64, and at most
+/// ``StateShapes/maximumElements`` parameters and buffers in all. `unet_256` at `ngf` 256 (870 M
+/// parameters, 3.5 GB as F32) is the largest U-Net of the usual depths.
 public struct UNetConfig: Codable, Sendable, Equatable {
+    /// The depths the family accepts.
+    public static let depthRange = 2...12
+    /// The outermost widths the family accepts.
+    public static let ngfRange = 1...256
+    /// The image channels (input and output) the family accepts.
+    public static let channelRange = 1...64
+
     /// Number of stride-2 downsamplings (the reference's `num_downs`): 8 for 256², 7 for 128², 6 for 64².
     public var depth: Int
     /// Filters in the outermost layer; level ℓ has ngf·min(2^ℓ, 8).
@@ -34,8 +46,12 @@ public struct UNetConfig: Codable, Sendable, Equatable {
         case outputChannels = "output_channels"
     }
 
-    /// Filters of the down convolution at level ℓ (0 = outermost).
-    public func width(level: Int) -> Int { ngf * min(1 << min(level, 3), 8) }
+    /// Filters of the down convolution at level ℓ (0 = outermost). Saturates at `Int.max` instead of
+    /// overflowing (configs outside the bounds are refused before any width is used).
+    public func width(level: Int) -> Int {
+        let (width, overflow) = ngf.multipliedReportingOverflow(by: 1 << min(max(level, 0), 3))
+        return overflow ? .max : width
+    }
 
     /// Input sizes must be divisible by this.
     public var sizeMultiple: Int { 1 << depth }
@@ -139,15 +155,50 @@ public final class UNetGenerator: Module, GeneratorNetwork {
     }
 
     static func validate(_ config: UNetConfig) throws {
-        guard config.depth >= 2, config.depth <= 12 else {
-            throw RegistryError.invalidConfig(name: "unet", message: "depth must be in 2…12 (8 for 256², 7 for 128², 6 for 64²), got \(config.depth)")
+        func fail(_ message: String) -> RegistryError { .invalidConfig(name: "unet", message: message) }
+        guard UNetConfig.depthRange.contains(config.depth) else {
+            throw fail("depth must be in \(UNetConfig.depthRange.bounds) (8 for 256², 7 for 128², 6 for 64²), got \(config.depth)")
         }
-        guard config.ngf >= 1 else {
-            throw RegistryError.invalidConfig(name: "unet", message: "ngf must be ≥ 1, got \(config.ngf)")
+        guard UNetConfig.ngfRange.contains(config.ngf) else {
+            throw fail("ngf must be in \(UNetConfig.ngfRange.bounds) (64 is the paper's), got \(config.ngf)")
         }
-        guard config.inputChannels >= 1, config.outputChannels >= 1 else {
-            throw RegistryError.invalidConfig(name: "unet", message: "channels must be ≥ 1, got input \(config.inputChannels), output \(config.outputChannels)")
+        guard UNetConfig.channelRange.contains(config.inputChannels), UNetConfig.channelRange.contains(config.outputChannels) else {
+            throw fail("input_channels and output_channels must be in \(UNetConfig.channelRange.bounds) (3 for RGB, 1 for grayscale), got input \(config.inputChannels), output \(config.outputChannels)")
         }
+    }
+
+    /// The state-dict shapes of the network `init` builds, derived level by level from the outermost
+    /// block (the same layer lists as ``UNetBlock``), after ``validate(_:)``.
+    static func stateShapes(_ config: UNetConfig, skipConnections: Bool) throws -> StateShapes {
+        try validate(config)
+        var shapes = StateShapes(network: skipConnections ? "unet" : "encoder_decoder")
+        let useBias = config.norm.convolutionsUseBias
+        var prefix = "model.model"  // the block's Sequential
+        for level in 0..<config.depth {
+            let inner = config.width(level: level)
+            let outer = level == 0 ? config.outputChannels : config.width(level: level - 1)
+            let input = level == 0 ? config.inputChannels : outer
+            let innerOutput = skipConnections ? inner * 2 : inner
+            if level == 0 {
+                // [downConv, submodule, ReLU, upConv, Tanh]
+                try shapes.conv2d(prefix + ".0", input: input, output: inner, kernel: 4, bias: useBias)
+                try shapes.convTranspose2d(prefix + ".3", input: innerOutput, output: outer, kernel: 4, bias: true)
+                prefix += ".1.model"
+            } else if level == config.depth - 1 {
+                // [LeakyReLU, downConv, ReLU, upConv, norm?]
+                try shapes.conv2d(prefix + ".1", input: input, output: inner, kernel: 4, bias: useBias)
+                try shapes.convTranspose2d(prefix + ".3", input: inner, output: outer, kernel: 4, bias: useBias)
+                try shapes.norm(config.norm, prefix + ".4", channels: outer)
+            } else {
+                // [LeakyReLU, downConv, norm?, submodule, ReLU, upConv, norm?, Dropout?]
+                try shapes.conv2d(prefix + ".1", input: input, output: inner, kernel: 4, bias: useBias)
+                let submodule = try shapes.norm(config.norm, prefix + ".2", channels: inner) ? 3 : 2
+                try shapes.convTranspose2d(prefix + ".\(submodule + 2)", input: innerOutput, output: outer, kernel: 4, bias: useBias)
+                try shapes.norm(config.norm, prefix + ".\(submodule + 3)", channels: outer)
+                prefix += ".\(submodule).model"
+            }
+        }
+        return shapes
     }
 
     public var channels: ChannelSpec {
@@ -168,6 +219,9 @@ public final class UNetGenerator: Module, GeneratorNetwork {
 /// The U-Net family (`unet_*`).
 public enum UNetVariant: GeneratorVariant {
     public static let family = "unet"
+    public static func stateShapes(_ config: UNetConfig) throws -> StateShapes {
+        try UNetGenerator.stateShapes(config, skipConnections: true)
+    }
     public static func make(_ config: UNetConfig, context: BuildContext) throws -> any GeneratorNetwork {
         try UNetGenerator(config: config, skipConnections: true, randomSource: context.randomSource)
     }
@@ -176,6 +230,9 @@ public enum UNetVariant: GeneratorVariant {
 /// The encoder-decoder family (`encoder_decoder_*`): the U-Net without skip connections.
 public enum EncoderDecoderVariant: GeneratorVariant {
     public static let family = "encoder_decoder"
+    public static func stateShapes(_ config: UNetConfig) throws -> StateShapes {
+        try UNetGenerator.stateShapes(config, skipConnections: false)
+    }
     public static func make(_ config: UNetConfig, context: BuildContext) throws -> any GeneratorNetwork {
         try UNetGenerator(config: config, skipConnections: false, randomSource: context.randomSource)
     }

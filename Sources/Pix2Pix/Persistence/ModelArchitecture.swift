@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 
@@ -74,7 +75,15 @@ public struct ModelArchitecture: Sendable, Equatable, CustomStringConvertible {
                     file: file, reason: "model.\(key) needs string fields \"name\" and \"family\" and an object \"config\"")
             }
             let data = Data(config.serialized())
-            return Network(name: name, family: family, configData: data, parameters: value["parameters"]?.intValue ?? 0)
+            var parameters = 0
+            if let declared = value["parameters"], !declared.isNull {
+                guard let count = declared.intValue, count >= 0 else {
+                    throw ModelFileError.invalidArchitecture(
+                        file: file, reason: "model.\(key).parameters is \(Format.shortened(declared.serializedString(), limit: 40)), not a non-negative integer")
+                }
+                parameters = count
+            }
+            return Network(name: name, family: family, configData: data, parameters: parameters)
         }
         guard json.objectValue != nil, let g = try network("generator") else {
             throw ModelFileError.invalidArchitecture(
@@ -82,6 +91,48 @@ public struct ModelArchitecture: Sendable, Equatable, CustomStringConvertible {
         }
         self.init(generator: g, discriminator: try network("discriminator"),
                   conditional: json["conditional"]?.boolValue ?? true)
+    }
+
+    /// Checks everything the description declares, without building or allocating anything: the
+    /// names and families (``checkFamilies(registry:file:)``), each config against its family's
+    /// bounds (``GeneratorEntry/stateShapes(config:)``), the declared parameter counts against the
+    /// configs (a count of 0 means "not stated"), and that the discriminator reads the channels the
+    /// generator's give it. Returns the state-dict shapes of both networks, which a loader compares
+    /// with a file's tensor table before it builds anything. `file` names the source in errors.
+    @discardableResult
+    public func validate(registry: Registry = .shared, file: String? = nil) throws
+        -> (generator: StateShapes, discriminator: StateShapes?) {
+        try checkFamilies(registry: registry, file: file)
+        let source = file ?? "<memory>"
+        func shapes(_ role: String, _ network: Network, _ derive: (Data) throws -> StateShapes) throws -> StateShapes {
+            let shapes: StateShapes
+            do {
+                shapes = try derive(network.configData)
+            } catch let RegistryError.invalidConfig(_, message) {
+                throw ModelFileError.invalidConfig(file: source, role: role, name: network.name, reason: message)
+            } catch let error as RegistryError {
+                throw ModelFileError.invalidConfig(file: source, role: role, name: network.name, reason: error.description)
+            }
+            guard network.parameters == 0 || network.parameters == shapes.parameterCount else {
+                throw ModelFileError.parameterCountMismatch(file: source, role: role, name: network.name,
+                                                            declared: network.parameters, derived: shapes.parameterCount)
+            }
+            return shapes
+        }
+        let g = try shapes("generator", generator) { try registry.generator(named: generator.name).stateShapes(config: $0) }
+        guard let d = discriminator else { return (g, nil) }
+        let dShapes = try shapes("discriminator", d) { try registry.discriminator(named: d.name).stateShapes(config: $0) }
+        let (gConfig, dConfig) = (generator.config, d.config)
+        if let gIn = gConfig[ConfigOverrides.inputChannelsKey]?.intValue, let gOut = gConfig[ConfigOverrides.outputChannelsKey]?.intValue,
+           let dIn = dConfig[ConfigOverrides.inputChannelsKey]?.intValue {
+            let needed = ChannelSpec(inputChannels: gIn, outputChannels: gOut).discriminatorChannels(conditional: conditional)
+            guard dIn == needed else {
+                throw ModelFileError.invalidConfig(
+                    file: source, role: "discriminator", name: d.name,
+                    reason: "input_channels is \(dIn), but a \(conditional ? "conditional" : "unconditional") discriminator next to a \(gIn) → \(gOut) generator reads \(needed)")
+            }
+        }
+        return (g, dShapes)
     }
 
     /// Checks that the registry knows both names and that their families match the stored ones.
@@ -120,6 +171,12 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
     case architectureMismatch(file: String, expected: String, found: String)
     /// The training section is missing or malformed.
     case invalidTrainingState(file: String, reason: String)
+    /// A network's config is outside its family's bounds, does not decode, or contradicts the other network.
+    case invalidConfig(file: String, role: String, name: String, reason: String)
+    /// The parameter count the header declares is not the one its config implies.
+    case parameterCountMismatch(file: String, role: String, name: String, declared: Int, derived: Int)
+    /// A tensor holds NaN or infinite values (`count` of `elements`).
+    case nonFiniteTensor(file: String, tensor: String, count: Int, elements: Int)
 
     public var description: String {
         switch self {
@@ -136,6 +193,12 @@ public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(file): holds \(found), but \(expected) was expected. Hint: resume with the same --generator/--discriminator, or start a new run directory."
         case let .invalidTrainingState(file, reason):
             return "\(file): invalid training state: \(reason)"
+        case let .invalidConfig(file, role, name, reason):
+            return "\(file): the \(role) config (\(name)) is not valid: \(reason). Hint: the header was damaged or edited; nothing was built from it. Use the original file, or check its header with `pix2pix ckpt inspect`."
+        case let .parameterCountMismatch(file, role, name, declared, derived):
+            return "\(file): the header declares \(declared) parameters for the \(role) (\(name)), but its config gives \(derived). Hint: the header was damaged or edited; use the original file."
+        case let .nonFiniteTensor(file, tensor, count, elements):
+            return "\(file): tensor '\(tensor)' holds \(count) NaN or infinite value\(count == 1 ? "" : "s") (of \(elements)). Hint: training diverged before this checkpoint was written (lower the learning rate, or use an earlier epoch_N.pzck snapshot), or the file was altered."
         }
     }
 }

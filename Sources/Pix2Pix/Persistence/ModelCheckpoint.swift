@@ -60,15 +60,30 @@ public enum ModelCheckpoint {
     }
 
     /// Loads the generator of an inference or training checkpoint: the architecture comes from the
-    /// header (through `registry`), the weights are checked by name and shape before any is used.
+    /// header (through `registry`), the weights from the data.
+    ///
+    /// Nothing is allocated from what the header declares before it is checked: both networks'
+    /// configs against their families' bounds (and the discriminator's channels against the
+    /// generator's), the declared parameter counts against the configs, the generator's state-dict
+    /// shapes — derived from its config without building it — against the file's tensor table, and
+    /// every chunk's declared size against the data present. Only then is the network built and
+    /// loaded; a tensor holding NaN or infinite values is refused
+    /// (``ModelFileError/nonFiniteTensor(file:tensor:count:elements:)``).
     public static func loadGenerator(from url: URL, registry: Registry = .shared, seed: UInt64 = 0) throws -> LoadedGenerator {
         let file = try CheckpointFile(contentsOf: url)
         let architecture = try ModelArchitecture(json: file.header.model, file: file.name)
-        try architecture.checkFamilies(registry: registry, file: file.name)
+        let expected = try architecture.validate(registry: registry, file: file.name).generator
+        let others = file.header.kind == .inference ? [] : [discriminatorPrefix, generatorOptimizerPrefix, discriminatorOptimizerPrefix]
+        let found = file.shapes.filter { name, _ in !others.contains { name.hasPrefix($0) } }
+        let expectedShapes = Dictionary(uniqueKeysWithValues: expected.shapes.map { (generatorPrefix + $0.key, $0.value) })
+        if let mismatch = StateMismatch(target: "the generator", expected: expectedShapes, found: found) {
+            throw CheckpointError.stateMismatch(file: file.name, mismatch: mismatch, model: file.header.model.serializedString())
+        }
+        try file.checkDeclaredSizes(expectedShapes.keys.sorted())
+
         let source = RandomSource(seed: seed &+ 0x5EED)
         let network = try registry.generator(named: architecture.generator.name)
             .make(config: architecture.generator.configData, context: BuildContext(randomSource: source))
-        let others = file.header.kind == .inference ? [] : [discriminatorPrefix, generatorOptimizerPrefix, discriminatorOptimizerPrefix]
         try load(network, prefix: generatorPrefix, from: file, ignoring: others)
         network.eval()
         return LoadedGenerator(file: file.name, kind: file.header.kind, architecture: architecture, network: network,
@@ -138,6 +153,21 @@ public enum ModelCheckpoint {
         if let mismatch = StateMismatch(target: "the generator and discriminator", expected: expectedShapes, found: found) {
             throw CheckpointError.stateMismatch(file: file.name, mismatch: mismatch, model: stored.description)
         }
+        // The optimizer moments too, before any is read: exactly two per parameter with a step
+        // count, shaped like it (nothing is allocated from shapes only the file states).
+        var momentShapes: [String: [Int]] = [:]
+        for (prefix, optimizer, state) in [(generatorOptimizerPrefix, generatorOptimizer, gState),
+                                           (discriminatorOptimizerPrefix, discriminatorOptimizer, dState)] {
+            for (key, p) in optimizer.parameters where state.steps[key] != nil {
+                momentShapes[prefix + key + Adam.firstMomentSuffix] = p.shape
+                momentShapes[prefix + key + Adam.secondMomentSuffix] = p.shape
+            }
+        }
+        if let mismatch = StateMismatch(target: "the optimizer moments", expected: momentShapes,
+                                        found: file.shapes.filter { $0.key.hasPrefix("optimizer.") }) {
+            throw ModelFileError.invalidTrainingState(file: file.name, reason: "optimizer state: \(mismatch)")
+        }
+        try file.checkDeclaredSizes()
         let g = try readPrefixed(file, prefix: generatorPrefix)
         let d = try readPrefixed(file, prefix: discriminatorPrefix)
         let gMoments = try readPrefixed(file, prefix: generatorOptimizerPrefix)
@@ -177,7 +207,10 @@ public enum ModelCheckpoint {
         try module.load(stateDict: try readPrefixed(file, prefix: prefix))
     }
 
-    /// Decodes every tensor whose name starts with `prefix`, keyed without it.
+    /// Decodes every tensor whose name starts with `prefix`, keyed without it. Throws
+    /// ``ModelFileError/nonFiniteTensor(file:tensor:count:elements:)`` for the first (in file order)
+    /// that holds NaN or infinite values: weights, statistics and optimizer moments are all finite
+    /// in a healthy run, and one NaN turns every output black.
     static func readPrefixed(_ file: CheckpointFile, prefix: String) throws -> [String: Tensor] {
         let names = file.entries.map(\.name).filter { $0.hasPrefix(prefix) }
         var result: [String: Tensor] = [:]
@@ -186,6 +219,18 @@ public enum ModelCheckpoint {
             result[String(entry.name.dropFirst(prefix.count))] = t
             return UnsafeMutableBufferPointer(start: t.pointer, count: t.count)
         }
+        for name in names {
+            let t = result[String(name.dropFirst(prefix.count))]!
+            let count = nonFiniteCount(UnsafeBufferPointer(start: t.pointer, count: t.count))
+            if count > 0 { throw ModelFileError.nonFiniteTensor(file: file.name, tensor: name, count: count, elements: t.count) }
+        }
         return result
+    }
+
+    /// How many of `values` are NaN or ±infinity (all exponent bits set), in one branch-free pass.
+    static func nonFiniteCount(_ values: UnsafeBufferPointer<Float>) -> Int {
+        var count = 0
+        for v in values { count &+= v.bitPattern & 0x7F80_0000 == 0x7F80_0000 ? 1 : 0 }
+        return count
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import NN
@@ -12,17 +13,26 @@ public struct BuildContext {
     public init(seed: UInt64) { self.init(randomSource: RandomSource(seed: seed)) }
 }
 
-/// A generator architecture family: a Codable config and a builder. One type per family, in one
-/// file with its config and network; presets (`unet_256`, …) are registry entries that pair a
-/// name with a config of the family.
+/// A generator architecture family: a Codable config, the shapes it implies and a builder. One
+/// type per family, in one file with its config and network; presets (`unet_256`, …) are registry
+/// entries that pair a name with a config of the family.
 ///
 /// The config's JSON form (snake_case keys) is what checkpoints store and what overrides
 /// (`--g key=value`) set; it must have the keys `input_channels` and `output_channels`, which
 /// the trainer sets from the data.
+///
+/// Configs come from files and flags, so nothing is built from one before ``stateShapes(_:)``
+/// has accepted it: it checks the config against the family's documented bounds and returns the
+/// state-dict shapes the network will have, without allocating. The registry calls it before
+/// every `make` (and checks that the built network has exactly those shapes); the checkpoint
+/// loader compares it with a file's tensor table before building anything.
 public protocol GeneratorVariant {
     associatedtype Config: Codable & Sendable & Equatable
     /// The family name stored in checkpoints next to the config (`unet`, `encoder_decoder`).
     static var family: String { get }
+    /// Validates `config` against the family's bounds (throwing ``RegistryError/invalidConfig(name:message:)``)
+    /// and returns the names and shapes of the state dict `make` would build, without building it.
+    static func stateShapes(_ config: Config) throws -> StateShapes
     static func make(_ config: Config, context: BuildContext) throws -> any GeneratorNetwork
 }
 
@@ -32,7 +42,24 @@ public protocol GeneratorVariant {
 public protocol DiscriminatorVariant {
     associatedtype Config: Codable & Sendable & Equatable
     static var family: String { get }
+    /// As ``GeneratorVariant/stateShapes(_:)``.
+    static func stateShapes(_ config: Config) throws -> StateShapes
     static func make(_ config: Config, context: BuildContext) throws -> any DiscriminatorNetwork
+}
+
+/// Builds `make(config)` only after `shapes(config)` accepted it, and checks that the network has
+/// exactly the derived shapes (a family whose two functions disagree fails on its first build).
+private func checkedBuild<C, N>(_ entry: String, _ config: C, shapes: (C) throws -> StateShapes,
+                                make: (C) throws -> N) throws -> N {
+    let expected = try shapes(config)
+    let network = try make(config)
+    guard let module = network as? Module else { return network }
+    if let mismatch = StateMismatch(target: entry, expected: module.stateEntries().map { ($0.key, $0.tensor.shape) },
+                                    found: expected.shapes) {
+        throw RegistryError.invalidConfig(
+            name: entry, message: "the family's stateShapes disagrees with the network its make builds (found = derived): \(mismatch)")
+    }
+    return network
 }
 
 /// A named generator preset, type-erased: configs travel as JSON (sorted keys) so that a checkpoint
@@ -42,6 +69,7 @@ public struct GeneratorEntry: Sendable {
     public let family: String
     public let summary: String
     let overlay: @Sendable (ConfigOverrides) throws -> Data
+    let shapes: @Sendable (Data) throws -> StateShapes
     let build: @Sendable (Data, BuildContext) throws -> any GeneratorNetwork
 
     public init<V: GeneratorVariant>(_ name: String, _ variant: V.Type, preset: V.Config, summary: String) {
@@ -49,7 +77,11 @@ public struct GeneratorEntry: Sendable {
         self.family = V.family
         self.summary = summary
         overlay = { overrides in try encodeConfig(overrides.applied(to: preset, entry: name)) }
-        build = { data, context in try V.make(decodeConfig(V.Config.self, data, name: name), context: context) }
+        shapes = { data in try V.stateShapes(decodeConfig(V.Config.self, data, name: name)) }
+        build = { data, context in
+            try checkedBuild(name, decodeConfig(V.Config.self, data, name: name), shapes: V.stateShapes,
+                             make: { try V.make($0, context: context) })
+        }
     }
 
     /// The preset's config with `overrides` merged onto it, as canonical JSON (sorted snake_case keys).
@@ -58,7 +90,12 @@ public struct GeneratorEntry: Sendable {
     /// The keys of the preset's config, sorted: what overrides may set.
     public func configKeys() throws -> [String] { try keys(of: config(), entry: name) }
 
-    /// Builds the network from a config produced by ``config(overrides:)`` or read from a checkpoint.
+    /// Validates a config (the family's bounds) and returns the state-dict shapes of the network it
+    /// describes, without building it.
+    public func stateShapes(config: Data) throws -> StateShapes { try shapes(config) }
+
+    /// Builds the network from a config produced by ``config(overrides:)`` or read from a checkpoint,
+    /// after ``stateShapes(config:)`` has accepted it.
     public func make(config: Data, context: BuildContext) throws -> any GeneratorNetwork {
         try build(config, context)
     }
@@ -70,6 +107,7 @@ public struct DiscriminatorEntry: Sendable {
     public let family: String
     public let summary: String
     let overlay: @Sendable (ConfigOverrides) throws -> Data
+    let shapes: @Sendable (Data) throws -> StateShapes
     let build: @Sendable (Data, BuildContext) throws -> any DiscriminatorNetwork
 
     public init<V: DiscriminatorVariant>(_ name: String, _ variant: V.Type, preset: V.Config, summary: String) {
@@ -77,7 +115,11 @@ public struct DiscriminatorEntry: Sendable {
         self.family = V.family
         self.summary = summary
         overlay = { overrides in try encodeConfig(overrides.applied(to: preset, entry: name)) }
-        build = { data, context in try V.make(decodeConfig(V.Config.self, data, name: name), context: context) }
+        shapes = { data in try V.stateShapes(decodeConfig(V.Config.self, data, name: name)) }
+        build = { data, context in
+            try checkedBuild(name, decodeConfig(V.Config.self, data, name: name), shapes: V.stateShapes,
+                             make: { try V.make($0, context: context) })
+        }
     }
 
     /// The preset's config with `overrides` merged onto it and, when given, the channels D must
@@ -99,6 +141,10 @@ public struct DiscriminatorEntry: Sendable {
     /// The keys of the preset's config, sorted: what overrides may set.
     public func configKeys() throws -> [String] { try keys(of: config(), entry: name) }
 
+    /// As ``GeneratorEntry/stateShapes(config:)``.
+    public func stateShapes(config: Data) throws -> StateShapes { try shapes(config) }
+
+    /// Builds the network after ``stateShapes(config:)`` has accepted the config.
     public func make(config: Data, context: BuildContext) throws -> any DiscriminatorNetwork {
         try build(config, context)
     }
