@@ -8,8 +8,10 @@ import Darwin
 #endif
 
 /// `pix2pix zoo publish` / `zoo remove` run as processes and killed with SIGKILL at random
-/// moments. `PIX2PIX_ZOO_KILL_RUNS` sets the number of kills (default 4; scripts/zoo_kill_storm.sh
-/// runs many), and `PIX2PIX_ZOO_KILL_REPORT`, when set, names a JSON file that receives the tally.
+/// moments (every third kill is sent as soon as the rename is seen, to hit the window between it
+/// and the index rewrite). `PIX2PIX_ZOO_KILL_RUNS` sets the number of kills (default 3;
+/// scripts/zoo_kill_storm.sh runs many), and `PIX2PIX_ZOO_KILL_REPORT`, when set, names a JSON
+/// file that receives the tally.
 @Suite("Zoo kill -9", .serialized)
 struct KillTests {
     /// The `pix2pix` executable built next to the test bundle.
@@ -43,6 +45,8 @@ struct KillTests {
     /// What the kills found.
     struct Tally: Codable {
         var runs = 0
+        /// Kills sent as soon as the version folder appeared (publish) or vanished (remove).
+        var targetedKills = 0
         var publishKills = 0
         var removeKills = 0
         /// The command ended on its own before the signal.
@@ -52,8 +56,9 @@ struct KillTests {
         var publishNotCommitted = 0
         /// Killed removals that had already moved the version away.
         var removeCommitted = 0
-        /// Runs after which the index was stale, and after which debris was found.
-        var staleIndex = 0
+        /// Runs after which the index was stale (after a publish, after a removal), and after which debris was found.
+        var staleIndexAfterPublish = 0
+        var staleIndexAfterRemove = 0
         var debrisRuns = 0
         var debrisKinds: [String: Int] = [:]
         /// Repairs: by `zoo gc` (a process), by the next publish or remove (the library).
@@ -69,7 +74,7 @@ struct KillTests {
     func killedPublishAndRemove() throws {
         let exe = try #require(Self.executable(), "the pix2pix executable is built with the tests")
         let environment = ProcessInfo.processInfo.environment
-        let runs = environment["PIX2PIX_ZOO_KILL_RUNS"].flatMap { Int($0) } ?? 4
+        let runs = environment["PIX2PIX_ZOO_KILL_RUNS"].flatMap { Int($0) } ?? 3
         let dir = try ZooFixtures.temporaryDirectory("kill")
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = dir.appendingPathComponent("g.pzck")
@@ -96,7 +101,15 @@ struct KillTests {
             let removing = zoo.entries().contains { $0.version == v110 }
             let window = removing ? tally.removeSeconds : tally.publishSeconds
             let process = try Self.spawn(exe, removing ? remove : publish("1.1.0"))
-            usleep(UInt32(Double.random(in: 0...(window * 1.2)) * 1_000_000))
+            if run % 3 == 2 {
+                // Targeted: killed as soon as the rename is seen, to land between it and the index rewrite.
+                tally.targetedKills += 1
+                let folder = zoo.directory(id: "gray-tiny", version: v110).path
+                let deadline = Date().addingTimeInterval(window * 3 + 5)
+                while process.isRunning, FileManager.default.fileExists(atPath: folder) == removing, Date() < deadline { usleep(50) }
+            } else {
+                usleep(UInt32(Double.random(in: 0...(window * 1.2)) * 1_000_000))
+            }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             tally.runs += 1
@@ -130,7 +143,9 @@ struct KillTests {
             let stale = report.problems.contains { $0.path == zoo.indexFile.path }
             #expect(report.problems.count == debris.count + (stale ? 1 : 0), "run \(run): \(report.problems)")
             tally.debrisRuns += debris.isEmpty ? 0 : 1
-            tally.staleIndex += stale ? 1 : 0
+            if stale {
+                if removing { tally.staleIndexAfterRemove += 1 } else { tally.staleIndexAfterPublish += 1 }
+            }
 
             // The next operation repairs: `zoo gc`, or the next publish / remove.
             if run % 2 == 0 {
