@@ -211,7 +211,7 @@ struct ZooCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check published models: file sizes and SHA-256 against the card, the model loads, the golden sample is reproduced, the index is current.",
+            abstract: "Check published models: file sizes and SHA-256 against the card, the model loads, the golden sample is reproduced, the index is current, no debris of killed writes is left.",
             discussion: "Every problem is reported, not just the first; the exit status is 1 when there is any."
         )
 
