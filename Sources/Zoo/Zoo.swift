@@ -2,7 +2,8 @@
 // inference. See Docs/Pix2PixZoo.docc/PublishingToTheZoo.md and OutputOnlyInference.md.
 //
 //   ZooCatalog  - which zoos a process searches and writes (--zoo, PIX2PIX_ZOO, package, user)
-//   ZooStore    - one zoo folder: scan, index, publish, verify, remove
+//   ZooStore    - one zoo folder: scan, index, publish, verify, remove, gc (ZooMaintenance: debris of killed
+//                 writes, index repair; ZooPaths: card paths and folders stay inside)
 //   ModelCard   - card.json and the README generated from it
 //   Translator  - a loaded generator: images of any size in, images out
 import Foundation

@@ -30,6 +30,11 @@ public enum ZooError: Error, Sendable, Equatable, CustomStringConvertible {
     case io(path: String, reason: String)
     /// `zoo verify` found problems (the CLI's exit status).
     case verificationFailed(problems: Int, models: Int)
+    /// The zoo path is missing, or is not a folder.
+    case notAZoo(path: String, reason: String)
+    /// A path a card names (a model file, a sample, the golden tensors), or a version folder,
+    /// that leads outside its version folder or the zoo (`..`, an absolute path, a symlink).
+    case pathOutsideModel(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +65,10 @@ public enum ZooError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case let .verificationFailed(problems, models):
             return "zoo verify found \(problems) problem(s) in \(models) model version(s)"
+        case let .notAZoo(path, reason):
+            return "\(path): not a zoo: \(reason). Hint: name the zoo folder with --zoo or PIX2PIX_ZOO; a zoo is a folder holding index.json and <id>/<version>/ folders, created by `pix2pix zoo publish`."
+        case let .pathOutsideModel(path, reason):
+            return "\(path): \(reason). Hint: a card names files inside its own version folder, and version folders are real folders inside the zoo; this one was forged or damaged, so it is ignored: remove it and republish the model."
         }
     }
 }

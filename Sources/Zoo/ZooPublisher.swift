@@ -82,14 +82,24 @@ extension ZooStore {
         }
         let final = directory(id: request.id, version: version)
         if FileManager.default.fileExists(atPath: final.path) {
+            // Committed, perhaps by a publish killed before it rewrote the index: repair that first.
+            _ = try? withLock { try repairUnlocked() }
             throw ZooError.versionExists(id: request.id, version: version.description, path: final.path)
         }
         let source = try PublishSource(path: request.source)
         progress?("loading \(source.checkpoint.path)")
         // Refuses configs outside their bounds and NaN / infinite weights (ModelFileError), before publishing anything.
         let loaded = try ModelCheckpoint.loadGenerator(from: source.checkpoint)
+        // The discriminator description is copied into the card: it must be one `zoo verify` accepts.
+        if let problem = ZooVerifier.discriminatorProblem(ModelCard.Architecture(loaded.architecture),
+                                                          inputChannels: loaded.network.channels.inputChannels,
+                                                          outputChannels: loaded.network.channels.outputChannels, registry: .shared) {
+            throw ZooError.invalidSource(path: source.checkpoint.path, reason: "its header's \(problem)")
+        }
 
         return try withLock {
+            // Debris and a stale index left by killed writes are repaired before anything else.
+            try repairUnlocked()
             if FileManager.default.fileExists(atPath: final.path) {
                 throw ZooError.versionExists(id: request.id, version: version.description, path: final.path)
             }
@@ -105,7 +115,7 @@ extension ZooStore {
                 staged = try StagedOutput(destination: final, kind: .directory)
                 try fm.createDirectory(at: staged.url.appendingPathComponent(ZooLayout.samplesFolder), withIntermediateDirectories: true)
             } catch {
-                if createdIdDir { try? fm.removeItem(at: idDir) }
+                if createdIdDir { rmdir(idDir.path) }
                 throw ZooError.zooNotWritable(path: idDir.path, reason: "cannot create a staging folder: \(error)")
             }
             let card: ModelCard
@@ -115,14 +125,20 @@ extension ZooStore {
                 try staged.commit(replacing: false)
             } catch {
                 staged.abandon()
-                if createdIdDir { try? fm.removeItem(at: idDir) }
+                if createdIdDir { rmdir(idDir.path) }
                 throw error
             }
+            // Crash-safe order: the version appears complete in one rename; a kill before the
+            // index is rewritten leaves a stale index, which the next write regenerates.
             do {
                 try writeIndexUnlocked()
             } catch {
-                try? fm.removeItem(at: final)
-                if createdIdDir { try? fm.removeItem(at: idDir) }
+                // Withdraw the version in one rename too, so that no partial folder is ever listed.
+                let trash = trashURL(for: "\(request.id)-\(version)")
+                if (try? move(final, to: trash)) != nil {
+                    try? Self.removeTree(trash.path)
+                    if createdIdDir { rmdir(idDir.path) }
+                }
                 throw error
             }
             progress?("published \(card.reference) in \(final.path)")

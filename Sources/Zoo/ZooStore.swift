@@ -43,6 +43,9 @@ public struct ZooProblem: Sendable, Equatable, CustomStringConvertible {
 /// Reading needs nothing but the folder. ``publish(_:progress:)`` and ``remove(id:version:)`` hold
 /// an exclusive lock on the folder, stage their work under a hidden name and rename it into place,
 /// then rewrite the index atomically; when anything fails the zoo is left exactly as it was.
+/// A write that is killed leaves no partial version, only hidden debris and possibly a stale
+/// index: every write first repairs both under the lock (``collectGarbage(dryRun:)`` does it
+/// alone), since the index is a function of the folders.
 public struct ZooStore: Sendable, Equatable {
     public let root: URL
     /// A read-only zoo (a shipped zoo seen from outside its package) is searched but never written.
@@ -66,7 +69,9 @@ public struct ZooStore: Sendable, Equatable {
     // MARK: Reading
 
     /// Every valid model version (sorted by id, then version) and the problems met on the way
-    /// (unreadable cards, folders that are not ids or versions). A missing zoo folder is empty.
+    /// (unreadable cards, folders that are not ids or versions, folders or card paths that lead
+    /// outside the zoo or their version folder: such versions are not listed). A missing zoo
+    /// folder is empty. Debris of killed writes (hidden names) is not listed: see ``debris()``.
     public func scan() -> (entries: [ZooEntry], problems: [ZooProblem]) {
         let fm = FileManager.default
         var entries: [ZooEntry] = []
@@ -84,6 +89,10 @@ public struct ZooStore: Sendable, Equatable {
                 problems.append(ZooProblem(subject: "zoo", path: idDir.path, message: "\"\(id)\" is not a valid model id; the folder is ignored"))
                 continue
             }
+            do { try ZooPaths.checkInsideZoo(idDir, root: root) } catch {
+                problems.append(ZooProblem(subject: id, path: idDir.path, message: "\(error)"))
+                continue
+            }
             let versions = (try? fm.contentsOfDirectory(atPath: idDir.path)) ?? []
             if versions.filter({ !$0.hasPrefix(".") }).isEmpty {
                 problems.append(ZooProblem(subject: id, path: idDir.path, message: "the model folder holds no versions"))
@@ -96,12 +105,19 @@ public struct ZooStore: Sendable, Equatable {
                 }
                 let subject = "\(id)@\(v)"
                 do {
+                    try ZooPaths.checkInsideZoo(dir, root: root)
+                } catch {
+                    problems.append(ZooProblem(subject: subject, path: dir.path, message: "\(error)"))
+                    continue
+                }
+                do {
                     let card = try ModelCard.read(from: dir)
                     guard card.id == id, card.version == version else {
                         problems.append(ZooProblem(subject: subject, path: dir.appendingPathComponent(ZooLayout.cardFile).path,
                                                    message: "the card says \(card.reference) but the folder is \(subject)"))
                         continue
                     }
+                    try card.checkPaths(in: dir)
                     entries.append(ZooEntry(zoo: root, card: card, directory: dir))
                 } catch {
                     problems.append(ZooProblem(subject: subject, path: dir.appendingPathComponent(ZooLayout.cardFile).path, message: "\(error)"))
@@ -143,7 +159,10 @@ public struct ZooStore: Sendable, Equatable {
     /// Rewrites `index.json` from the cards (atomically).
     public func writeIndex() throws {
         try requireWritable()
-        try withLock { try writeIndexUnlocked() }
+        try withLock {
+            try repairUnlocked()
+            try writeIndexUnlocked()
+        }
     }
 
     func writeIndexUnlocked() throws {
@@ -157,6 +176,7 @@ public struct ZooStore: Sendable, Equatable {
     public func remove(id: String, version: SemanticVersion) throws {
         try requireWritable()
         try withLock {
+            try repairUnlocked()
             let dir = directory(id: id, version: version)
             guard isDirectory(dir) else {
                 let available = versions(of: id).map(\.version.description)
@@ -166,11 +186,12 @@ public struct ZooStore: Sendable, Equatable {
                 throw ZooError.unknownVersion(id: id, version: version.description, available: available)
             }
             let fm = FileManager.default
-            let trash = root.appendingPathComponent(".removing-\(id)-\(version)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            // Crash-safe order: the version disappears in one rename; a kill after it leaves a
+            // `.removing-…` folder and a stale index, both repaired by the next write (or `zoo gc`).
+            let trash = trashURL(for: "\(id)-\(version)")
             try move(dir, to: trash)
             let idDir = root.appendingPathComponent(id)
-            let idEmptied = ((try? fm.contentsOfDirectory(atPath: idDir.path)) ?? []).isEmpty
-            if idEmptied { try? fm.removeItem(at: idDir) }
+            let idEmptied = rmdir(idDir.path) == 0
             do {
                 try writeIndexUnlocked()
             } catch {
@@ -178,8 +199,13 @@ public struct ZooStore: Sendable, Equatable {
                 try? move(trash, to: dir)
                 throw error
             }
-            try? fm.removeItem(at: trash)
+            try? Self.removeTree(trash.path)
         }
+    }
+
+    /// A fresh `.removing-…` name at the top of the zoo.
+    func trashURL(for name: String) -> URL {
+        root.appendingPathComponent("\(ZooLayout.removalPrefix)\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     }
 
     func requireWritable() throws {
@@ -188,6 +214,10 @@ public struct ZooStore: Sendable, Equatable {
 
     /// Runs `body` holding an exclusive `flock` on the zoo folder (created if needed).
     func withLock<R>(_ body: () throws -> R) throws -> R {
+        var st = stat()
+        if stat(root.path, &st) == 0, (st.st_mode & S_IFMT) != S_IFDIR {
+            throw ZooError.notAZoo(path: root.path, reason: "it is a file, not a folder")
+        }
         do { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) } catch {
             throw ZooError.zooNotWritable(path: root.path, reason: "cannot create the zoo folder: \(error.localizedDescription)")
         }

@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import Pix2Pix
@@ -44,6 +45,13 @@ public enum ZooVerifier {
 
     /// nil when the file matches its record, else what is wrong.
     static func check(_ record: ModelCard.FileRecord, in directory: URL) -> String? {
+        do {
+            try ZooPaths.checkCardPath(record.path, field: "files", card: directory.appendingPathComponent(ZooLayout.cardFile), in: directory)
+        } catch let ZooError.pathOutsideModel(_, reason) {
+            return "refused: \(reason)"
+        } catch {
+            return "\(error)"
+        }
         let url = directory.appendingPathComponent(record.path)
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
               let size = (attributes[.size] as? NSNumber)?.intValue else {
@@ -79,6 +87,11 @@ public enum ZooVerifier {
         if let text = try? String(contentsOf: entry.directory.appendingPathComponent(ZooLayout.readmeFile), encoding: .utf8),
            text != card.readme {
             report(ZooLayout.readmeFile, "does not match the README generated from card.json")
+        }
+        // The discriminator the card records (not in model.pzck): checked against the registry.
+        if let problem = discriminatorProblem(card.architecture, inputChannels: card.input.channels,
+                                              outputChannels: card.output.channels, registry: registry) {
+            report(ZooLayout.cardFile, problem)
         }
         // The model loads, and is what the card says.
         let loaded: LoadedGenerator
@@ -129,6 +142,38 @@ public enum ZooVerifier {
         return problems
     }
 
+    /// What is wrong with the discriminator a card records, nil when nothing: its name must be a
+    /// registered discriminator of the card's family, its config must decode as that entry's
+    /// config (through the registry, so the family's own checks apply: no unknown keys, values
+    /// of the right types and within bounds) without building the network, and it must read the
+    /// channels the generator's data gives it (A + B when conditional, B alone otherwise).
+    static func discriminatorProblem(_ architecture: ModelCard.Architecture, inputChannels: Int, outputChannels: Int,
+                                     registry: Registry) -> String? {
+        guard let d = architecture.discriminator else { return nil }
+        let entry: DiscriminatorEntry
+        do { entry = try registry.discriminator(named: d.name) } catch {
+            return "architecture.discriminator names \"\(d.name)\", which is not registered: \(error)"
+        }
+        guard entry.family == d.family else {
+            return "architecture.discriminator \"\(d.name)\" is of family \(entry.family), the card says \(d.family)"
+        }
+        guard let object = d.config.objectValue else {
+            return "architecture.discriminator.config of \(d.name) is not a JSON object"
+        }
+        do {
+            let overrides = try d.config.decode(ConfigOverrides.self)
+            _ = try entry.config(overrides: overrides)
+        } catch {
+            return "architecture.discriminator.config does not fit \(d.name): \(error is DecodingError ? "its values must be numbers, booleans or strings" : "\(error)")"
+        }
+        let expected = architecture.conditional ? inputChannels + outputChannels : outputChannels
+        if let channels = object[ConfigOverrides.inputChannelsKey]?.intValue, channels != expected {
+            return "architecture.discriminator.config has input_channels \(channels), but a\(architecture.conditional ? " conditional" : "n unconditional") discriminator of this \(inputChannels) → \(outputChannels) generator reads \(expected)"
+        }
+        if d.parameters < 0 { return "architecture.discriminator has \(d.parameters) parameters" }
+        return nil
+    }
+
     /// Architectures equal up to the spelling of numbers in configs (`1e-05` and `0.00001`).
     static func equivalent(_ a: ModelCard.Architecture, _ b: ModelCard.Architecture) -> Bool {
         func same(_ x: ModelCard.Network, _ y: ModelCard.Network) -> Bool {
@@ -170,7 +215,9 @@ extension ZooStore {
     /// Checks every version of `id` (every model when nil) and, for the whole zoo, that
     /// `index.json` equals the index regenerated from the cards. Reports every problem found.
     /// - Throws: ``ZooError/unknownModel(id:searched:suggestions:)`` for an id the zoo lacks.
+    /// - Throws: ``ZooError/notAZoo(path:reason:)`` when the zoo folder is missing or is a file.
     public func verify(id: String? = nil, registry: Registry = .shared) throws -> ZooVerifyReport {
+        try requireZooFolder()
         let (entries, scanProblems) = scan()
         let selected = id.map { id in entries.filter { $0.id == id } } ?? entries
         var problems = scanProblems.filter { p in id.map { p.subject == $0 || p.subject.hasPrefix("\($0)@") } ?? true }
@@ -179,11 +226,19 @@ extension ZooStore {
         }
         for entry in selected { problems += ZooVerifier.verify(entry, registry: registry) }
         if id == nil {
+            // Debris of killed publishes and removals (unless a write is running now: then it may be its work).
+            let (debris, writerActive) = self.debris()
+            if !writerActive {
+                for item in debris {
+                    problems.append(ZooProblem(subject: "zoo", path: item.url.path,
+                                               message: "\(item.what) (\(Format.bytes(item.bytes))). Hint: `pix2pix zoo gc` removes it (so does the next publish or remove)"))
+                }
+            }
             do {
                 let fresh = try generateIndex().encoded()
                 if let onDisk = FileManager.default.contents(atPath: indexFile.path) {
                     if [UInt8](onDisk) != fresh {
-                        problems.append(ZooProblem(subject: "zoo", path: indexFile.path, message: "differs from the index generated from the model cards. Hint: `pix2pix zoo index` rewrites it"))
+                        problems.append(ZooProblem(subject: "zoo", path: indexFile.path, message: "differs from the index generated from the model cards (edited, or a publish or remove was killed before rewriting it). Hint: `pix2pix zoo gc` or `pix2pix zoo index` rewrites it"))
                     }
                 } else if !entries.isEmpty {
                     problems.append(ZooProblem(subject: "zoo", path: indexFile.path, message: "missing. Hint: `pix2pix zoo index` writes it"))

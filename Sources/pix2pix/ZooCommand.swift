@@ -22,9 +22,11 @@ struct ZooCommand: ParsableCommand {
         A zoo is a folder: index.json plus <id>/<version>/ with model.pzck, card.json, README.md and samples/. \
         Without --zoo, commands use $PIX2PIX_ZOO; else, inside a package with a Zoo/ folder, that Zoo/ (then the \
         user zoo); else the user zoo ~/.local/share/pix2pix/zoo, then, read-only, the Zoo/ of the package this \
-        tool was built in. Lookups search the zoos in that order; publish and remove write to the first.
+        tool was built in. Lookups search the zoos in that order; publish and remove write to the first. \
+        A publish or remove that is killed leaves no partial version, only hidden debris and perhaps a stale \
+        index.json: list and verify report them, and gc (or the next publish or remove) repairs both.
         """,
-        subcommands: [Publish.self, List.self, Show.self, Verify.self, Remove.self, Index.self]
+        subcommands: [Publish.self, List.self, Show.self, Verify.self, Remove.self, Index.self, GC.self]
     )
 
     struct Publish: ParsableCommand {
@@ -128,6 +130,30 @@ struct ZooCommand: ParsableCommand {
             }
         }
 
+        /// A zoo path that exists but is a file is an error; a missing zoo simply holds no models.
+        static func requireFolderIfPresent(_ store: ZooStore) throws {
+            if FileManager.default.fileExists(atPath: store.root.path) { try store.requireZooFolder() }
+        }
+
+        /// The lines `zoo list` writes to stderr about a zoo's debris (none when there is none).
+        static func debrisWarning(_ store: ZooStore) -> String? {
+            let (items, writerActive) = store.debris()
+            guard !items.isEmpty else { return nil }
+            if writerActive {
+                return "note: \(store.root.path): a publish or remove is running; \(items.count) hidden staging item(s) may be its work in progress\n"
+            }
+            let bytes = items.reduce(0) { $0 + $1.bytes }
+            var text = "warning: \(store.root.path) holds \(items.count) leftover(s) of interrupted publishes or removals (\(Format.bytes(bytes))):\n"
+            for item in items.prefix(10) { text += "  \(item)\n" }
+            if items.count > 10 { text += "  … and \(items.count - 10) more\n" }
+            text += "Hint: `pix2pix zoo gc --zoo \(store.root.path)` removes them (so does the next publish or remove).\n"
+            return text
+        }
+
+        static func warnAboutDebris(_ store: ZooStore) {
+            if let text = debrisWarning(store) { FileHandle.standardError.write(Data(text.utf8)) }
+        }
+
         static func rows(_ catalog: ZooCatalog, glob: String?, all: Bool) -> [Row] {
             catalog.entries().filter { item in
                 (all || !item.shadowed) && (glob.map { fnmatch($0, item.entry.id, 0) == 0 } ?? true)
@@ -142,6 +168,8 @@ struct ZooCommand: ParsableCommand {
 
         func run() throws {
             let catalog = location.catalog
+            for store in catalog.stores { try Self.requireFolderIfPresent(store) }
+            defer { for store in catalog.stores { Self.warnAboutDebris(store) } }
             let rows = Self.rows(catalog, glob: glob, all: all)
             if json {
                 let encoder = JSONEncoder()
@@ -183,7 +211,7 @@ struct ZooCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check published models: file sizes and SHA-256 against the card, the model loads, the golden sample is reproduced, the index is current.",
+            abstract: "Check published models: file sizes and SHA-256 against the card, the model loads, the golden sample is reproduced, the index is current, no debris of killed writes is left.",
             discussion: "Every problem is reported, not just the first; the exit status is 1 when there is any."
         )
 
@@ -192,8 +220,18 @@ struct ZooCommand: ParsableCommand {
 
         func run() throws {
             let catalog = location.catalog
+            // A zoo named by --zoo or PIX2PIX_ZOO must exist; of the zoos searched by default, those absent are skipped.
+            let explicit = catalog.origin == "--zoo" || catalog.origin == "PIX2PIX_ZOO"
+            var present: [ZooStore] = []
+            for store in catalog.stores {
+                if explicit || FileManager.default.fileExists(atPath: store.root.path) { try store.requireZooFolder() } else { continue }
+                present.append(store)
+            }
+            guard !present.isEmpty else {
+                throw ZooError.notAZoo(path: catalog.stores.map(\.root.path).joined(separator: ", "), reason: "none of the searched zoo folders exists")
+            }
             var reports: [(ZooStore, ZooVerifyReport)] = []
-            for store in catalog.stores where FileManager.default.fileExists(atPath: store.root.path) {
+            for store in present {
                 if let id, store.versions(of: id).isEmpty && !store.scan().problems.contains(where: { $0.subject == id || $0.subject.hasPrefix(id + "@") }) { continue }
                 reports.append((store, try store.verify(id: id)))
             }
@@ -209,7 +247,6 @@ struct ZooCommand: ParsableCommand {
                 problems += report.problems.count
                 checked += report.checked.count
             }
-            if reports.isEmpty { print("no zoo found in \(catalog.stores.map(\.root.path).joined(separator: ", "))") }
             if problems > 0 { throw ZooError.verificationFailed(problems: problems, models: checked) }
             print("\(checked) model version(s) verified, no problems")
         }
@@ -234,6 +271,42 @@ struct ZooCommand: ParsableCommand {
             let store = location.catalog.target
             try store.remove(id: reference.id, version: version)
             print("removed \(reference.id)@\(version) from \(store.root.path)")
+        }
+    }
+
+    struct GC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc",
+            abstract: "Remove the debris of killed publishes and removals, and regenerate a stale index.json.",
+            discussion: """
+            A publish or remove killed half-way (kill -9, a power cut) leaves hidden folders, each a whole model: \
+            <id>/.<version>.staging-… (a version being published) and .removing-… (a version being deleted), \
+            and perhaps an index.json that misses a version renamed into place. gc takes the zoo's lock — the \
+            one every publish and remove holds while writing — so what it finds is dead, removes it and \
+            regenerates the index from the folders. Every publish and remove does the same first.
+            """
+        )
+
+        @Flag(name: .customLong("dry-run"), help: "Only list what would be removed.") var dryRun = false
+        @OptionGroup var location: ZooLocationOptions
+
+        func run() throws {
+            let store = location.catalog.target
+            let repair = try store.collectGarbage(dryRun: dryRun)
+            for line in Self.lines(repair, store: store, dryRun: dryRun) { print(line) }
+        }
+
+        /// What `zoo gc` prints.
+        static func lines(_ repair: ZooRepair, store: ZooStore, dryRun: Bool) -> [String] {
+            let verb = dryRun ? "would remove" : "removed"
+            var lines = repair.removed.map { "\(verb) \($0)" }
+            if repair.indexRewritten { lines.append("\(dryRun ? "would regenerate" : "regenerated") \(store.indexFile.path) from the model folders") }
+            if repair.isEmpty {
+                lines.append("\(store.root.path): no debris, index current")
+            } else {
+                lines.append("\(store.root.path): \(verb) \(repair.removed.count) item(s), \(Format.bytes(repair.bytes))")
+            }
+            return lines
         }
     }
 
