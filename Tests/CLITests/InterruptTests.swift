@@ -86,6 +86,7 @@ struct InterruptTests {
             let run = dir.appendingPathComponent("run\(k)")
             let threads = k % 2 == 0 ? ["--threads", "1"] : []
             let delay = Double.random(in: 0...0.6)
+            let signal = k == 4 ? SIGTERM : SIGINT  // SIGTERM: the same stop, exit 143
             // 3 pairs: an epoch end (checkpoint) every 3 steps, plus checkpoints and samples every 2.
             let arguments = ["train", "--data", data, "--out", run.path, "--generator", "unet_64", "--discriminator", "patchgan_16",
                              "--ngf", "4", "--ndf", "4", "--crop-size", "64", "--load-size", "64", "--steps", "1000000",
@@ -96,14 +97,14 @@ struct InterruptTests {
                 let start = Date()
                 while !FileManager.default.fileExists(atPath: run.path) && process.isRunning && Date().timeIntervalSince(start) < 30 { usleep(2000) }
                 usleep(UInt32(delay * 1e6))
-                kill(process.processIdentifier, SIGINT)
-                if k >= 3 {  // a second Ctrl-C must not cut a save short
+                kill(process.processIdentifier, signal)
+                if k >= 3 {  // a second signal must not cut a save short
                     usleep(UInt32.random(in: 0...20_000))
-                    kill(process.processIdentifier, SIGINT)
+                    kill(process.processIdentifier, signal)
                 }
             }
-            let label = "run \(k) (\(threads.isEmpty ? "default threads" : "--threads 1"), SIGINT after \(String(format: "%.2f", delay)) s)"
-            guard !outcome.signalled && outcome.status == 130 else {
+            let label = "run \(k) (\(threads.isEmpty ? "default threads" : "--threads 1"), \(signal == SIGINT ? "SIGINT" : "SIGTERM") after \(String(format: "%.2f", delay)) s)"
+            guard !outcome.signalled && outcome.status == 128 + signal else {
                 return ["\(label): \(outcome.timedOut ? "still running after 60 s; " : "")\(outcome.signalled ? "killed by signal" : "exit") \(outcome.status)\n\(outcome.stderr)"]
             }
             let file = try CheckpointFile(contentsOf: RunDirectory(run).latest)
@@ -121,7 +122,7 @@ struct InterruptTests {
         return problems
     }
 
-    @Test("SIGINT at random moments (one or two, --threads 1 and the default): exit 130, a verified checkpoint, a working resume")
+    @Test("SIGINT (or SIGTERM) at random moments, once or twice, --threads 1 and the default: exit 130 (143), a verified checkpoint, a working resume")
     func storm() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pix2pix-ctrl-c-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
