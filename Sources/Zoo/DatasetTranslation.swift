@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Imaging
 
@@ -52,6 +53,11 @@ extension Translator {
     /// write grids in the same pass). The output appears only when every pair is done.
     public func translateHDF5(from path: String, to output: String, splits: [String]? = nil, batchSize: Int = 4,
                               overwrite: Bool = false, body: ((TranslatedPair) throws -> Void)? = nil) throws {
+        // Never replace the file being read, whatever the spelling of the two paths.
+        if RealPath.of(output) == RealPath.of(path) {
+            throw FileError(path: output, operation: "write the translation", message: "it is the input file itself",
+                            suggestion: "write the copy with predictions to another path")
+        }
         let writer = try HDF5PredictionWriter(
             sourcePath: path, path: output, splits: splits, outputChannels: outputChannels,
             attributes: ["prediction_model": .string(name), "prediction_mode": .string(mode.rawValue),

@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import Pix2Pix
@@ -244,6 +245,9 @@ public struct ModelCard: Codable, Sendable, Equatable {
     /// Reads `card.json` of a model directory.
     public static func read(from directory: URL) throws -> ModelCard {
         let url = directory.appendingPathComponent(ZooLayout.cardFile)
+        if let kind = FileKind.of(url.path), kind != .regularFile {  // stat first: a FIFO would block the read
+            throw ZooError.invalidCard(path: url.path, reason: "it is \(kind), not a regular file")
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ZooError.invalidCard(path: url.path, reason: "the file is missing or unreadable")
         }

@@ -150,6 +150,9 @@ public struct ZooStore: Sendable, Equatable {
 
     /// `index.json` as it is on disk (nil when there is none).
     public func readIndex() throws -> ZooIndex? {
+        if let kind = FileKind.of(indexFile.path), kind != .regularFile {  // stat first: a FIFO would block the read
+            throw ZooError.invalidIndex(path: indexFile.path, reason: "it is \(kind), not a regular file")
+        }
         guard let data = FileManager.default.contents(atPath: indexFile.path) else { return nil }
         return try ZooIndex.decode(data, path: indexFile.path)
     }

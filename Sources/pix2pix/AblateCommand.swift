@@ -29,7 +29,7 @@ struct AblateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Training data (its val split is the test set).", valueName: "path")) var data: String
     @Option(name: .customLong("val-data"), help: ArgumentHelp("Validation data instead of the val split.", valueName: "path"))
     var valData: String?
-    @Option(help: "Optimizer steps per run.") var steps: Int
+    @Option(help: Bounds.steps.help("Optimizer steps per run.")) var steps: Int
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
     @Option(help: "Report title.") var title: String?
 
@@ -40,6 +40,7 @@ struct AblateCommand: ParsableCommand {
     @OptionGroup(title: "Execution") var progress: ProgressOption
 
     func validate() throws {
+        try Bounds.steps.check(steps, "--steps")
         if architecture.generator != nil || architecture.discriminator != nil {
             throw ValidationError("ablate trains every --generators × --discriminators combination; name the networks there, not with --generator / --discriminator")
         }

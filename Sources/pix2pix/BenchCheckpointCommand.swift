@@ -25,11 +25,11 @@ struct BenchCheckpointCommand: ParsableCommand {
     @Option(help: "Generator preset from the registry (see `pix2pix models`).")
     var generator = "unet_256"
 
-    @Option(help: "Timed save / load rounds per storage type; the median is reported.")
+    @Option(help: Bounds.iterations.help("Timed save / load rounds per storage type; the median is reported."))
     var iters = 5
 
     func validate() throws {
-        guard iters >= 1 else { throw ValidationError("--iters must be ≥ 1, got \(iters)") }
+        try Bounds.iterations.check(iters, "--iters")
     }
 
     /// One storage type's measurements.

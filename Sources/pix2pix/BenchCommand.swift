@@ -26,25 +26,26 @@ struct BenchOpsCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Timed runs per pass; the median is reported.")
+    @Option(help: Bounds.iterations.help("Timed runs per pass; the median is reported."))
     var iterations = 5
 
-    @Option(help: "Image size; a power of two ≥ 32 (256 gives the unet_256 layers).")
+    @Option(help: Bounds.side.help("Image size; a power of two ≥ 32 (256 gives the unet_256 layers)."))
     var size = 256
 
-    @Option(help: "Batch size.")
+    @Option(help: Bounds.batch.help("Batch size."))
     var batch = 1
 
-    @Option(help: "Generator width (the reference's ngf).")
+    @Option(help: Bounds.width.help("Generator width (the reference's ngf)."))
     var ngf = 64
 
     func validate() throws {
-        guard iterations >= 1 else { throw ValidationError("--iterations must be ≥ 1, got \(iterations)") }
+        try Bounds.iterations.check(iterations, "--iterations")
+        try Bounds.side.check(size, "--size")
         guard size >= 32, size & (size - 1) == 0 else {
             throw ValidationError("--size must be a power of two ≥ 32 (e.g. 64, 128, 256), got \(size)")
         }
-        guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
-        guard ngf >= 1 else { throw ValidationError("--ngf must be ≥ 1, got \(ngf)") }
+        try Bounds.batch.check(batch, "--batch")
+        try Bounds.width.check(ngf, "--ngf")
     }
 
     func run() throws {

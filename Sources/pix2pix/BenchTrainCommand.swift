@@ -10,18 +10,18 @@ struct BenchStepOptions: ParsableArguments {
     /// --generator (default unet_256), --discriminator (default patchgan_70; train only) and their overrides.
     @OptionGroup(title: "Networks") var architecture: ArchitectureOptions
 
-    @Option(help: "Image size; default: the generator's (256 for unet_256).")
+    @Option(help: Bounds.side.help("Image size; default: the generator's (256 for unet_256)."))
     var size: Int?
 
-    @Option(help: "Batch size.")
+    @Option(help: Bounds.batch.help("Batch size."))
     var batch = 1
 
     @OptionGroup var precisionOption: PrecisionOption
 
-    @Option(help: "Timed steps; the median and minimum are reported.")
+    @Option(help: Bounds.iterations.help("Timed steps; the median and minimum are reported."))
     var iters = 10
 
-    @Option(help: "Untimed steps first (primitive creation, first-touch page faults).")
+    @Option(help: Bounds.smallCount.help("Untimed steps first (primitive creation, first-touch page faults)."))
     var warmup = 2
 
     @OptionGroup var threads: ThreadsOption
@@ -29,18 +29,18 @@ struct BenchStepOptions: ParsableArguments {
     @Flag(help: "Print where the time goes: per oneDNN primitive and per category.")
     var profile = false
 
-    @Option(help: "With --profile: how many of the costliest oneDNN primitives to list.")
+    @Option(help: Bounds.smallCount.help("With --profile: how many of the costliest oneDNN primitives to list."))
     var profileTop = 30
 
     @Flag(help: "Print only the JSON line (for scripts such as make bench-compare).")
     var json = false
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
-        guard profileTop >= 0 else { throw ValidationError("--profile-top must be ≥ 0, got \(profileTop)") }
-        guard iters >= 1 else { throw ValidationError("--iters must be ≥ 1, got \(iters)") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must be ≥ 0, got \(warmup)") }
-        if let size, size < 1 { throw ValidationError("--size must be ≥ 1, got \(size)") }
+        try Bounds.batch.check(batch, "--batch")
+        try Bounds.smallCount.check(profileTop, "--profile-top")
+        try Bounds.iterations.check(iters, "--iters")
+        try Bounds.smallCount.check(warmup, "--warmup")
+        try Bounds.side.check(size, "--size")
     }
 
     /// The networks' options: the defaults with the architecture flags; seed 1.

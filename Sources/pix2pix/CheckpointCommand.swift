@@ -74,7 +74,7 @@ struct CheckpointCommand: ParsableCommand {
         @Option(help: "Storage type of every tensor in the output.")
         var storage: StorageType
 
-        @Option(help: "zstd compression level (negative fast levels through 22).")
+        @Option(help: Bounds.zstdLevel.help("zstd compression level (negative fast levels through 22)."))
         var level: Int = 3
 
         @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The file to write.", valueName: "out"))

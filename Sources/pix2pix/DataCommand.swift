@@ -46,22 +46,22 @@ struct DataCommand: ParsableCommand {
         @Option(help: "How A is made from the photo B: gray, canny or none.")
         var transform: TransformChoice = .canny
 
-        @Option(help: "Side of the square pairs in pixels.")
+        @Option(help: Bounds.pairSide.help("Side of the square pairs in pixels."))
         var size: Int = 256
 
-        @Option(name: .customLong("crops-per-image"), help: "Pairs cut from each photo (unless --train / --val).")
+        @Option(name: .customLong("crops-per-image"), help: Bounds.cropsPerImage.help("Pairs cut from each photo (unless --train / --val)."))
         var cropsPerImage: Int = 4
 
-        @Option(help: "Fraction of --source photos used for training (by photo, not by crop).")
+        @Option(help: Bounds.split.help("Fraction of --source photos used for training (by photo, not by crop)."))
         var split: Double = 0.9
 
-        @Option(name: .customLong("train"), help: "Exact number of training pairs, spread over the training photos.")
+        @Option(name: .customLong("train"), help: Bounds.pairCount.help("Exact number of training pairs, spread over the training photos (at least 1)."))
         var trainCount: Int?
 
-        @Option(name: .customLong("val"), help: "Exact number of validation pairs.")
+        @Option(name: .customLong("val"), help: Bounds.pairCount.help("Exact number of validation pairs."))
         var valCount: Int?
 
-        @Option(help: "Random seed (crops, split).")
+        @Option(help: "Random seed (crops, split; any 64-bit unsigned integer).")
         var seed: UInt64 = 0
 
         @Option(help: ArgumentHelp("Output: an .h5 file, or a folder for --format aligned.", valueName: "path"))
@@ -73,13 +73,13 @@ struct DataCommand: ParsableCommand {
         @Flag(help: "Replace an existing output.")
         var overwrite = false
 
-        @Option(name: .customLong("min-std"), help: "Redraw crops whose luma standard deviation (0-255) is below this.")
+        @Option(name: .customLong("min-std"), help: Bounds.minStd.help("Redraw crops whose luma standard deviation (0-255) is below this."))
         var minStd: Double = 8
 
-        @Option(name: .customLong("canny-low"), help: "Canny low threshold.")
+        @Option(name: .customLong("canny-low"), help: Bounds.cannyThreshold.help("Canny low threshold."))
         var cannyLow: Double = CannyOptions().lowThreshold
 
-        @Option(name: .customLong("canny-high"), help: "Canny high threshold.")
+        @Option(name: .customLong("canny-high"), help: Bounds.cannyThreshold.help("Canny high threshold."))
         var cannyHigh: Double = CannyOptions().highThreshold
 
         @Option(name: .customLong("canny-aperture"), help: "Canny Sobel aperture: 3, 5 or 7.")
@@ -88,10 +88,10 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .customLong("canny-l2"), help: "Use the L2 gradient magnitude.")
         var cannyL2 = false
 
-        @Option(name: .customLong("canny-blur"), help: "Gaussian blur kernel before Canny (odd; 0 = none).")
+        @Option(name: .customLong("canny-blur"), help: Bounds.cannyBlur.help("Gaussian blur kernel before Canny (odd; 0 = none)."))
         var cannyBlur: Int = CannyOptions().blurKernel
 
-        @Option(name: .customLong("canny-sigma"), help: "Gaussian sigma (0 = OpenCV's default for the kernel).")
+        @Option(name: .customLong("canny-sigma"), help: Bounds.cannySigma.help("Gaussian sigma (0 = OpenCV's default for the kernel)."))
         var cannySigma: Double = 0
 
         @Flag(inversion: .prefixedNo, help: "Black edges on white (the seed datasets' convention).")
@@ -104,13 +104,19 @@ struct DataCommand: ParsableCommand {
             if useDefault && !sources.isEmpty { throw ValidationError("give either --default or --source, not both") }
             if !useDefault && sources.isEmpty { throw ValidationError("give --source DIR... or --default") }
             if useDefault && !valSources.isEmpty { throw ValidationError("--default has its own validation photos; drop --val-source") }
-            if size < 8 { throw ValidationError("--size must be >= 8, got \(size)") }
-            if cropsPerImage < 1 { throw ValidationError("--crops-per-image must be >= 1, got \(cropsPerImage)") }
-            if !(split > 0 && split <= 1) { throw ValidationError("--split must be in (0, 1], got \(split)") }
-            if let n = trainCount, n < 1 { throw ValidationError("--train must be >= 1, got \(n)") }
-            if let n = valCount, n < 0 { throw ValidationError("--val must be >= 0, got \(n)") }
+            try Bounds.pairSide.check(size, "--size")
+            try Bounds.cropsPerImage.check(cropsPerImage, "--crops-per-image", hint: "for many pairs from few photos use --train N")
+            try Bounds.split.check(split, "--split")
+            try Bounds.pairCount.check(trainCount, "--train")
+            if trainCount == 0 { throw ValidationError("--train must be at least 1, got 0") }
+            try Bounds.pairCount.check(valCount, "--val")
+            try Bounds.minStd.check(minStd, "--min-std")
+            try Bounds.cannyThreshold.check(cannyLow, "--canny-low")
+            try Bounds.cannyThreshold.check(cannyHigh, "--canny-high")
             if ![3, 5, 7].contains(cannyAperture) { throw ValidationError("--canny-aperture must be 3, 5 or 7, got \(cannyAperture)") }
-            if cannyBlur != 0 && (cannyBlur < 0 || cannyBlur % 2 == 0) { throw ValidationError("--canny-blur must be 0 or odd, got \(cannyBlur)") }
+            try Bounds.cannyBlur.check(cannyBlur, "--canny-blur", hint: "give 0 (no blur) or an odd kernel size such as 5")
+            if cannyBlur != 0 && cannyBlur % 2 == 0 { throw ValidationError("--canny-blur must be 0 or odd, got \(cannyBlur)") }
+            try Bounds.cannySigma.check(cannySigma, "--canny-sigma")
         }
 
         var pairTransform: PairTransform {
@@ -163,14 +169,14 @@ struct DataCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Where to write the preview grid PNG (default: ./<name>-preview.png).", valueName: "file"))
         var preview: String?
 
-        @Option(name: .customLong("preview-pairs"), help: "Pairs shown in the preview.")
+        @Option(name: .customLong("preview-pairs"), help: Bounds.previewPairs.help("Pairs shown in the preview."))
         var previewPairs: Int = 8
 
         @Flag(name: .customLong("no-preview"), help: "Do not write a preview.")
         var noPreview = false
 
         func validate() throws {
-            if previewPairs < 1 { throw ValidationError("--preview-pairs must be >= 1, got \(previewPairs)") }
+            try Bounds.previewPairs.check(previewPairs, "--preview-pairs")
         }
 
         func run() throws {

@@ -21,17 +21,18 @@ struct DemoCommand: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String = "runs/demo"
-    @Option(help: "Training steps per variant.") var steps: Int = 1200
-    @Option(help: "Generator / discriminator width.") var width: Int = 32
-    @Option(help: "Long side of the translated held-out photos, in pixels.") var side: Int = 320
+    @Option(help: Bounds.steps.help("Training steps per variant.")) var steps: Int = 1200
+    @Option(help: Bounds.width.help("Generator / discriminator width.")) var width: Int = 32
+    @Option(help: Bounds.side.help("Long side of the translated held-out photos, in pixels (at least 64).")) var side: Int = 320
     @OptionGroup(title: "Execution") var precision: PrecisionOption
     @OptionGroup(title: "Execution") var threads: ThreadsOption
     @OptionGroup(title: "Execution") var progress: ProgressOption
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be ≥ 1") }
-        guard width >= 1 else { throw ValidationError("--width must be ≥ 1") }
-        guard side >= 64 else { throw ValidationError("--side must be ≥ 64") }
+        try Bounds.steps.check(steps, "--steps")
+        try Bounds.width.check(width, "--width")
+        try Bounds.side.check(side, "--side")
+        guard side >= 64 else { throw ValidationError("--side must be ≥ 64, got \(side)") }
     }
 
     func run() throws {

@@ -22,12 +22,16 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("An inference or training checkpoint (.pzck).", valueName: "file")) var checkpoint: String
     @Option(help: ArgumentHelp("An HDF5 file or aligned folder.", valueName: "path")) var data: String
     @Option(help: "The split to evaluate.") var split: String = "val"
-    @Option(help: "Side the pairs are resized to (a multiple of the generator's).") var size: Int?
+    @Option(help: Bounds.side.help("Side the pairs are resized to (a multiple of the generator's).")) var size: Int?
     @Option(help: "eval, train or both.") var mode: ModeChoice = .both
     @Option(help: "Which side is the input.") var direction: PairDirection = .aToB
     @Option(help: "Seed of the dropout stream in train mode.") var seed: UInt64 = 0
     @OptionGroup var precision: PrecisionOption
     @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        try Bounds.side.check(size, "--size", hint: "pairs are resized to it; the model's training size is the default")
+    }
 
     func run() throws {
         let loaded = try ModelCheckpoint.loadGenerator(from: URL(fileURLWithPath: checkpoint), seed: seed)

@@ -13,11 +13,15 @@ struct ExperimentCommand: ParsableCommand {
 
     @Argument(help: "Experiment name (see below), or `list`.") var name: String
     @Option(help: ArgumentHelp("Output root.", valueName: "dir")) var out: String = "runs/experiments"
-    @Option(name: .customLong("steps-scale"), help: "Multiply every step budget (e.g. 0.1 for a quick look).") var stepsScale: Double = 1
+    @Option(name: .customLong("steps-scale"), help: Bounds.stepsScale.help("Multiply every step budget (e.g. 0.1 for a quick look).")) var stepsScale: Double = 1
     @Option(help: "Only this part (e.g. gray).") var part: String?
     @OptionGroup(title: "Execution") var precision: PrecisionOption
     @OptionGroup(title: "Execution") var threads: ThreadsOption
     @OptionGroup(title: "Execution") var progress: ProgressOption
+
+    func validate() throws {
+        try Bounds.stepsScale.check(stepsScale, "--steps-scale")
+    }
 
     func run() throws {
         threads.apply()
@@ -32,7 +36,6 @@ struct ExperimentCommand: ParsableCommand {
         guard let experiment = Experiment.named(name) else {
             throw ValidationError("unknown experiment \"\(name)\"; known: \(Experiment.catalog.map(\.name).joined(separator: ", "))")
         }
-        guard stepsScale > 0 else { throw ValidationError("--steps-scale must be > 0") }
         let parts = experiment.parts.filter { part == nil || $0.name == part }
         guard !parts.isEmpty else {
             throw ValidationError("experiment \(name) has no part \"\(part!)\"; parts: \(experiment.parts.map(\.name).joined(separator: ", "))")
@@ -48,7 +51,7 @@ struct ExperimentCommand: ParsableCommand {
             plan.base.precision = precision.resolved
             let runner = try AblationRunner(plan: plan, directory: root)
             try AblationCLI.run(runner, plain: progress.plain)
-            if runner.interrupted { throw ExitCode(130) }
+            if runner.interrupted { throw ExitCode(InterruptFlag.install().exitCode) }
             reports.append(root.appendingPathComponent("report.html").path)
         }
         print("reports:\n" + reports.map { "  \($0)" }.joined(separator: "\n"))

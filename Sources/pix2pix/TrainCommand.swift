@@ -17,8 +17,10 @@ struct TrainCommand: ParsableCommand {
 
         The run directory receives \(F.config), \(F.latest) (every --checkpoint-every steps and at each \
         epoch end), \(F.log), \(F.samples)/, \(F.lossChart) and, with validation data, \(F.metrics). Ctrl-C \
-        finishes the current step, saves \(F.latest) and exits with status 130; `pix2pix train --resume DIR` \
-        continues exactly where it stopped; only \(TrainingOptions.optionsChangeableOnResume.joined(separator: ", ")) \
+        (or SIGTERM) finishes the current step and its writes, saves \(F.latest) and exits with status 130 \
+        (143 for SIGTERM); another Ctrl-C does not abort a save (kill -9 does, leaving the previous \
+        checkpoint intact). `pix2pix train --resume DIR` continues exactly where it stopped, with the \
+        thread count the run recorded; only \(TrainingOptions.optionsChangeableOnResume.joined(separator: ", ")) \
         may change then.
 
         --precision bf16 runs the convolutions of every step, sample and evaluation in bfloat16 (fp32 \
@@ -59,10 +61,13 @@ struct TrainCommand: ParsableCommand {
         schedule.apply(to: &o)
         runControl.apply(to: &o)
         if let precision = precision.precision { o.precision = precision }
+        if let threads = threads.threads { o.threads = threads }
         return o
     }
 
     func run() throws {
+        // First: a Ctrl-C from here on is a request to stop at the next safe point.
+        let interrupt = InterruptFlag.install()
         threads.apply()
         LoggingSetup.bootstrap(quiet: quiet)
         let logger = Logger(label: "pix2pix.train")
@@ -81,10 +86,9 @@ struct TrainCommand: ParsableCommand {
         let o = trainer.options
         let a = trainer.model.architecture
         if !quiet {
-            print("training \(a.generator.name) (\(Format.grouped(a.generator.parameters)) params) + \(a.discriminator?.name ?? "-") (\(Format.grouped(a.discriminator?.parameters ?? 0)) params), objective \(o.objective.rawValue), \(o.cropSize)², \(o.precision.rawValue), batch \(o.batchSize), \(trainer.loader.dataset.count) pairs; \(trainer.totalSteps) steps → \(trainer.run.url.path)")
+            print("training \(a.generator.name) (\(Format.grouped(a.generator.parameters)) params) + \(a.discriminator?.name ?? "-") (\(Format.grouped(a.discriminator?.parameters ?? 0)) params), objective \(o.objective.rawValue), \(o.cropSize)², \(o.precision.rawValue), batch \(o.batchSize), \(o.threads.map { "\($0) threads" } ?? "\(Threads.count) threads"), \(trainer.loader.dataset.count) pairs; \(trainer.totalSteps) steps → \(trainer.run.url.path)")
             fflush(nil)
         }
-        let interrupt = InterruptFlag.install()
         trainer.shouldStop = { interrupt.isSet }
         let bar = ProgressBar(enabled: !progress.plain && !quiet && isatty(STDERR_FILENO) == 1)
         if !quiet {
@@ -104,7 +108,7 @@ struct TrainCommand: ParsableCommand {
             }
         case let .interrupted(step, checkpoint):
             FileHandle.standardError.write(Data("\ninterrupted at step \(step); saved \(checkpoint)\nresume with: pix2pix train --resume \(trainer.run.url.path)\n".utf8))
-            throw ExitCode(130)
+            throw ExitCode(interrupt.exitCode)
         }
     }
 }

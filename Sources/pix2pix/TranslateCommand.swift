@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Imaging
 import Pix2Pix
@@ -13,7 +14,10 @@ struct TranslateCommand: ParsableCommand {
         discussion: """
         Images (.png, .jpg, .jpeg) of any size are converted to the model's channels (RGB → gray with BT.601 \
         luma for 1-channel models), reflect-padded to the network's size multiple, translated, cropped back \
-        and written to --out with the same relative names. Folders are searched recursively.
+        and written to --out with the same relative names. Folders are searched recursively. Every output \
+        is planned before anything runs: two inputs that would write one file (or an image inside an HDF5 \
+        file's grid folder) are refused, and no output may be an input, even with --overwrite (paths are \
+        compared with links resolved).
 
         HDF5 files (ours or either seed layout) have every A of every split (or --split) translated. With \
         --format h5 the output is a copy in the same layout plus prediction arrays (split/pred, or \
@@ -36,7 +40,7 @@ struct TranslateCommand: ParsableCommand {
     @Flag(help: "With --format h5, also write input | output | target grids.") var grids = false
     @Option(parsing: .upToNextOption, help: "Only these splits of HDF5 inputs.") var split: [String] = []
     @Flag(name: .customLong("train-mode"), help: "Dropout on and batch statistics (the paper's test setting).") var trainMode = false
-    @Option(name: .customLong("batch-size"), help: "Images of equal size run together.") var batchSize = 4
+    @Option(name: .customLong("batch-size"), help: Bounds.batch.help("Images of equal size run together.")) var batchSize = 4
     @Option(help: "Seed of the dropout stream in train mode.") var seed: UInt64 = 0
     @OptionGroup var precision: PrecisionOption
     @Flag(help: "Replace existing outputs.") var overwrite = false
@@ -47,7 +51,7 @@ struct TranslateCommand: ParsableCommand {
     func validate() throws {
         if (model == nil) == (checkpoint == nil) { throw ValidationError("give exactly one of --model ID[@VERSION] and --checkpoint FILE") }
         if inputs.isEmpty { throw ValidationError("give at least one input image, folder or HDF5 file") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        try Bounds.batch.check(batchSize, "--batch-size")
         if grids && format != .h5 { throw ValidationError("--grids goes with --format h5 (png and jpg output of HDF5 inputs are grids already)") }
     }
 
@@ -63,6 +67,9 @@ struct TranslateCommand: ParsableCommand {
     /// Expands inputs into jobs and checks every output name before anything runs.
     static func plan(inputs: [String], out: String, format: FormatChoice, grids: Bool, overwrite: Bool) throws -> [Job] {
         let fm = FileManager.default
+        if let kind = FileKind.of(out), kind != .directory {
+            throw ValidationError("--out \(out): it is \(kind), not a folder; give a folder (it is created when missing)")
+        }
         let imageExtension = format == .jpg ? "jpg" : "png"
         var jobs: [Job] = []
         func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
@@ -112,23 +119,64 @@ struct TranslateCommand: ParsableCommand {
                 else { throw ValidationError("\(input): not an image (.png, .jpg, .jpeg), an HDF5 file (.h5, .hdf5) or a folder") }
             }
         }
-        // Distinct, and new unless --overwrite.
-        var seen: [String: String] = [:]
-        for job in jobs {
-            let (input, output): (String, String)
+        try checkOutputs(jobs, overwrite: overwrite)
+        return jobs
+    }
+
+    /// Every output of every job, planned before anything runs and compared as resolved real paths
+    /// (symbolic links, `.` and `..` resolved): no two jobs write one file, no image is written
+    /// into another job's grid folder, no output (file or grid folder) is or holds an input — not
+    /// even with --overwrite — and, without --overwrite, no output exists yet.
+    static func checkOutputs(_ jobs: [Job], overwrite: Bool) throws {
+        let fm = FileManager.default
+        let inputs = jobs.map { job -> (path: String, real: String) in
             switch job {
-            case let .image(i, o): (input, output) = (i, o)
-            case let .hdf5(i, o, _): (input, output) = (i, o)
+            case let .image(i, _), let .hdf5(i, _, _): return (i, RealPath.of(i))
             }
-            if let other = seen[output] {
-                throw ValidationError("\(input) and \(other) would both be written to \(output); translate them into different --out folders")
+        }
+        var files: [String: (path: String, input: String)] = [:]  // resolved output file → as written, and its input
+        var folders: [(real: String, path: String, input: String)] = []  // grid folders
+        for (job, input) in zip(jobs, inputs) {
+            var outputs: [String] = []
+            switch job {
+            case let .image(_, o): outputs = [o]
+            case let .hdf5(_, o, gridFolder):
+                if let gridFolder { folders.append((RealPath.of(gridFolder), gridFolder, input.path)) }
+                if gridFolder != o { outputs = [o] }
             }
-            seen[output] = input
-            if !overwrite && fm.fileExists(atPath: output) {
+            for output in outputs {
+                let real = RealPath.of(output)
+                if let other = files[real] {
+                    throw ValidationError("\(input.path) and \(other.input) would both be written to \(output); translate them into different --out folders")
+                }
+                files[real] = (output, input.path)
+            }
+        }
+        for folder in folders {
+            if let other = files[folder.real] {
+                throw ValidationError("\(folder.input) and \(other.input) would both be written to \(folder.path); translate them into different --out folders")
+            }
+            if let inside = files.first(where: { RealPath.isInside($0.key, folder.real) })?.value {
+                throw ValidationError("\(inside.input) would be written into \(folder.path), the grid folder of \(folder.input), where their names can collide; translate them into different --out folders")
+            }
+            if let other = folders.first(where: { $0.path != folder.path && RealPath.isInside($0.real, folder.real) }) {
+                throw ValidationError("\(folder.input) and \(other.input) would write grids into the same folder (\(folder.path), \(other.path)); translate them into different --out folders")
+            }
+        }
+        for input in inputs {
+            if let output = files[input.real] {
+                throw ValidationError("\(input.path) is an input and would be overwritten by the translation of \(output.input) (\(output.path)); choose an --out folder that holds no input")
+            }
+            if let folder = folders.first(where: { RealPath.isInside(input.real, $0.real) }) {
+                throw ValidationError("\(input.path) is an input inside \(folder.path), where the grids of \(folder.input) are written; choose an --out folder that holds no input")
+            }
+        }
+        if !overwrite {
+            let outputs = files.values.map(\.path).sorted() + folders.map(\.path)
+            for output in outputs where fm.fileExists(atPath: output) {
                 throw ValidationError("\(output) already exists; pass --overwrite to replace it, or choose another --out")
             }
         }
-        return jobs
     }
 
     func run() throws {
@@ -164,7 +212,7 @@ struct TranslateCommand: ParsableCommand {
             done += n
             if bar.enabled { bar.update(fraction: Double(done) / Double(max(1, total)), text: "\(done)/\(total)") }
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try FileError.makeDirectories(out, what: "output folder")
 
         // Images, a batch at a time (same-size neighbours run together).
         let imageJobs = jobs.compactMap { job -> (String, String)? in if case let .image(i, o) = job { return (i, o) } else { return nil } }
@@ -174,7 +222,7 @@ struct TranslateCommand: ParsableCommand {
             let images = try chunk.map { try Image.read(path: $0.0) }
             let outputs = try translator.translate(images, batchSize: batchSize)
             for ((_, path), output) in zip(chunk, outputs) {
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileError.makeDirectories((path as NSString).deletingLastPathComponent, what: "output folder")
                 try write(output, to: path)
             }
             advance(chunk.count)
@@ -184,14 +232,14 @@ struct TranslateCommand: ParsableCommand {
         for job in jobs {
             guard case let .hdf5(input, output, gridFolder) = job else { continue }
             let splits = splitsOf[input] ?? nil
-            if let gridFolder { try FileManager.default.createDirectory(atPath: gridFolder, withIntermediateDirectories: true) }
+            if let gridFolder { try FileError.makeDirectories(gridFolder, what: "grid folder") }
             let writeGrid: (TranslatedPair) throws -> Void = { pair in
                 guard let gridFolder else { return }
                 let name = String(format: "%@_%05d.%@", pair.split, pair.index, format == .jpg ? "jpg" : "png")
                 try write(try pair.grid(), to: (gridFolder as NSString).appendingPathComponent(name))
             }
             if format == .h5 {
-                try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileError.makeDirectories((output as NSString).deletingLastPathComponent, what: "output folder")
                 try translator.translateHDF5(from: input, to: output, splits: splits, batchSize: batchSize, overwrite: overwrite) { pair in
                     try writeGrid(pair)
                     pairs += 1

@@ -58,7 +58,7 @@ struct ZooCommand: ParsableCommand {
         @Option(name: .customLong("sample-data"), help: ArgumentHelp("Pairs for the sample images (default: the validation data).", valueName: "path"))
         var sampleData: String?
         @Option(name: .customLong("sample-split"), help: "Split of the sample data (default: val).") var sampleSplit: String?
-        @Option(help: "Number of sample images.") var samples = 3
+        @Option(help: Bounds.previewPairs.help("Number of sample images.")) var samples = 3
         @Option(name: .customLong("samples-source"), help: "Say where the sample inputs come from (e.g. their licence).") var samplesSource: String?
         @Flag(name: .customLong("no-train-mode-metrics"), help: "Measure eval-mode metrics only.") var noTrainModeMetrics = false
         @Option(help: "Describe the training hardware (default: this machine's CPU and the run's --threads).") var hardware: String?
@@ -67,7 +67,7 @@ struct ZooCommand: ParsableCommand {
         @Flag(help: "Only errors.") var quiet = false
 
         func validate() throws {
-            if samples < 1 { throw ValidationError("--samples must be at least 1, got \(samples)") }
+            try Bounds.previewPairs.check(samples, "--samples")
         }
 
         func run() throws {

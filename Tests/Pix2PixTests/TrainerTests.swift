@@ -1,3 +1,4 @@
+import Base
 import Checkpoint
 import Foundation
 import Imaging
@@ -83,6 +84,75 @@ struct TrainerTests {
         #expect(wa.keys.allSatisfy { wa[$0]!.scalars == wb[$0]!.scalars })
     }
 
+    @Test("a resume computes with the thread count the run recorded, not the one in effect, and matches the uninterrupted run bit for bit")
+    func resumeKeepsThreads() throws {
+        let dir = try TrainingData.temporaryDirectory("resume-threads")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("pairs.h5").path
+        try TrainingData.makeHDF5(at: data, train: [1, 2, 3], val: [])
+        var o = TrainingData.tinyOptions(steps: 6)
+        o.logEvery = 1
+        o.threads = Threads.count + 1  // never the count in effect, so a resume that ignored it would differ
+
+        let straightDir = RunDirectory(dir.appendingPathComponent("straight"))
+        let straight = try Trainer(config: TrainingRunConfig(options: o, data: data), runDirectory: straightDir)
+        _ = try straight.train()
+
+        let splitDir = RunDirectory(dir.appendingPathComponent("split"))
+        let first = try Trainer(config: TrainingRunConfig(options: o, data: data), runDirectory: splitDir)
+        first.shouldStop = { first.step == 2 }
+        guard case .interrupted(2, _) = try first.train() else { Issue.record("not interrupted at step 2"); return }
+        // What `pix2pix train --resume DIR` does: the saved config, no --threads.
+        let saved = try splitDir.readConfig()
+        #expect(saved.options.threads == o.threads)
+        let resumed = try Trainer(config: saved, runDirectory: splitDir, mode: .resume)
+        var countsSeen: Set<Int> = []
+        resumed.onProgress = { _ in countsSeen.insert(Threads.count) }
+        _ = try resumed.train()
+        #expect(countsSeen == [o.threads!], "the resumed steps ran with \(countsSeen) threads")
+        let a = try straightDir.readLog(), b = try splitDir.readLog()
+        #expect(a.count == 6 && a.map(\.losses) == b.map(\.losses))
+
+        // A different --threads on resume is refused, naming the flag and the recorded count;
+        // a config from before counts were recorded takes the requested one.
+        var other = saved.options
+        other.threads = 1
+        #expect { try saved.options.resumed(with: other, configPath: "config.json") } throws: { error in
+            guard case TrainingError.invalidOption("--threads", let message) = error else { return false }
+            return message.contains("\(o.threads!) thread(s)") && message.contains("config.json")
+        }
+        var legacy = saved.options
+        legacy.threads = nil
+        #expect(try legacy.resumed(with: other, configPath: "config.json").threads == 1)
+        let json = try JSONEncoder().encode(legacy)
+        #expect(!String(decoding: json, as: UTF8.self).contains("threads"))
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: json).threads == nil)
+    }
+
+    @Test("a stop requested before the first step saves a step-0 checkpoint that resumes; the config and log refuse FIFOs")
+    func stopBeforeFirstStep() throws {
+        let dir = try TrainingData.temporaryDirectory("stop-0")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("pairs.h5").path
+        try TrainingData.makeHDF5(at: data, train: [1, 2], val: [])
+        let run = RunDirectory(dir.appendingPathComponent("run"))
+        let trainer = try Trainer(config: TrainingRunConfig(options: TrainingData.tinyOptions(steps: 2), data: data), runDirectory: run)
+        trainer.shouldStop = { true }
+        guard case .interrupted(0, let checkpoint) = try trainer.train() else { Issue.record("not interrupted at step 0"); return }
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        let resumed = try Trainer(config: try run.readConfig(), runDirectory: run, mode: .resume)
+        guard case .finished(2, _) = try resumed.train() else { Issue.record("the resume did not finish"); return }
+
+        // A FIFO in place of config.json is refused without blocking (stat before open).
+        try FileManager.default.removeItem(at: run.config)
+        #expect(mkfifo(run.config.path, 0o644) == 0)
+        #expect { try run.readConfig() } throws: { error in
+            guard case TrainingError.notResumable(_, let reason) = error else { return false }
+            return reason.contains("FIFO")
+        }
+        #expect { try RunDirectory(URL(fileURLWithPath: data)).readConfig() } throws: { "\($0)".contains("not a run directory") }
+    }
+
     @Test("a run writes config, checkpoint, log, samples, loss chart and validation metrics")
     func outputs() throws {
         let dir = try TrainingData.temporaryDirectory("outputs")
@@ -108,7 +178,9 @@ struct TrainerTests {
         let svg = try String(contentsOf: run.lossChart, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         let config = try run.readConfig()
-        #expect(config.validationSplit == "val" && config.options == o)
+        #expect(config.validationSplit == "val" && { var x = config.options; x.threads = nil; return x }() == o)
+        #expect((config.options.threads ?? 0) >= 1, "a new run records the thread count in effect")
+        #expect(config.instructionSet == OneDNNInfo.instructionSet)
     }
 
     @Test("bad input fails before training, and an existing run is never overwritten silently")

@@ -244,6 +244,58 @@ struct TranslateTests {
         }
     }
 
+    @Test("outputs are planned across all jobs: no shared output, no image inside a grid folder, no output equal to an input (even with --overwrite or through a link)")
+    func outputCollisions() throws {
+        let dir = try ZooFixtures.temporaryDirectory("collide")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        // An image folder and an HDF5 file of the same name: pairs/train_00000.png would be overwritten by a grid.
+        let folder = dir.appendingPathComponent("in/pairs")
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        let image = folder.appendingPathComponent("train_00000.png")
+        try ZooFixtures.picture(1, width: 8, height: 8).write(path: image.path)
+        let h5 = dir.appendingPathComponent("in/pairs.h5")
+        try ZooFixtures.makeHDF5(at: h5.path, train: [1], val: [])
+        let out = dir.appendingPathComponent("out").path
+        func refusal(_ inputs: [String], out: String, format: TranslateCommand.FormatChoice = .png, grids: Bool = false, overwrite: Bool = false) -> String? {
+            do {
+                _ = try TranslateCommand.plan(inputs: inputs, out: out, format: format, grids: grids, overwrite: overwrite)
+                return nil
+            } catch let error as ValidationError { return error.message } catch { return "\(error)" }
+        }
+        let grid = refusal([folder.path, h5.path], out: out)
+        #expect(grid?.contains("grid folder of \(h5.path)") == true, "\(grid ?? "accepted")")
+        // Grid folders that nest: in2/pairs/sub.h5 → out/pairs/sub/, in/pairs.h5 → out/pairs/.
+        let nested = dir.appendingPathComponent("in2/pairs")
+        try fm.createDirectory(at: nested, withIntermediateDirectories: true)
+        try ZooFixtures.makeHDF5(at: nested.appendingPathComponent("sub.h5").path, train: [2], val: [])
+        let overlap = refusal([nested.path, h5.path], out: out)
+        #expect(overlap?.contains("would write grids into the same folder") == true, "\(overlap ?? "accepted")")
+        #expect(refusal([folder.path], out: out) == nil && refusal([h5.path], out: out) == nil)
+
+        // The output of an image is the image itself: refused even with --overwrite, also through ./, .. and a symbolic link.
+        let inDir = dir.appendingPathComponent("in")
+        let own = refusal([image.path], out: folder.path, overwrite: true)
+        #expect(own?.contains("is an input and would be overwritten") == true, "\(own ?? "accepted")")
+        #expect(refusal([image.path], out: folder.path + "/./../pairs", overwrite: true)?.contains("is an input") == true)
+        let link = dir.appendingPathComponent("link")
+        try fm.createSymbolicLink(at: link, withDestinationURL: folder)
+        #expect(refusal([image.path], out: link.path, overwrite: true)?.contains("is an input") == true)
+        // The HDF5 copy with predictions would replace its source.
+        #expect(refusal([h5.path], out: inDir.path, format: .h5, overwrite: true)?.contains("is an input") == true)
+        // An input inside a grid folder: pairs.h5's grids go to in/pairs/, which holds the image.
+        #expect(refusal([h5.path, image.path], out: inDir.path, overwrite: true) != nil)
+        // --out names a file.
+        #expect(refusal([image.path], out: h5.path)?.contains("not a folder") == true)
+
+        // The library refuses to write the copy over its source under any spelling.
+        let translator = try Self.translator(dir)
+        #expect { try translator.translateHDF5(from: h5.path, to: inDir.path + "/./pairs.h5", overwrite: true) } throws: { error in
+            "\(error)".contains("the input file itself")
+        }
+        #expect(fm.fileExists(atPath: h5.path) && (try? HDF5PairedDataset.describe(path: h5.path)) != nil)
+    }
+
     /// Prediction `index` of `split` in an output file.
     static func prediction(_ path: String, split: String, index: Int) throws -> Image {
         try HDF5PredictionWriter.predictions(path: path, split: split, range: index..<(index + 1))[0]

@@ -14,12 +14,15 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The errno value, when the failure came from a system call.
     public var code: Int32?
+    /// A hint that fits better than the one `code` implies (e.g. for a FIFO given as a file).
+    public var suggestion: String?
 
-    public init(path: String, operation: String, message: String, code: Int32? = nil) {
+    public init(path: String, operation: String, message: String, code: Int32? = nil, suggestion: String? = nil) {
         self.path = path
         self.operation = operation
         self.message = message
         self.code = code
+        self.suggestion = suggestion
     }
 
     /// The failure of the system call that just set `errno`.
@@ -28,6 +31,7 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var hint: String {
+        if let suggestion { return suggestion }
         switch code {
         case ENOSPC?, EDQUOT?: return "free some disk space, or write elsewhere"
         case EACCES?, EPERM?, EROFS?: return "check the permissions of the folder, or write elsewhere"

@@ -57,11 +57,7 @@ public final class StagedOutput: @unchecked Sendable {
         precondition(kind == .directory, "writeFile(_:at:) is for staged directories")
         let target = url.appendingPathComponent(relativePath)
         let parent = target.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw FileError(path: parent.path, operation: "create the folder", message: "\(error.localizedDescription)")
-        }
+        try FileError.makeDirectories(parent.path)
         let fd = open(target.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError.posix(target.path, "create") }
         defer { close(fd) }

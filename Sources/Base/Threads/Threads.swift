@@ -13,8 +13,13 @@ public enum Threads {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var chosen: Int?
 
-    /// The thread count in effect.
+    /// The count of the innermost ``with(_:_:)`` on this task, if any.
+    @TaskLocal private static var scoped: Int?
+
+    /// The thread count in effect: the innermost ``with(_:_:)`` of the current task, else the
+    /// process's setting.
     public static var count: Int {
+        if let scoped { return scoped }
         lock.lock()
         defer { lock.unlock() }
         return chosen ?? defaultCount
@@ -27,6 +32,15 @@ public enum Threads {
         lock.lock()
         chosen = count
         lock.unlock()
+    }
+
+    /// Runs `body` with ``count`` set to `count` for the current task only (the calls `body`
+    /// makes on this thread, such as parallel loops and oneDNN primitives), leaving the process's
+    /// setting and other tasks alone: how a training run computes with the thread count it recorded.
+    /// - Precondition: `count` ≥ 1.
+    public static func with<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        precondition(count >= 1, "Threads.with needs a count ≥ 1, got \(count)")
+        return try $scoped.withValue(count) { try body() }
     }
 
     /// Whether ``set(_:)`` chose the count (false: the default applies).

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Random-access bytes to read a checkpoint from: a file (positional reads, so several threads can
@@ -25,17 +26,16 @@ final class FileSource: ByteSource, @unchecked Sendable {  // immutable after in
 
     init(path: String) throws {
         name = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CheckpointError.io(file: path, operation: "open", message: String(cString: strerror(errno))) }
+        // Non-blocking open, then fstat: a FIFO or a device is refused instead of hanging the reader.
+        let fd: Int32
+        do { fd = try FileKind.openRegularFile(path, what: "checkpoint") } catch {
+            throw CheckpointError.io(file: path, operation: "open", message: error.message)
+        }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
             throw CheckpointError.io(file: path, operation: "stat", message: message)
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw CheckpointError.io(file: path, operation: "open", message: "not a regular file")
         }
         self.fd = fd
         size = Int(st.st_size)

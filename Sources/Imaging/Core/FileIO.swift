@@ -1,3 +1,4 @@
+import Base
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,14 +11,16 @@ import Darwin
 enum FileIO {
     static func errnoReason(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
-    /// Reads a whole file.
+    /// Reads a whole regular file; a FIFO, device or directory is refused before anything is read
+    /// (it would block or never end).
     static func readAll(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ImagingError.io(path: path, reason: "cannot open: \(errnoReason())") }
+        let fd: Int32
+        do { fd = try FileKind.openRegularFile(path) } catch {
+            throw ImagingError.io(path: path, reason: "cannot open: \(error.message)" + (error.suggestion.map { ". Hint: \($0)" } ?? ""))
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ImagingError.io(path: path, reason: "cannot stat: \(errnoReason())") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw ImagingError.io(path: path, reason: "is a directory, not a file") }
         let size = Int(st.st_size)
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
@@ -45,10 +48,8 @@ enum FileIO {
 
     /// Creates `path` and its parents.
     static func makeDirectories(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw ImagingError.io(path: path, reason: "cannot create directory: \(error.localizedDescription)")
+        do { try FileError.makeDirectories(path) } catch {
+            throw ImagingError.io(path: path, reason: "cannot create the folder: \(error.message). Hint: \(error.hint)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import CHDF5
 import Foundation
 
@@ -150,6 +151,10 @@ final class HDF5File: @unchecked Sendable {
     static func open(_ path: String, writable: Bool = false) throws -> HDF5File {
         try HDF5Lib.locked {
             guard FileIO.exists(path) else { throw ImagingError.io(path: path, reason: "no such file") }
+            // libhdf5 opens blocking: a FIFO or a device would hang here.
+            if let kind = FileKind.of(path), kind != .regularFile {
+                throw ImagingError.io(path: path, reason: "it is \(kind), not an HDF5 file. Hint: give the path of a regular .h5 file")
+            }
             let isHDF5 = H5Fis_hdf5(path)
             if isHDF5 <= 0 {
                 let detail = isHDF5 < 0 ? HDF5Lib.errorStack() : "no HDF5 signature found"

@@ -169,7 +169,8 @@ public final class AblationRunner {
     /// Progress lines ("[3/8] unet_64 + patchgan_70 seed 2: …") and per-step trainer progress.
     public var onMessage: ((String) -> Void)?
     public var onProgress: ((AblationVariant, UInt64, TrainingProgress) -> Void)?
-    /// Polled after every step: stop after saving the current run's checkpoint.
+    /// Polled between runs and at every trainer safe point (``Trainer/shouldStop``): stop after
+    /// saving the current run's checkpoint.
     public var shouldStop: () -> Bool = { false }
     /// Set after `run()` when `shouldStop` ended it early.
     public private(set) var interrupted = false
@@ -215,7 +216,7 @@ public final class AblationRunner {
     @discardableResult
     public func run() throws -> AblationResults {
         try checkCombinations()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileError.makeDirectories(directory.path, what: "ablation folder")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = FileManager.default.contents(atPath: planFile.path),
@@ -238,6 +239,11 @@ public final class AblationRunner {
             let config = TrainingRunConfig(options: plan.options(for: variant, seed: seed), data: plan.data,
                                            validationData: plan.validationData,
                                            command: "pix2pix ablate (\(directory.lastPathComponent))")
+            if shouldStop() {  // a safe point between runs: nothing of this run is written yet
+                interrupted = true
+                onMessage?("\(prefix): not started (interrupted); rerun the same command to continue")
+                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string)
+            }
             let mode: Trainer.Mode = FileManager.default.fileExists(atPath: run.latest.path) ? .resume : (run.holdsRun ? .overwrite : .new)
             onMessage?("\(prefix): \(mode == .resume ? "resuming" : "training") \(plan.steps) steps")
             let trainer = try Trainer(config: mode == .resume ? try run.readConfig() : config, runDirectory: run, mode: mode, logger: logger)

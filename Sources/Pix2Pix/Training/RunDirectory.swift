@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// The files of a run directory.
@@ -56,17 +57,29 @@ public struct RunDirectory: Sendable {
     }
 
     public func readConfig() throws -> TrainingRunConfig {
+        guard let kind = FileKind.of(url.path) else {
+            throw TrainingError.notResumable(path: url.path, reason: "no such run directory (check the path, or start a run there without --resume)")
+        }
+        guard kind == .directory else {
+            throw TrainingError.notResumable(path: url.path, reason: "it is \(kind), not a run directory (give the folder that holds \(FileName.config) and \(FileName.latest))")
+        }
+        // stat before reading: a FIFO in place of the config would block the read forever.
+        switch FileKind.of(config.path) {
+        case nil: throw TrainingError.notResumable(path: url.path, reason: "\(FileName.config) is missing (start a run there without --resume)")
+        case .regularFile?: break
+        case let kind?: throw TrainingError.notResumable(path: url.path, reason: "\(FileName.config) is \(kind), not a regular file")
+        }
         guard let data = FileManager.default.contents(atPath: config.path) else {
-            throw TrainingError.notResumable(path: url.path, reason: "\(FileName.config) is missing")
+            throw TrainingError.notResumable(path: url.path, reason: "\(FileName.config) cannot be read (check its permissions)")
         }
         do { return try JSONDecoder().decode(TrainingRunConfig.self, from: data) } catch {
-            throw TrainingError.notResumable(path: url.path, reason: "\(FileName.config) does not decode: \(error)")
+            throw TrainingError.notResumable(path: url.path, reason: "\(FileName.config) is damaged: \(TrainingError.describe(error)); restore it, or start a new run")
         }
     }
 
     /// The per-step log records.
     public func readLog() throws -> [TrainingLogRecord] {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        guard FileKind.of(log.path) == .regularFile, let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
         let decoder = JSONDecoder()
         return text.split(separator: "\n").compactMap { try? decoder.decode(TrainingLogRecord.self, from: Data($0.utf8)) }
     }

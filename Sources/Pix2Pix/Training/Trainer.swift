@@ -31,7 +31,10 @@ public final class Trainer {
     public var logger: Logger
     /// Called every `logEvery` steps and at the end.
     public var onProgress: ((TrainingProgress) -> Void)?
-    /// Polled after every step; when it returns true the trainer saves and returns `.interrupted`.
+    /// Polled at the loop's safe points: before the first step, and after every step once its
+    /// checkpoint, samples and log line are written (never during a write). When it returns true
+    /// the trainer saves `latest.pzck` and returns `.interrupted`. Set it to read a flag that a
+    /// signal handler sets (the command line does); the trainer itself installs no handler.
     public var shouldStop: () -> Bool = { false }
     private var smoothed: StepLosses?
     private var recentStepTimes: [Double] = []
@@ -51,6 +54,12 @@ public final class Trainer {
             }
         } else if runDirectory.holdsRun && mode == .new {
             throw TrainingError.runExists(path: runDirectory.url.path)
+        }
+        // A new run records the thread count it computes with (the reductions' order depends on
+        // it) and the oneDNN kernels' instruction set; a resumed run keeps what it recorded.
+        if mode != .resume {
+            if config.options.threads == nil { config.options.threads = Threads.count }
+            config.instructionSet = OneDNNInfo.instructionSet
         }
         let options = config.options
         try options.validate()
@@ -86,10 +95,13 @@ public final class Trainer {
 
         if mode == .resume {
             try restore()
+            if let recorded = config.instructionSet, recorded != OneDNNInfo.instructionSet {
+                logger.warning("\(runDirectory.url.path) was trained with oneDNN kernels for \(recorded); this machine uses \(OneDNNInfo.instructionSet), so the resumed steps will not be bit-identical to an uninterrupted run")
+            }
         } else {
             do {
                 if mode == .overwrite { try runDirectory.removeRunFiles() }
-                try FileManager.default.createDirectory(at: runDirectory.url, withIntermediateDirectories: true)
+                try FileError.makeDirectories(runDirectory.url.path, what: "run directory")
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try AtomicFile.write([UInt8](try encoder.encode(config)), to: runDirectory.config)
@@ -178,7 +190,7 @@ public final class Trainer {
         do {
             try loader.restore(try loaderJSON.decode(PairLoaderState.self))
         } catch {
-            throw TrainingError.notResumable(path: run.url.path, reason: "the data changed since the checkpoint: \(error)")
+            throw TrainingError.notResumable(path: run.url.path, reason: "the data changed since the checkpoint (\(TrainingError.describe(error))); train on the data the run started with, or start a new run")
         }
         step = savedStep
         seconds = progress["seconds"]?.doubleValue ?? 0
@@ -204,7 +216,23 @@ public final class Trainer {
     /// Trains until the step budget or the last epoch, or until `shouldStop()`. Every step, the
     /// samples and the validation metrics run under `options.precision`.
     public func train() throws -> TrainingOutcome {
-        try Precision.with(options.precision) { try trainingLoop() }
+        try withRecordedThreads { try Precision.with(options.precision) { try trainingLoop() } }
+    }
+
+    /// Runs `body` with the run's recorded thread count (``TrainingOptions/threads``) in effect for
+    /// this task (`Threads.with`): a resumed run computes as it started, whatever `--threads` or
+    /// `PIX2PIX_THREADS` say now.
+    func withRecordedThreads<R>(_ body: () throws -> R) rethrows -> R {
+        guard let threads = options.threads else { return try body() }
+        return try Threads.with(threads) { try body() }
+    }
+
+    /// Saves `latest.pzck` and the loss chart and reports the stop.
+    private func stop() throws -> TrainingOutcome {
+        try saveCheckpoint()
+        try? writeLossChart()
+        logger.notice("interrupted at step \(step); saved \(run.latest.path)")
+        return .interrupted(step: step, checkpoint: run.latest.path)
     }
 
     private func trainingLoop() throws -> TrainingOutcome {
@@ -218,6 +246,8 @@ public final class Trainer {
         model.discriminator.train()
 
         while step < total, loader.epoch < options.totalEpochs {
+            // The safe point: the previous step's writes are complete, the next has not begun.
+            if shouldStop() { return try stop() }
             guard let batch = try loader.nextBatch() else {
                 try endEpoch(schedule)
                 continue
@@ -244,13 +274,8 @@ public final class Trainer {
             if step % options.checkpointEvery == 0 { try saveCheckpoint() }
             if options.sampleEvery > 0, step % options.sampleEvery == 0 { try writeSamples() }
             if step % options.logEvery == 0 || step == total { report(losses, epoch: record.epoch, total: total) }
-            if shouldStop() {
-                try saveCheckpoint()
-                try? writeLossChart()
-                logger.notice("interrupted at step \(step); saved \(run.latest.path)")
-                return .interrupted(step: step, checkpoint: run.latest.path)
-            }
         }
+        if shouldStop() { return try stop() }
         try saveCheckpoint()
         try writeSamples()
         try writeLossChart()
@@ -303,7 +328,7 @@ public final class Trainer {
     /// Writes `samples/step_<n>.png`: rows of input | output | target for the first training pairs
     /// (and the first validation pairs), generated in eval mode without touching any training state.
     public func writeSamples() throws {
-        try Precision.with(options.precision) { try writeSampleGrid() }
+        try withRecordedThreads { try Precision.with(options.precision) { try writeSampleGrid() } }
     }
 
     private func writeSampleGrid() throws {
@@ -327,7 +352,7 @@ public final class Trainer {
         model.generator.train()
         guard !rows.isEmpty else { return }
         let grid = try Image.grid(rows, columns: 3)
-        try FileManager.default.createDirectory(at: run.samples, withIntermediateDirectories: true)
+        try FileError.makeDirectories(run.samples.path, what: "samples folder")
         let url = run.sample(step: step)
         try AtomicFile.write(try grid.pngData(), to: url)
     }

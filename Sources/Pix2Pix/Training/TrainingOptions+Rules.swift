@@ -35,8 +35,16 @@ extension TrainingOptions {
         allowed.checkpointEvery = requested.checkpointEvery
         allowed.sampleEvery = requested.sampleEvery
         allowed.logEvery = requested.logEvery
+        // A run from before thread counts were recorded takes the requested (or current) count.
+        if threads == nil { allowed.threads = requested.threads }
         guard requested == allowed else {
             let changed = (try? Self.differingFields(allowed, requested)) ?? []
+            if changed == ["threads"], let threads {
+                throw TrainingError.invalidOption(
+                    option: "--threads",
+                    message: "the run computes with \(threads) thread(s), recorded in \(configPath) so that a resume continues it bit for bit; "
+                        + "drop --threads (the recorded count is used), or start a new run to use \(requested.threads.map(String.init) ?? "another count")")
+            }
             throw TrainingError.invalidOption(
                 option: "--resume",
                 message: "only \(Self.optionsChangeableOnResume.joined(separator: ", ")) may change when resuming"

@@ -78,6 +78,12 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// The arithmetic of the convolutions in every step, sample and evaluation (``Precision``);
     /// configs written before it existed read as fp32.
     public var precision: Precision = .fp32
+    /// The worker threads the run computes with: the order of its parallel reductions, so its
+    /// exact losses, depend on it. A new run records the count in effect (`--threads`, else
+    /// `PIX2PIX_THREADS`, else all cores); the trainer applies it while it runs, so a resume computes
+    /// as the run started (a different `--threads` on resume is refused). Nil in configs written
+    /// before it was recorded: such runs use the count in effect.
+    public var threads: Int?
 
     public init() {}
 
@@ -115,6 +121,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         }
     }
 
+    /// The most worker threads a run may record (OpenMP and the dispatch pool refuse far more).
+    public static let maximumThreads = 1024
+
     /// Total epochs (base + decay).
     public var totalEpochs: Int { epochs + epochsDecay }
 
@@ -126,6 +135,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
             throw bad("--epochs/--epochs-decay", "need ≥ 0 each and at least one epoch in all, got \(epochs) + \(epochsDecay)")
         }
         if let steps, steps < 1 { throw bad("--steps", "must be ≥ 1, got \(steps)") }
+        if let threads, !(1...Self.maximumThreads).contains(threads) {
+            throw bad("--threads", "must be in 1…\(Self.maximumThreads), got \(threads)")
+        }
         if !(lambdaL1.isFinite && lambdaL1 >= 0) { throw bad("--lambda-l1", "must be finite and ≥ 0, got \(lambdaL1)") }
         if !(learningRate.isFinite && learningRate > 0) { throw bad("--lr", "must be > 0, got \(learningRate)") }
         if !(beta1 >= 0 && beta1 < 1) { throw bad("--beta1", "must be in [0, 1), got \(beta1)") }
@@ -145,7 +157,7 @@ extension TrainingOptions {
         case generator, discriminator, generatorOverrides, discriminatorOverrides, lambdaL1, ganMode, objective
         case batchSize, epochs, epochsDecay, lrPolicy, lrDecayEpochs, learningRate, beta1, loadSize, cropSize, flip
         case direction, seed, steps, checkpointEvery, epochSnapshots, sampleEvery, logEvery, checkpointCompression
-        case precision
+        case precision, threads
     }
 
     /// The model fields of `config.json` files written before overrides existed.
@@ -189,6 +201,7 @@ extension TrainingOptions {
         try read(.logEvery, &logEvery)
         try read(.checkpointCompression, &checkpointCompression)
         try read(.precision, &precision)
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
 
         let legacy = try decoder.container(keyedBy: LegacyKeys.self)
         var g = ConfigOverrides(), d = ConfigOverrides()
@@ -236,6 +249,24 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
             return "training diverged at step \(step): \(losses). Hint: lower --lr or check the data range."
         case let .io(path, message):
             return "\(path): \(message)"
+        }
+    }
+
+    /// A decoding error as a sentence ("missing field \"step\" at loader", "not valid JSON"), never
+    /// Swift's or Foundation's raw dump; other errors as they describe themselves.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func at(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? "" : " at \(path)"
+        }
+        switch error {
+        case let .keyNotFound(key, context): return "missing field \"\(key.stringValue)\"\(at(context))"
+        case let .typeMismatch(type, context): return "expected \(type)\(at(context))"
+        case let .valueNotFound(type, context): return "missing \(type) value\(at(context))"
+        case let .dataCorrupted(context):
+            return (context.codingPath.isEmpty ? "not valid JSON" : context.debugDescription) + at(context)
+        @unknown default: return "\(error)"
         }
     }
 }

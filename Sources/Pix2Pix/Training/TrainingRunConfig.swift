@@ -12,6 +12,10 @@ public struct TrainingRunConfig: Codable, Sendable, Equatable {
     /// The command line that started the run, for model cards.
     public var command: String?
     public var framework: String
+    /// The instruction set of the oneDNN kernels the run started on (`OneDNNInfo.instructionSet`);
+    /// another one gives other rounding, so a resume elsewhere warns that it is not bit-exact.
+    /// Nil in configs written before it was recorded.
+    public var instructionSet: String?
 
     public init(options: TrainingOptions, data: String, split: String = "train", validationData: String? = nil,
                 validationSplit: String? = nil, command: String? = nil) {

@@ -26,7 +26,7 @@ enum AblationCLI {
         bar.finish()
         if runner.interrupted {
             FileHandle.standardError.write(Data("interrupted; rerun the same command to resume\n".utf8))
-            throw ExitCode(130)
+            throw ExitCode(interrupt.exitCode)
         }
         for s in results.summaries {
             print("  \(s.label.padding(toLength: 36, withPad: " ", startingAt: 0)) L1 \(String(format: "%.4f", s.l1.mean)) PSNR \(String(format: "%.2f", s.psnr.mean)) SSIM \(String(format: "%.4f", s.ssim.mean))")

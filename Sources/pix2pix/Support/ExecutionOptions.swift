@@ -8,11 +8,11 @@ import Tensor
 
 /// `--threads`: train, ablate, experiment, demo and bench.
 struct ThreadsOption: ParsableArguments {
-    @Option(help: "Worker threads (default: $PIX2PIX_THREADS, else all cores; a fixed count makes runs reproducible).")
+    @Option(help: Bounds.threads.help("Worker threads (default: $PIX2PIX_THREADS, else all cores; a fixed count makes runs reproducible; a run records it for its resume)."))
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        try Bounds.threads.check(threads, "--threads", hint: "more threads than cores only adds overhead")
     }
 
     /// Applies --threads before anything reads the thread count.

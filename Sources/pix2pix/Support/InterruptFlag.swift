@@ -1,31 +1,109 @@
 import Dispatch
 import Foundation
+import Synchronization
 
-/// Set by SIGINT: the first Ctrl-C asks the trainer to stop after the current step, a second one exits at once.
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-    private var source: DispatchSourceSignal?
+/// Ctrl-C (SIGINT) and SIGTERM for the commands that train (`train`, `ablate`, `experiment`,
+/// `demo`): a request to stop at the next safe point, never an abort in the middle of a write.
+///
+/// The signal handler only adds to an atomic counter (lock-free: no allocation, no lock, no I/O,
+/// so it is async-signal-safe whatever the interrupted thread was doing). Everything else happens
+/// in ordinary code: the trainer polls ``isSet`` between steps (after the step's checkpoint and
+/// sample writes, and before the first step), saves `latest.pzck` and returns; the command then
+/// exits with ``exitCode`` (130 for Ctrl-C, 143 for SIGTERM). A watcher on a background queue
+/// prints the notice a moment after the signal.
+///
+/// A second Ctrl-C (or SIGTERM) does not abort: the run still stops at the next safe point with its
+/// checkpoint saved, so no write is ever cut short. To abort without saving, send SIGKILL
+/// (`kill -9`): every file is written atomically, so the previous checkpoint stays intact.
+final class InterruptFlag: @unchecked Sendable {  // `noticed` is guarded by `lock`
+    /// Signals received since the handler was installed.
+    var count: Int { Self.received }
+    var isSet: Bool { count > 0 }
 
-    var isSet: Bool { lock.withLock { set } }
+    /// The status to exit with after stopping: 128 + the first signal's number (130 for SIGINT,
+    /// 143 for SIGTERM).
+    var exitCode: Int32 {
+        let signal = Self.firstSignal
+        return 128 + (signal == 0 ? SIGINT : signal)
+    }
 
-    /// The process's flag; the handler is installed on first use.
+    /// Installs the handler for SIGINT and SIGTERM (once per process) and returns the flag.
     static func install() -> InterruptFlag { shared }
 
     private static let shared: InterruptFlag = {
-        let flag = InterruptFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            let already = flag.lock.withLock { () -> Bool in
-                defer { flag.set = true }
-                return flag.set
+        if #available(macOS 15.0, *) {
+            // Initialise the counters here, not lazily inside the handler.
+            SignalState.count.store(0, ordering: .sequentiallyConsistent)
+            SignalState.first.store(0, ordering: .sequentiallyConsistent)
+            for signo in [SIGINT, SIGTERM] {
+                var action = sigaction()
+                #if os(Linux)
+                action.__sigaction_handler.sa_handler = signalHandler
+                action.sa_flags = SA_RESTART
+                #else
+                action.__sigaction_u.__sa_handler = signalHandler
+                action.sa_flags = SA_RESTART
+                #endif
+                sigemptyset(&action.sa_mask)
+                sigaction(signo, &action, nil)
             }
-            if already { exit(130) }
-            FileHandle.standardError.write(Data("\nstopping after this step (Ctrl-C again to abort without saving)…\n".utf8))
+            // A parent may hand down a mask that blocks them (Foundation's Process does): unblock
+            // them on this thread, so that a signal reaches the handler instead of staying pending.
+            var wanted = sigset_t()
+            sigemptyset(&wanted)
+            sigaddset(&wanted, SIGINT)
+            sigaddset(&wanted, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         }
-        source.resume()
-        flag.source = source
+        let flag = InterruptFlag()
+        flag.startNotices()
         return flag
     }()
+
+    private static var received: Int {
+        if #available(macOS 15.0, *) { return SignalState.count.load(ordering: .sequentiallyConsistent) }
+        return 0
+    }
+
+    private static var firstSignal: Int32 {
+        if #available(macOS 15.0, *) { return Int32(SignalState.first.load(ordering: .sequentiallyConsistent)) }
+        return 0
+    }
+
+    /// Prints what a signal does, from a background queue a moment after it arrives (never from
+    /// the handler).
+    private func startNotices() {
+        timer.schedule(deadline: .now(), repeating: .milliseconds(200))
+        timer.setEventHandler { [self] in
+            let now = Self.received
+            let before = lock.withLock {
+                defer { noticed = now }
+                return noticed
+            }
+            guard now > before else { return }
+            let text = before == 0
+                ? "\nstopping at the next safe point: the run is saved first (another Ctrl-C does not abort; kill -9 aborts without saving)…\n"
+                : "\nstill stopping: the run is being saved (kill -9 aborts without saving; the last checkpoint stays intact)…\n"
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+        timer.resume()
+    }
+
+    private let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+    private let lock = NSLock()
+    private var noticed = 0
+}
+
+@available(macOS 15.0, *)
+private enum SignalState {
+    static let count = Atomic<Int>(0)
+    static let first = Atomic<Int>(0)
+}
+
+/// The whole handler: two lock-free atomic operations.
+private let signalHandler: @convention(c) (Int32) -> Void = { signo in
+    if #available(macOS 15.0, *) {
+        _ = SignalState.first.compareExchange(expected: 0, desired: Int(signo), ordering: .sequentiallyConsistent)
+        SignalState.count.add(1, ordering: .sequentiallyConsistent)
+    }
 }

@@ -8,16 +8,25 @@ import Pix2Pix
 
 /// The loss, the optimiser and the data pipeline: `train` and `ablate`.
 struct OptimizationOptions: ParsableArguments {
-    @Option(name: .customLong("lambda-l1"), help: "Weight of the L1 term (default: 100).") var lambdaL1: Float?
+    @Option(name: .customLong("lambda-l1"), help: Bounds.lambdaL1.help("Weight of the L1 term (default: 100).")) var lambdaL1: Float?
     @Option(name: .customLong("gan-mode"), help: "vanilla (BCE) or lsgan (MSE).") var ganMode: GANMode?
-    @Option(name: .customLong("batch-size"), help: "Pairs per step (default: 1).") var batchSize: Int?
-    @Option(help: "Initial learning rate (default: 2e-4).") var lr: Float?
-    @Option(help: "Adam β1 (default: 0.5).") var beta1: Float?
-    @Option(name: .customLong("load-size"), help: "Resize to this before cropping (default: 286, or crop size × 286/256 with --crop-size).")
+    @Option(name: .customLong("batch-size"), help: Bounds.batch.help("Pairs per step (default: 1).")) var batchSize: Int?
+    @Option(help: Bounds.learningRate.help("Initial learning rate (default: 2e-4).")) var lr: Float?
+    @Option(help: Bounds.beta1.help("Adam β1 (default: 0.5).")) var beta1: Float?
+    @Option(name: .customLong("load-size"), help: Bounds.side.help("Resize to this before cropping (default: 286, or crop size × 286/256 with --crop-size)."))
     var loadSize: Int?
-    @Option(name: .customLong("crop-size"), help: "Random crop size, the network's input size (default: 256).") var cropSize: Int?
+    @Option(name: .customLong("crop-size"), help: Bounds.side.help("Random crop size, the network's input size (default: 256).")) var cropSize: Int?
     @Flag(name: .customLong("no-flip"), help: "No random horizontal flips.") var noFlip = false
     @Option(help: "Which side is the input.") var direction: PairDirection?
+
+    func validate() throws {
+        try Bounds.lambdaL1.check(lambdaL1, "--lambda-l1")
+        try Bounds.batch.check(batchSize, "--batch-size")
+        try Bounds.learningRate.check(lr, "--lr", hint: "the reference uses 2e-4")
+        try Bounds.beta1.check(beta1, "--beta1", hint: "the reference uses 0.5")
+        try Bounds.side.check(loadSize, "--load-size")
+        try Bounds.side.check(cropSize, "--crop-size")
+    }
 
     func apply(to o: inout TrainingOptions) {
         if let lambdaL1 { o.lambdaL1 = lambdaL1 }
@@ -34,11 +43,17 @@ struct OptimizationOptions: ParsableArguments {
 /// What one run trains towards and for how long: `train` (an ablation sets these per run).
 struct ScheduleOptions: ParsableArguments {
     @Option(help: "Which loss terms train the generator (the paper's loss table).") var objective: Objective?
-    @Option(help: "Epochs at the initial learning rate (default: 100).") var epochs: Int?
-    @Option(name: .customLong("epochs-decay"), help: "Epochs of decay to zero (default: 100).") var epochsDecay: Int?
+    @Option(help: Bounds.epochs.help("Epochs at the initial learning rate (default: 100).")) var epochs: Int?
+    @Option(name: .customLong("epochs-decay"), help: Bounds.epochs.help("Epochs of decay to zero (default: 100).")) var epochsDecay: Int?
     @Option(name: .customLong("lr-policy"), help: "How the learning rate decays.") var lrPolicy: LRPolicy?
-    @Option(help: "Seed for weights, data order, crops and dropout (default: 0).") var seed: UInt64?
-    @Option(help: "Stop after this many optimizer steps (a budget).") var steps: Int?
+    @Option(help: "Seed for weights, data order, crops and dropout (default: 0; any 64-bit unsigned integer).") var seed: UInt64?
+    @Option(help: Bounds.steps.help("Stop after this many optimizer steps (a budget).")) var steps: Int?
+
+    func validate() throws {
+        try Bounds.epochs.check(epochs, "--epochs")
+        try Bounds.epochs.check(epochsDecay, "--epochs-decay")
+        try Bounds.steps.check(steps, "--steps")
+    }
 
     func apply(to o: inout TrainingOptions) {
         if let objective { o.objective = objective }
@@ -52,12 +67,18 @@ struct ScheduleOptions: ParsableArguments {
 
 /// How often a run saves, samples and logs: `train`.
 struct RunControlOptions: ParsableArguments {
-    @Option(name: .customLong("checkpoint-every"), help: "Save \(RunDirectory.FileName.latest) every this many steps (and at each epoch end; default: 500).")
+    @Option(name: .customLong("checkpoint-every"), help: Bounds.steps.help("Save \(RunDirectory.FileName.latest) every this many steps (and at each epoch end; default: 500)."))
     var checkpointEvery: Int?
-    @Option(name: .customLong("sample-every"), help: "Write a sample grid every this many steps (0: only at the end; default: 500).")
+    @Option(name: .customLong("sample-every"), help: Bounds.sampleEvery.help("Write a sample grid every this many steps (0: only at the end; default: 500)."))
     var sampleEvery: Int?
-    @Option(name: .customLong("log-every"), help: "A log line every this many steps (default: 10).") var logEvery: Int?
+    @Option(name: .customLong("log-every"), help: Bounds.steps.help("A log line every this many steps (default: 10).")) var logEvery: Int?
     @Flag(name: .customLong("epoch-snapshots"), help: "Keep epoch_<n>.pzck at every epoch end.") var epochSnapshots = false
+
+    func validate() throws {
+        try Bounds.steps.check(checkpointEvery, "--checkpoint-every")
+        try Bounds.sampleEvery.check(sampleEvery, "--sample-every")
+        try Bounds.steps.check(logEvery, "--log-every")
+    }
 
     func apply(to o: inout TrainingOptions) {
         if let checkpointEvery { o.checkpointEvery = checkpointEvery }
