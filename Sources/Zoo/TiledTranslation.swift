@@ -73,19 +73,28 @@ struct TileSpan: Equatable {
 enum TilePlanner {
     /// Tiles covering an axis of `length` pixels (a multiple of `multiple`).
     static func spans(length: Int, options: TilingOptions, multiple m: Int) -> [TileSpan] {
-        let tile = options.tileSize, margin = options.margin, blend = options.blend
-        if length <= tile {
+        let margin = options.margin, blend = options.blend
+        if length <= options.tileSize {
             return [TileSpan(start: 0, size: length, validStart: 0, validEnd: length, weights: [Float](repeating: 1, count: length))]
         }
-        let maxStep = tile - 2 * margin - blend            // ≥ m (validated)
-        let travel = length - tile                         // a multiple of m
-        // The fewest tiles whose grid-aligned, evenly spread origins never step more than maxStep.
+        // The fewest tiles, each as small as that count allows (less work in the overlaps), whose
+        // grid-aligned, evenly spread origins never step more than a tile's new output.
+        func plan(count n: Int, size t: Int) -> [Int]? {
+            let travel = length - t                        // a multiple of m
+            let starts = (0..<n).map { k in k == n - 1 ? travel : (k * travel / (n - 1)) / m * m }
+            return zip(starts, starts.dropFirst()).allSatisfy({ $1 - $0 <= t - 2 * margin - blend }) ? starts : nil
+        }
         var starts: [Int] = []
-        var n = 2
-        while true {
-            starts = (0..<n).map { k in k == n - 1 ? travel : (k * travel / (n - 1)) / m * m }
-            if zip(starts, starts.dropFirst()).allSatisfy({ $1 - $0 <= maxStep }) { break }
-            n += 1
+        var tile = options.tileSize
+        search: for n in 2... {
+            let overlap = 2 * margin + blend
+            let smallest = ((length + (n - 1) * overlap + n - 1) / n + m - 1) / m * m
+            for t in stride(from: min(smallest, options.tileSize), through: options.tileSize, by: m) {
+                if let found = plan(count: n, size: t) {
+                    (starts, tile) = (found, t)
+                    break search
+                }
+            }
         }
         var raw: [(start: Int, validStart: Int, validEnd: Int, weights: [Float])] = []
         for (k, start) in starts.enumerated() {

@@ -53,7 +53,9 @@ struct TilingTests {
     /// Tolerance of tiled against whole-image translation with the receptive-field margin: the used
     /// part of each tile is computed from exactly the inputs the whole image uses, so outputs differ
     /// only by float rounding (the cross-fade's weights sum to one within 1e-7, and the convolutions
-    /// may pick other kernels for other sizes) — at most 1 grey level, on a few samples.
+    /// may pick other kernels for other sizes) — at most 1 grey level, on a few samples. Measured:
+    /// 0 of 180,000 samples differ here (margin 0: 60,096 differ, by up to 58); the zoo's
+    /// gray2color on a 4000 × 3000 photo: 221 of 36,000,000 differ, by 1.
     static let tolerance = (maxAbs: 1, differingFraction: 1e-3)
 
     /// A random U-Net of depth 4 (size multiple 16, receptive radius 45) whose convolution

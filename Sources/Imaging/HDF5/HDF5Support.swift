@@ -110,7 +110,13 @@ enum HDF5Lib {
         _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_UPWARD, { _, err, data in
             guard let err, let data else { return 0 }
             let box = Unmanaged<ErrorBox>.fromOpaque(data).takeUnretainedValue()
-            let desc = err.pointee.desc.map { String(cString: $0) } ?? ""
+            var desc = err.pointee.desc.map { String(cString: $0) } ?? ""
+            // The sec2 driver's I/O errors carry a time stamp, the (staging) file name and buffer
+            // addresses: keep what failed and the system's reason.
+            if let r = desc.range(of: "error message = '"), let end = desc[r.upperBound...].firstIndex(of: "'") {
+                let what = desc.prefix { $0 != ":" }
+                desc = "\(what): \(desc[r.upperBound..<end])"
+            }
             let fn = err.pointee.func_name.map { String(cString: $0) } ?? ""
             box.lines.append(desc.isEmpty ? fn : "\(desc) (\(fn))")
             return 0
@@ -230,13 +236,6 @@ final class HDF5File: @unchecked Sendable {
             discardWrites()
         }
         throw error
-    }
-
-    func flush() throws {
-        try HDF5Lib.locked {
-            try checkWritable()
-            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw failWrite("flush") }
-        }
     }
 
     final class NameBox { var names: [String] = [] }
