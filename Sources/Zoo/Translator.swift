@@ -21,6 +21,10 @@ import Tensor
 /// network's size multiple (`2^depth` for a U-Net), mapped to [-1, 1], run, and cropped back to its
 /// own size. Output images have the model's output channels.
 ///
+/// Images whose padded size exceeds ``tiling``'s tile size run in overlapping tiles with the same
+/// result (see ``TilingOptions``), so memory stays bounded whatever the image size; a 64 MP photo
+/// needs about 1 GB.
+///
 /// A translator holds a network with mutable state: use one per thread.
 public final class Translator {
     /// `id@version` for zoo models, the file path otherwise.
@@ -41,6 +45,8 @@ public final class Translator {
     /// Height and width of network inputs are multiples of this.
     public var sizeMultiple: Int { network.sizeMultiple }
     public var card: ModelCard? { entry?.card }
+    /// How images too large for one pass are split (defaults from the network's receptive field).
+    public var tiling: TilingOptions
 
     /// Loads `id` or `id@version` from the zoos of `catalog` (by default: `--zoo` rules without the
     /// option, see ``ZooCatalog``).
@@ -73,6 +79,7 @@ public final class Translator {
         network = loaded.network
         self.mode = mode
         self.precision = precision
+        tiling = TilingOptions.defaults(sizeMultiple: loaded.network.sizeMultiple, receptiveRadius: Self.receptiveRadius(of: loaded.network))
         network.train(mode == .train)
     }
 
@@ -104,17 +111,29 @@ public final class Translator {
     }
 
     /// Translates images of any sizes, running consecutive images of the same size together in
-    /// batches of up to `batchSize` (eval mode; train mode runs one at a time). Results are in order.
+    /// batches of up to `batchSize` (eval mode; train mode runs one at a time), and images larger
+    /// than a tile in tiles, one at a time. Results are in order.
     /// `progress` is called with the number of images done after each batch.
     public func translate(_ images: [Image], batchSize: Int = 4, progress: ((Int) -> Void)? = nil) throws -> [Image] {
+        for image in images { try checkSize(width: image.width, height: image.height) }
         var results: [Image] = []
         results.reserveCapacity(images.count)
         let limit = mode == .train ? 1 : max(1, batchSize)
         var start = 0
         while start < images.count {
             let first = images[start]
+            if usesTiles(width: first.width, height: first.height) {
+                results.append(try translateTiled(first))
+                start += 1
+                progress?(start)
+                continue
+            }
+            // Same-size neighbours together, up to a tile's worth of pixels (memory stays bounded).
+            let p = padding(width: first.width, height: first.height)
+            let pixels = (first.width + p.left + p.right) * (first.height + p.top + p.bottom)
+            let fit = max(1, tiling.tileSize * tiling.tileSize / max(1, pixels))
             var end = start + 1
-            while end < images.count, end - start < limit,
+            while end < images.count, end - start < min(limit, fit),
                   images[end].width == first.width, images[end].height == first.height { end += 1 }
             results += try translateBatch(Array(images[start..<end]))
             progress?(end)

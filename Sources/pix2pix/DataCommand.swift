@@ -97,6 +97,8 @@ struct DataCommand: ParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Black edges on white (the seed datasets' convention).")
         var cannyInvert = true
 
+        @OptionGroup var pixelBudget: PixelBudgetOption
+
         @Flag(help: "Print only the summary.")
         var quiet = false
 
@@ -146,6 +148,7 @@ struct DataCommand: ParsableCommand {
             options.format = format == .hdf5 ? .hdf5 : .aligned
             options.overwrite = overwrite
             options.minStandardDeviation = minStd
+            options.pixelBudget = pixelBudget.budget
             let version = Pix2PixCommand.configuration.version
             options.toolVersion = "pix2pix data build" + (version.isEmpty ? "" : " \(version)")
             let summary = try PairBuilder.build(options) { line in
@@ -175,12 +178,14 @@ struct DataCommand: ParsableCommand {
         @Flag(name: .customLong("no-preview"), help: "Do not write a preview.")
         var noPreview = false
 
+        @OptionGroup var pixelBudget: PixelBudgetOption
+
         func validate() throws {
             try Bounds.previewPairs.check(previewPairs, "--preview-pairs")
         }
 
         func run() throws {
-            let report = try DatasetInspector.inspect(path: path, previewPairs: noPreview ? 0 : previewPairs)
+            let report = try DatasetInspector.inspect(path: path, previewPairs: noPreview ? 0 : previewPairs, budget: pixelBudget.budget)
             print(report)
             if let grid = report.preview, !noPreview {
                 let url = URL(fileURLWithPath: path)

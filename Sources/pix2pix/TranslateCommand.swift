@@ -17,7 +17,9 @@ struct TranslateCommand: ParsableCommand {
         and written to --out with the same relative names. Folders are searched recursively. Every output \
         is planned before anything runs: two inputs that would write one file (or an image inside an HDF5 \
         file's grid folder) are refused, and no output may be an input, even with --overwrite (paths are \
-        compared with links resolved).
+        compared with links resolved). Images larger than a tile (2048² for the zoo's models) run in \
+        overlapping tiles with the same result, so memory stays bounded; --max-megapixels caps the image \
+        size a file may declare (checked before decoding).
 
         HDF5 files (ours or either seed layout) have every A of every split (or --split) translated. With \
         --format h5 the output is a copy in the same layout plus prediction arrays (split/pred, or \
@@ -43,6 +45,7 @@ struct TranslateCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: Bounds.batch.help("Images of equal size run together.")) var batchSize = 4
     @Option(help: "Seed of the dropout stream in train mode.") var seed: UInt64 = 0
     @OptionGroup var precision: PrecisionOption
+    @OptionGroup var pixelBudget: PixelBudgetOption
     @Flag(help: "Replace existing outputs.") var overwrite = false
     @OptionGroup var progress: ProgressOption
     @Flag(help: "Only errors.") var quiet = false
@@ -197,12 +200,12 @@ struct TranslateCommand: ParsableCommand {
             case let .hdf5(input, _, _):
                 var chosen: [String]? = nil
                 if !split.isEmpty {
-                    let available = try HDF5PairedDataset.describe(path: input).splits.map(\.name)
+                    let available = try HDF5PairedDataset.describe(path: input, budget: pixelBudget.budget).splits.map(\.name)
                     chosen = split.filter(available.contains)
                     if chosen!.isEmpty { throw ImagingError.missingSplit(path: input, split: split.joined(separator: ", "), available: available) }
                 }
                 splitsOf[input] = chosen
-                total += try Translator.pairCount(inHDF5: input, splits: chosen)
+                total += try Translator.pairCount(inHDF5: input, splits: chosen, budget: pixelBudget.budget)
             }
         }
         let start = Date()
@@ -214,12 +217,20 @@ struct TranslateCommand: ParsableCommand {
         }
         try FileError.makeDirectories(out, what: "output folder")
 
-        // Images, a batch at a time (same-size neighbours run together).
+        // Images, a batch at a time (same-size neighbours run together); no more than a tile's
+        // worth of pixels is read ahead, so large photos are held one at a time.
         let imageJobs = jobs.compactMap { job -> (String, String)? in if case let .image(i, o) = job { return (i, o) } else { return nil } }
+        let readAhead = translator.tiling.tileSize * translator.tiling.tileSize
         var k = 0
         while k < imageJobs.count {
-            let chunk = imageJobs[k..<min(imageJobs.count, k + batchSize)]
-            let images = try chunk.map { try Image.read(path: $0.0) }
+            var images: [Image] = []
+            var pixels = 0
+            while k + images.count < imageJobs.count, images.count < batchSize, pixels < readAhead {
+                let image = try Image.read(path: imageJobs[k + images.count].0, budget: pixelBudget.budget)
+                pixels += image.width * image.height
+                images.append(image)
+            }
+            let chunk = imageJobs[k..<(k + images.count)]
             let outputs = try translator.translate(images, batchSize: batchSize)
             for ((_, path), output) in zip(chunk, outputs) {
                 try FileError.makeDirectories((path as NSString).deletingLastPathComponent, what: "output folder")
@@ -240,13 +251,14 @@ struct TranslateCommand: ParsableCommand {
             }
             if format == .h5 {
                 try FileError.makeDirectories((output as NSString).deletingLastPathComponent, what: "output folder")
-                try translator.translateHDF5(from: input, to: output, splits: splits, batchSize: batchSize, overwrite: overwrite) { pair in
+                try translator.translateHDF5(from: input, to: output, splits: splits, batchSize: batchSize, overwrite: overwrite,
+                                             budget: pixelBudget.budget) { pair in
                     try writeGrid(pair)
                     pairs += 1
                     advance(1)
                 }
             } else {
-                try translator.translatePairs(inHDF5: input, splits: splits, batchSize: batchSize) { pair in
+                try translator.translatePairs(inHDF5: input, splits: splits, batchSize: batchSize, budget: pixelBudget.budget) { pair in
                     try writeGrid(pair)
                     pairs += 1
                     advance(1)

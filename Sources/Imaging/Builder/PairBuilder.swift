@@ -81,6 +81,8 @@ public struct PairBuildOptions: Sendable {
     public var toolVersion: String
     /// Human description of the sources, recorded in the metadata.
     public var sourceDescription: String
+    /// The largest source photo read (checked from its header before decoding).
+    public var pixelBudget: PixelBudget = .default
 
     public init(trainSources: [String], valSources: [String]? = nil,
                 transform: PairTransform = .canny(CannyOptions(invert: true)), size: Int = 256,
@@ -363,7 +365,7 @@ public enum PairBuilder {
     static func cropsOf(_ work: SourceWork, index: Int, split: UInt64, options: PairBuildOptions) throws -> CropResult {
         var result = CropResult()
         guard work.pairs > 0 else { return result }
-        var photo = try Image.read(path: work.path)
+        var photo = try Image.read(path: work.path, budget: options.pixelBudget)
         if photo.channels == 1 { photo = photo.rgb() }
         let size = options.size
         let short = min(photo.width, photo.height)

@@ -36,23 +36,27 @@ extension Image {
     /// PNG: 1/2/4/8/16-bit gray, gray + alpha, RGB, RGBA and palette files are accepted; the result
     /// is 8-bit gray or RGB, 16-bit samples scaled by 1/257, alpha dropped (not composited).
     /// JPEG: gray or YCbCr (RGB) files; CMYK is rejected. EXIF orientation is ignored.
+    ///
+    /// The size the header declares is checked against `budget` before any pixel memory is
+    /// allocated (see ``PixelBudget``).
     /// - Throws: `ImagingError.io` (cannot read), `.corrupt` (bad or truncated data),
-    ///   `.unsupported` (neither PNG nor JPEG, or a variant we do not decode).
-    public static func read(from url: URL) throws -> Image {
-        try read(path: url.path)
+    ///   `.unsupported` (neither PNG nor JPEG, or a variant we do not decode), `.overBudget`
+    ///   (the header declares more pixels than `budget`).
+    public static func read(from url: URL, budget: PixelBudget = .default) throws -> Image {
+        try read(path: url.path, budget: budget)
     }
 
-    public static func read(path: String) throws -> Image {
+    public static func read(path: String, budget: PixelBudget = .default) throws -> Image {
         let bytes = try FileIO.readAll(path)
-        return try decode(bytes, name: path)
+        return try decode(bytes, name: path, budget: budget)
     }
 
     /// Decodes PNG or JPEG bytes; `name` is used in error messages.
-    public static func decode(_ bytes: [UInt8], name: String) throws -> Image {
+    public static func decode(_ bytes: [UInt8], name: String, budget: PixelBudget = .default) throws -> Image {
         try bytes.withUnsafeBytes { raw in
             switch try sniff(raw, name: name) {
-            case .png: return try PNGCodec.decode(raw, path: name)
-            case .jpeg: return try JPEGCodec.decode(raw, path: name)
+            case .png: return try PNGCodec.decode(raw, path: name, budget: budget)
+            case .jpeg: return try JPEGCodec.decode(raw, path: name, budget: budget)
             }
         }
     }

@@ -51,17 +51,17 @@ enum JPEGCodec {
                          channels: h.colorspace == Int32(TJCS_GRAY.rawValue) ? 1 : 3, format: "JPEG")
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> Image {
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String, budget: PixelBudget) throws -> Image {
         guard let handle = tjInitDecompress() else {
             throw ImagingError.io(path: path, reason: "cannot initialise the JPEG decoder: \(errorString(nil))")
         }
         defer { tjDestroy(handle) }
         let h = try header(handle, bytes, path: path)
-        guard h.width > 0, h.height > 0, h.width * h.height <= 1 << 30 else {
-            throw ImagingError.unsupported(path: path, reason: "JPEG of \(h.width)x\(h.height) pixels is too large to load")
-        }
         let gray = h.colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = gray ? 1 : 3
+        // The SOF's size against the budget before our buffer or libjpeg's (a progressive JPEG
+        // makes libjpeg allocate coefficients for the whole image) is allocated.
+        try budget.check(width: h.width, height: h.height, channels: channels, path: path, what: "JPEG header (SOF)")
         let format = gray ? TJPF_GRAY : TJPF_RGB
         var failure: String?
         let image = Image(width: h.width, height: h.height, channels: channels) { out in

@@ -36,7 +36,7 @@ enum PNGCodec {
         return ImageInfo(width: Int(image.width), height: Int(image.height), channels: channels, format: "PNG")
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> Image {
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String, budget: PixelBudget) throws -> Image {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
@@ -47,10 +47,13 @@ enum PNGCodec {
         let alpha = (image.format & flagAlpha) != 0
         let channels = color ? 3 : 1
         let stored = channels + (alpha ? 1 : 0)
-        // Guard against absurd headers before allocating (libpng's own limit is 1,000,000 x 1,000,000).
-        guard width > 0, height > 0, width * height <= 1 << 30 else {
+        // The header's size against the budget before anything is allocated (libpng's own limit,
+        // 1,000,000 x 1,000,000, is far beyond any memory).
+        do {
+            try budget.check(width: width, height: height, channels: stored, path: path, what: "PNG header")
+        } catch {
             png_image_free(&image)
-            throw ImagingError.unsupported(path: path, reason: "PNG of \(width)x\(height) pixels is too large to load")
+            throw error
         }
         image.format = (color ? flagColor : 0) | (alpha ? flagAlpha : 0)
         image.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)

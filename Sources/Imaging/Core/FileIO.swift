@@ -53,3 +53,12 @@ enum FileIO {
         }
     }
 }
+
+extension FileIO {
+    /// The size in bytes of the file at `path` (following links), nil when it cannot be stat'ed.
+    static func size(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int(st.st_size)
+    }
+}

@@ -107,13 +107,16 @@ public struct HDF5Description: Sendable, CustomStringConvertible {
 enum HDF5LayoutDetector {
     static let seedSplits = ["train", "val", "test"]
 
-    static func describe(path: String) throws -> HDF5Description {
+    static func describe(path: String, budget: PixelBudget = .default) throws -> HDF5Description {
         let file = try HDF5File.open(path)
-        return try describe(file: file)
+        return try describe(file: file, budget: budget)
     }
 
-    static func describe(file: HDF5File) throws -> HDF5Description {
+    /// Finds the layout and its splits. Every image array of a split is checked against `budget`
+    /// (per image) and against what the file stores (`HDF5Limits`) before anything is read.
+    static func describe(file: HDF5File, budget: PixelBudget = .default) throws -> HDF5Description {
         let objects = try file.objects()
+        let fileSize = FileIO.size(file.path) ?? 0
         let attributes = (try? file.attributes()) ?? [:]
         let byPath = Dictionary(objects.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         var notes: [String] = []
@@ -133,6 +136,8 @@ enum HDF5LayoutDetector {
                 notes.append("split '\(split)' skipped: \(bObj) is not an array of 1- or 3-channel images")
                 return nil
             }
+            try HDF5Limits.checkImageArray(a, object: aObj, budget: budget, path: file.path, fileSize: fileSize)
+            try HDF5Limits.checkImageArray(b, object: bObj, budget: budget, path: file.path, fileSize: fileSize)
             guard a.count == b.count else {
                 throw ImagingError.mismatch(path: file.path, message: "\(a.dataset) holds \(a.count) images but \(b.dataset) holds \(b.count); A and B must pair up one to one")
             }

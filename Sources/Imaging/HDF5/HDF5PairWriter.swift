@@ -48,7 +48,7 @@ public final class HDF5PairWriter {
         self.splits = splits
         staged = try StagedOutput(destination: URL(fileURLWithPath: path), kind: .file)
         do {
-            let file = try HDF5File.create(staged.path)
+            let file = try HDF5File.create(staged.path, name: path)
             self.file = file
             for split in splits {
                 try file.createGroup(split)
@@ -81,8 +81,13 @@ public final class HDF5PairWriter {
               b.width == width, b.height == height, b.channels == channelsB else {
             throw ImagingError.mismatch(path: path, message: "pair of A \(a.width)x\(a.height)x\(a.channels) and B \(b.width)x\(b.height)x\(b.channels) does not match the dataset's A \(width)x\(height)x\(channelsA) / B \(width)x\(height)x\(channelsB)")
         }
-        try a.withUnsafeBytes { try ds.a.append($0.baseAddress!, memType: chdf5_native_uint8()) }
-        try b.withUnsafeBytes { try ds.b.append($0.baseAddress!, memType: chdf5_native_uint8()) }
+        do {
+            try a.withUnsafeBytes { try ds.a.append($0.baseAddress!, memType: chdf5_native_uint8()) }
+            try b.withUnsafeBytes { try ds.b.append($0.baseAddress!, memType: chdf5_native_uint8()) }
+        } catch {
+            if file?.writeFailure != nil { abandon() }        // a failed write (full disk) ends the file
+            throw error
+        }
     }
 
     /// Sets a root attribute (written at `finish()`, in name order).
@@ -106,9 +111,10 @@ public final class HDF5PairWriter {
                 try file.createGroup("meta")
                 try HDF5Dataset.writeBytes(manifest, in: file, name: "meta/manifest")
             }
-            try file.flush()
-            datasets = [:]
-            self.file = nil                              // closes datasets, then the file
+            try file.checkSpaceForClose(stagedPath: staged.path)
+            datasets = [:]                               // closes the datasets, then the file
+            self.file = nil
+            try file.close()
             try staged.commit()
             finished = true
         } catch {
@@ -117,8 +123,17 @@ public final class HDF5PairWriter {
         }
     }
 
-    /// Drops everything written so far; the destination is left as it was.
+    /// Makes every later write of the library fail with ENOSPC, as on a full disk (tests of the
+    /// error paths; see `HDF5File.redirectDescriptor(to:)`).
+    func simulateFullDisk() throws {
+        try file?.redirectDescriptor(to: "/dev/full")
+    }
+
+    /// Drops everything written so far; the destination is left as it was. The library's
+    /// objects are closed datasets first, then the file, with writes discarded so that closing
+    /// cannot fail (and crash libhdf5) on a full disk.
     public func abandon() {
+        file?.discardWrites()
         datasets = [:]
         file = nil
         staged.abandon()

@@ -5,7 +5,12 @@ import CKernels
 /// lazily with hyperslab selections: memory use is bounded by what a caller asks for at once.
 ///
 /// Values are converted to 8-bit images: uint8 data as is, CHW data transposed to HWC, float and
-/// other numeric data (the seed's float32 0–255 arrays) rounded and clamped to 0–255.
+/// other numeric data (the seed's float32 0–255 arrays) rounded and clamped to 0–255. NaN and
+/// infinite floats are refused (`ImagingError.nonFinite`, naming the split and pair) instead of
+/// becoming black or white pixels.
+///
+/// Opening checks every declared shape against the pixel budget and the file's stored size
+/// (see `HDF5Limits`), so reads never size a buffer from an unchecked declaration.
 public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
     public let name: String
     public let split: String
@@ -28,10 +33,13 @@ public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
 
     /// Opens `split` of the file at `path`.
     /// - Throws: `.io` / `.corrupt` for unreadable files, `.unknownLayout` (listing the contents),
-    ///   `.missingSplit` (listing the splits present), `.mismatch` for A/B count or size mismatches.
-    public init(path: String, split: String = "train", direction: PairDirection = .aToB) throws {
+    ///   `.missingSplit` (listing the splits present), `.mismatch` for A/B count or size mismatches,
+    ///   `.overBudget` for images larger than `budget`, `.declaredTooLarge` for shapes the file
+    ///   cannot hold.
+    public init(path: String, split: String = "train", direction: PairDirection = .aToB,
+                budget: PixelBudget = .default) throws {
         file = try HDF5File.open(path)
-        fileDescription = try HDF5LayoutDetector.describe(file: file)
+        fileDescription = try HDF5LayoutDetector.describe(file: file, budget: budget)
         guard let s = fileDescription.split(named: split) else {
             throw ImagingError.missingSplit(path: path, split: split, available: fileDescription.splits.map(\.name))
         }
@@ -49,9 +57,9 @@ public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
         datasetB = try HDF5Dataset(file: file, name: b.dataset)
     }
 
-    /// Describes an HDF5 file without choosing a split.
-    public static func describe(path: String) throws -> HDF5Description {
-        try HDF5LayoutDetector.describe(path: path)
+    /// Describes an HDF5 file without choosing a split (with the same checks as opening one).
+    public static func describe(path: String, budget: PixelBudget = .default) throws -> HDF5Description {
+        try HDF5LayoutDetector.describe(path: path, budget: budget)
     }
 
     public func pair(at index: Int) throws -> (a: Image, b: Image) {
@@ -65,8 +73,8 @@ public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
         }
         if range.isEmpty { return [] }
         let (arrayA, arrayB) = direction == .aToB ? (storedSplit.a, storedSplit.b) : (storedSplit.b, storedSplit.a)
-        let imagesA = try readImages(datasetA, arrayA, range)
-        let imagesB = try readImages(datasetB, arrayB, range)
+        let imagesA = try readImages(datasetA, arrayA, range, side: "A")
+        let imagesB = try readImages(datasetB, arrayB, range, side: "B")
         return zip(imagesA, imagesB).map { (a: $0, b: $1) }
     }
 
@@ -83,7 +91,7 @@ public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
         return values
     }
 
-    private func readImages(_ dataset: HDF5Dataset, _ array: HDF5ImageArray, _ range: Range<Int>) throws -> [Image] {
+    private func readImages(_ dataset: HDF5Dataset, _ array: HDF5ImageArray, _ range: Range<Int>, side: String) throws -> [Image] {
         let n = range.count
         let (w, h, c) = (array.width, array.height, array.channels)
         let per = w * h * c
@@ -98,6 +106,10 @@ public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
             var floats = [Float](repeating: 0, count: per * n)
             try floats.withUnsafeMutableBytes { raw in
                 try dataset.read(start: start, count: count, memType: chdf5_native_float(), into: raw.baseAddress!)
+            }
+            if case .float = array.elementType, let bad = NonFiniteCount.firstItem(in: floats, itemSize: per) {
+                throw ImagingError.nonFinite(path: name, dataset: array.dataset, split: split, index: range.lowerBound + bad.item,
+                                             nan: bad.count.nan, infinite: bad.count.infinite)
             }
             floats.withUnsafeBufferPointer { src in
                 bytes.withUnsafeMutableBufferPointer { dst in ck_img_f32_to_u8(src.baseAddress!, dst.baseAddress!, src.count) }
@@ -114,6 +126,32 @@ public final class HDF5PairedDataset: PairedDataset, @unchecked Sendable {
                     }
                 }
             }
+        }
+    }
+}
+
+/// NaN and infinity counts of float data.
+struct NonFiniteCount: Sendable, Equatable {
+    var nan = 0
+    var infinite = 0
+    var total: Int { nan + infinite }
+
+    mutating func add(_ values: UnsafeBufferPointer<Float>) {
+        for v in values where !v.isFinite {
+            if v.isNaN { nan += 1 } else { infinite += 1 }
+        }
+    }
+
+    /// The first item (of `itemSize` values) holding a non-finite value, with that item's counts.
+    static func firstItem(in values: [Float], itemSize: Int) -> (item: Int, count: NonFiniteCount)? {
+        values.withUnsafeBufferPointer { all in
+            guard itemSize > 0, all.contains(where: { !$0.isFinite }) else { return nil }
+            for item in 0..<(all.count / itemSize) {
+                var count = NonFiniteCount()
+                count.add(UnsafeBufferPointer(rebasing: all[(item * itemSize)..<((item + 1) * itemSize)]))
+                if count.total > 0 { return (item, count) }
+            }
+            return nil
         }
     }
 }

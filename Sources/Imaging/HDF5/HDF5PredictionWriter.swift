@@ -35,8 +35,9 @@ public final class HDF5PredictionWriter {
     ///   - splits: the splits to copy and translate (default: all of them).
     ///   - outputChannels: channels of the predictions (1 or 3).
     ///   - attributes: extra root attributes (e.g. which model made the predictions).
+    ///   - budget: the largest image accepted from the source (its shapes are checked before any read).
     public init(sourcePath: String, path: String, splits wanted: [String]? = nil, outputChannels: Int,
-                attributes: [String: HDF5AttributeValue] = [:], overwrite: Bool = false) throws {
+                attributes: [String: HDF5AttributeValue] = [:], overwrite: Bool = false, budget: PixelBudget = .default) throws {
         guard outputChannels == 1 || outputChannels == 3 else {
             throw ImagingError.invalidArgument(operation: "HDF5PredictionWriter", message: "predictions need 1 or 3 channels, got \(outputChannels)")
         }
@@ -45,7 +46,7 @@ public final class HDF5PredictionWriter {
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileIO.isDirectory(parent) else { throw ImagingError.io(path: path, reason: "the directory \(parent) does not exist") }
         let input = try HDF5File.open(sourcePath)
-        source = try HDF5LayoutDetector.describe(file: input)
+        source = try HDF5LayoutDetector.describe(file: input, budget: budget)
         if let wanted {
             for name in wanted where source.split(named: name) == nil {
                 throw ImagingError.missingSplit(path: sourcePath, split: name, available: source.splits.map(\.name))
@@ -57,7 +58,7 @@ public final class HDF5PredictionWriter {
         self.path = path
         staged = try StagedOutput(destination: URL(fileURLWithPath: path), kind: .file)
         do {
-            let output = try HDF5File.create(staged.path)
+            let output = try HDF5File.create(staged.path, name: path)
             file = output
             for split in splits {
                 if source.layout == .pix2pixZoo { try output.createGroup(split.name) }
@@ -115,6 +116,15 @@ public final class HDF5PredictionWriter {
         guard dataset.shape[0] < info.count else {
             throw ImagingError.mismatch(path: path, message: "split '\(split)' has \(info.count) pairs; all of them already have predictions")
         }
+        do {
+            try write(prediction, to: dataset)
+        } catch {
+            if file?.writeFailure != nil { abandon() }        // a failed write (full disk) ends the file
+            throw error
+        }
+    }
+
+    private func write(_ prediction: Image, to dataset: HDF5Dataset) throws {
         switch source.layout {
         case .pix2pixZoo:
             try prediction.withUnsafeBytes { try dataset.append($0.baseAddress!, memType: chdf5_native_uint8()) }
@@ -145,9 +155,10 @@ public final class HDF5PredictionWriter {
             throw ImagingError.mismatch(path: path, message: "split '\(split.name)' has \(split.count) pairs but \(count(split: split.name)) predictions")
         }
         do {
-            try file.flush()
-            predictions = [:]
+            try file.checkSpaceForClose(stagedPath: staged.path)
+            predictions = [:]                            // closes the datasets, then the file
             self.file = nil
+            try file.close()
             try staged.commit()
             finished = true
         } catch {
@@ -156,8 +167,17 @@ public final class HDF5PredictionWriter {
         }
     }
 
-    /// Drops everything written so far; the destination is left as it was.
+    /// Makes every later write of the library fail with ENOSPC, as on a full disk (tests of the
+    /// error paths; see `HDF5File.redirectDescriptor(to:)`).
+    func simulateFullDisk() throws {
+        try file?.redirectDescriptor(to: "/dev/full")
+    }
+
+    /// Drops everything written so far; the destination is left as it was. The library's
+    /// objects are closed datasets first, then the file, with writes discarded so that closing
+    /// cannot fail (and crash libhdf5) on a full disk.
     public func abandon() {
+        file?.discardWrites()
         predictions = [:]
         file = nil
         staged.abandon()
@@ -195,6 +215,7 @@ extension HDF5PredictionWriter {
               let array = HDF5ImageArray.infer(object, channelsFirst: description.layout == .seedFullSketch) else {
             throw ImagingError.mismatch(path: path, message: "no prediction array \(name) (was the file written by `pix2pix translate --format h5`?)")
         }
+        try HDF5Limits.checkImageArray(array, object: object, budget: .default, path: path, fileSize: FileIO.size(path) ?? 0)
         guard range.lowerBound >= 0, range.upperBound <= array.count else {
             throw ImagingError.invalidArgument(operation: "HDF5PredictionWriter.predictions", message: "range \(range) is outside 0..<\(array.count) of \(name)")
         }

@@ -1,6 +1,9 @@
 import Base
 import CHDF5
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // A thin, internal layer over libhdf5's C API: one global lock (Debian's serial libhdf5 is not
 // thread-safe), error stacks turned into messages instead of stderr prints, and RAII-style handles.
@@ -45,6 +48,11 @@ public struct HDF5Object: Sendable, Equatable, CustomStringConvertible {
     public var elementType: HDF5ElementType?
     /// Datasets only.
     public var shape: [Int]?
+    /// Datasets only: the bytes the file stores for the raw data, as the library reports them
+    /// (compressed size for filtered datasets, allocated chunks for chunked ones).
+    public var storageBytes: Int?
+    /// Datasets only: whether a filter pipeline (compression) is applied.
+    public var filtered: Bool?
 
     public var description: String {
         switch kind {
@@ -102,7 +110,13 @@ enum HDF5Lib {
         _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_UPWARD, { _, err, data in
             guard let err, let data else { return 0 }
             let box = Unmanaged<ErrorBox>.fromOpaque(data).takeUnretainedValue()
-            let desc = err.pointee.desc.map { String(cString: $0) } ?? ""
+            var desc = err.pointee.desc.map { String(cString: $0) } ?? ""
+            // The sec2 driver's I/O errors carry a time stamp, the (staging) file name and buffer
+            // addresses: keep what failed and the system's reason.
+            if let r = desc.range(of: "error message = '"), let end = desc[r.upperBound...].firstIndex(of: "'") {
+                let what = desc.prefix { $0 != ":" }
+                desc = "\(what): \(desc[r.upperBound..<end])"
+            }
             let fn = err.pointee.func_name.map { String(cString: $0) } ?? ""
             box.lines.append(desc.isEmpty ? fn : "\(desc) (\(fn))")
             return 0
@@ -134,14 +148,24 @@ enum HDF5Lib {
         guard rank > 0 else { return [] }
         var dims = [hsize_t](repeating: 0, count: rank)
         _ = H5Sget_simple_extent_dims(space, &dims, nil)
-        return dims.map { Int($0) }
+        return dims.map { Int(clamping: $0) }                 // a forged 2^64 − 1 must not trap
     }
 }
 
 /// An open HDF5 file. All methods take the library lock.
+///
+/// Writes that fail (a full disk) are fatal to the file: the first failure is remembered, every
+/// later write throws it again, and the library's descriptor is pointed at an anonymous in-memory
+/// file (`discardWrites()`), so that closing the datasets and the file can no longer fail.
+/// libhdf5 1.10 leaves a dangling identifier behind when H5Dclose or H5Fclose fails to flush,
+/// and the next call that touches it, or the library's shutdown at exit, crashes.
 final class HDF5File: @unchecked Sendable {
     let id: hid_t
     let path: String
+    /// The first failed write; the file is then only good for closing.
+    private(set) var writeFailure: ImagingError?
+    private var discarding = false
+    private var closed = false
 
     private init(id: hid_t, path: String) {
         self.id = id
@@ -169,26 +193,53 @@ final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// Creates (truncating) a file at `path`.
-    static func create(_ path: String) throws -> HDF5File {
+    /// Creates (truncating) a file at `path`; `name` (default: `path`) is what errors call it, e.g.
+    /// the destination of a file built under a staging name.
+    static func create(_ path: String, name: String? = nil) throws -> HDF5File {
         try HDF5Lib.locked {
             let fapl = H5Pcreate(chdf5_p_file_access())
             defer { H5Pclose(fapl) }
             _ = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
             let id = H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), fapl)
-            guard id >= 0 else { throw HDF5Lib.fail(path, "create") }
-            return HDF5File(id: id, path: path)
+            guard id >= 0 else { throw HDF5Lib.fail(name ?? path, "create") }
+            return HDF5File(id: id, path: name ?? path)
         }
     }
 
     deinit {
-        HDF5Lib.locked { _ = H5Fclose(id) }
+        if !closed { HDF5Lib.locked { _ = H5Fclose(id) } }
     }
 
-    func flush() throws {
+    /// Closes the file (every dataset of it must be released first), flushing what the library
+    /// caches. A file whose writes failed is closed with its writes discarded.
+    /// - Throws: `ImagingError.hdf5` when the final flush fails (the library then keeps a
+    ///   broken identifier; writers avoid this by checking the free space first).
+    func close() throws {
         try HDF5Lib.locked {
-            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Lib.fail(path, "flush") }
+            guard !closed else { return }
+            closed = true
+            guard H5Fclose(id) >= 0 else { throw HDF5Lib.fail(path, "close") }
         }
+    }
+
+    /// Bytes that must be free on the file's disk before the final close of a file being
+    /// written: the metadata the library still caches (object headers, chunk indexes) is written
+    /// then, and a failure at that point cannot be recovered cleanly (see `failWrite`).
+    static let closeReserveBytes = 4 << 20
+
+    /// Throws an ENOSPC-like typed error unless `closeReserveBytes` are free where `stagedPath` lies.
+    func checkSpaceForClose(stagedPath: String) throws {
+        var st = statvfs()
+        guard statvfs(stagedPath, &st) == 0 else { return }
+        let free = Int(st.f_bavail) &* Int(st.f_frsize)
+        guard free < Self.closeReserveBytes else { return }
+        let error = ImagingError.hdf5(path: path, operation: "close",
+                                      detail: "No space left on device: \(Format.bytes(free)) free, \(Format.bytes(Self.closeReserveBytes)) needed to finish the file safely")
+        HDF5Lib.locked {
+            if writeFailure == nil { writeFailure = error }
+            discardWrites()
+        }
+        throw error
     }
 
     final class NameBox { var names: [String] = [] }
@@ -215,10 +266,12 @@ final class HDF5File: @unchecked Sendable {
                 case H5I_GROUP:
                     return HDF5Object(path: name, kind: .group)
                 case H5I_DATASET:
-                    let type = H5Dget_type(obj), space = H5Dget_space(obj)
-                    defer { H5Tclose(type); H5Sclose(space) }
+                    let type = H5Dget_type(obj), space = H5Dget_space(obj), dcpl = H5Dget_create_plist(obj)
+                    defer { H5Tclose(type); H5Sclose(space); if dcpl >= 0 { H5Pclose(dcpl) } }
                     return HDF5Object(path: name, kind: .dataset, elementType: HDF5Lib.elementType(type),
-                                      shape: HDF5Lib.shape(ofSpace: space))
+                                      shape: HDF5Lib.shape(ofSpace: space),
+                                      storageBytes: Int(clamping: H5Dget_storage_size(obj)),
+                                      filtered: dcpl >= 0 ? H5Pget_nfilters(dcpl) != 0 : true)
                 default:
                     return HDF5Object(path: name, kind: .other)
                 }
@@ -294,6 +347,7 @@ final class HDF5File: @unchecked Sendable {
     /// Writes a scalar attribute on an object (default: the root group).
     func setAttribute(_ name: String, _ value: HDF5AttributeValue, on object: String = "/") throws {
         try HDF5Lib.locked {
+            try checkWritable()
             let obj = H5Oopen(id, object, chdf5_p_default())
             guard obj >= 0 else { throw HDF5Lib.fail(path, "open '\(object)'") }
             defer { H5Oclose(obj) }
@@ -307,7 +361,7 @@ final class HDF5File: @unchecked Sendable {
                 _ = H5Tset_size(type, Int(bitPattern: UInt.max))            // H5T_VARIABLE
                 _ = H5Tset_cset(type, H5T_CSET_UTF8)
                 let attr = H5Acreate2(obj, name, type, space, chdf5_p_default(), chdf5_p_default())
-                guard attr >= 0 else { throw HDF5Lib.fail(path, "create attribute '\(name)'") }
+                guard attr >= 0 else { throw failWrite("create attribute '\(name)'") }
                 defer { H5Aclose(attr) }
                 rc = s.withCString { cs in
                     var ptr: UnsafePointer<CChar>? = cs
@@ -315,31 +369,32 @@ final class HDF5File: @unchecked Sendable {
                 }
             case let .integer(i):
                 let attr = H5Acreate2(obj, name, chdf5_std_i64le(), space, chdf5_p_default(), chdf5_p_default())
-                guard attr >= 0 else { throw HDF5Lib.fail(path, "create attribute '\(name)'") }
+                guard attr >= 0 else { throw failWrite("create attribute '\(name)'") }
                 defer { H5Aclose(attr) }
                 var v = i
                 rc = H5Awrite(attr, chdf5_native_int64(), &v)
             case let .double(d):
                 let attr = H5Acreate2(obj, name, chdf5_ieee_f64le(), space, chdf5_p_default(), chdf5_p_default())
-                guard attr >= 0 else { throw HDF5Lib.fail(path, "create attribute '\(name)'") }
+                guard attr >= 0 else { throw failWrite("create attribute '\(name)'") }
                 defer { H5Aclose(attr) }
                 var v = d
                 rc = H5Awrite(attr, chdf5_native_double(), &v)
             case .other:
                 throw ImagingError.invalidArgument(operation: "HDF5 attribute '\(name)'", message: "only strings, integers and doubles can be written")
             }
-            guard rc >= 0 else { throw HDF5Lib.fail(path, "write attribute '\(name)'") }
+            guard rc >= 0 else { throw failWrite("write attribute '\(name)'") }
         }
     }
 
     /// Creates a group with modification-time tracking off (so equal content gives equal bytes).
     func createGroup(_ name: String) throws {
         try HDF5Lib.locked {
+            try checkWritable()
             let gcpl = H5Pcreate(chdf5_p_group_create())
             defer { H5Pclose(gcpl) }
             _ = H5Pset_obj_track_times(gcpl, false)
             let group = H5Gcreate2(id, name, chdf5_p_default(), gcpl, chdf5_p_default())
-            guard group >= 0 else { throw HDF5Lib.fail(path, "create group '\(name)'") }
+            guard group >= 0 else { throw failWrite("create group '\(name)'") }
             H5Gclose(group)
         }
     }
@@ -373,6 +428,7 @@ final class HDF5Dataset: @unchecked Sendable {
         elementType = HDF5Lib.elementType(fileType)
         shape = [0] + itemShape
         id = try HDF5Lib.locked {
+            try file.checkWritable()
             let rank = itemShape.count + 1
             var dims = [hsize_t](repeating: 0, count: rank)
             var maxDims = [chdf5_s_unlimited()] + itemShape.map { hsize_t($0) }
@@ -384,8 +440,14 @@ final class HDF5Dataset: @unchecked Sendable {
             defer { H5Pclose(dcpl) }
             _ = H5Pset_chunk(dcpl, Int32(rank), &chunk)
             _ = H5Pset_obj_track_times(dcpl, false)
-            let id = H5Dcreate2(file.id, name, fileType, space, chdf5_p_default(), dcpl, chdf5_p_default())
-            guard id >= 0 else { throw HDF5Lib.fail(file.path, "create dataset '\(name)'") }
+            // No chunk cache: each item is written by its append, so a full disk fails the append
+            // (and the file discards further writes) instead of a later flush, whose failure
+            // libhdf5 1.10 does not survive.
+            let dapl = H5Pcreate(chdf5_p_dataset_access())
+            defer { H5Pclose(dapl) }
+            _ = H5Pset_chunk_cache(dapl, Int(bitPattern: UInt.max), 0, 1.0)      // default slots, 0 bytes
+            let id = H5Dcreate2(file.id, name, fileType, space, chdf5_p_default(), dcpl, dapl)
+            guard id >= 0 else { throw file.failWrite("create dataset '\(name)'") }
             return id
         }
     }
@@ -414,9 +476,16 @@ final class HDF5Dataset: @unchecked Sendable {
         }
     }
 
-    /// The whole dataset as bytes (1-D uint8 datasets such as the JSON manifest).
-    func readAllBytes() throws -> [UInt8] {
-        let total = shape.reduce(1, *)
+    /// The whole dataset as bytes (1-D uint8 datasets such as the JSON manifest), at most
+    /// `limit` bytes and no more than the file stores for it (checked before allocating).
+    func readAllBytes(limit: Int = HDF5Limits.maxManifestBytes) throws -> [UInt8] {
+        let stored = storage()
+        try HDF5Limits.checkDeclared(path: file.path, dataset: name, shape: shape, elementBytes: 1, storageBytes: stored.bytes,
+                                     filtered: stored.filtered, fileSize: FileIO.size(file.path) ?? 0)
+        guard let total = HDF5Limits.product(shape), total <= limit else {
+            throw ImagingError.declaredTooLarge(path: file.path, dataset: name, shape: shape, declaredBytes: HDF5Limits.product(shape),
+                                                availableBytes: limit, reason: "such a dataset is read whole, up to")
+        }
         var bytes = [UInt8](repeating: 0, count: total)
         if total > 0 {
             try bytes.withUnsafeMutableBytes { raw in
@@ -429,9 +498,10 @@ final class HDF5Dataset: @unchecked Sendable {
     /// Appends one item (shape = shape.dropFirst()) of `memType` data.
     func append(_ buffer: UnsafeRawPointer, memType: hid_t) throws {
         try HDF5Lib.locked {
+            try file.checkWritable()
             let n = shape[0]
             var newDims = ([n + 1] + shape.dropFirst()).map { hsize_t($0) }
-            guard H5Dset_extent(id, &newDims) >= 0 else { throw HDF5Lib.fail(file.path, "extend '\(name)'") }
+            guard H5Dset_extent(id, &newDims) >= 0 else { throw file.failWrite("extend '\(name)'") }
             let fileSpace = H5Dget_space(id)
             defer { H5Sclose(fileSpace) }
             var start = [hsize_t](repeating: 0, count: shape.count)
@@ -442,7 +512,7 @@ final class HDF5Dataset: @unchecked Sendable {
             let memSpace = H5Screate_simple(Int32(count.count), &count, nil)
             defer { H5Sclose(memSpace) }
             guard H5Dwrite(id, memType, memSpace, fileSpace, chdf5_p_default(), buffer) >= 0 else {
-                throw HDF5Lib.fail(file.path, "write item \(n) of '\(name)'")
+                throw file.failWrite("write item \(n) of '\(name)'")
             }
             shape[0] = n + 1
         }
@@ -451,6 +521,7 @@ final class HDF5Dataset: @unchecked Sendable {
     /// Writes a whole 1-D dataset of bytes (e.g. JSON), time tracking off.
     static func writeBytes(_ bytes: [UInt8], in file: HDF5File, name: String) throws {
         try HDF5Lib.locked {
+            try file.checkWritable()
             var dims = [hsize_t(bytes.count)]
             let space = H5Screate_simple(1, &dims, nil)
             defer { H5Sclose(space) }
@@ -458,10 +529,86 @@ final class HDF5Dataset: @unchecked Sendable {
             defer { H5Pclose(dcpl) }
             _ = H5Pset_obj_track_times(dcpl, false)
             let id = H5Dcreate2(file.id, name, chdf5_std_u8le(), space, chdf5_p_default(), dcpl, chdf5_p_default())
-            guard id >= 0 else { throw HDF5Lib.fail(file.path, "create dataset '\(name)'") }
+            guard id >= 0 else { throw file.failWrite("create dataset '\(name)'") }
             defer { H5Dclose(id) }
             let rc = bytes.withUnsafeBytes { H5Dwrite(id, chdf5_native_uint8(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), $0.baseAddress) }
-            guard rc >= 0 else { throw HDF5Lib.fail(file.path, "write dataset '\(name)'") }
+            guard rc >= 0 else { throw file.failWrite("write dataset '\(name)'") }
+        }
+    }
+}
+
+// Error paths: a failed write makes the file write nowhere until it is closed; the tests inject a
+// full disk under a real libhdf5 write and check that nothing stays open after a failure.
+extension HDF5File {
+    /// Throws the first failed write, if any.
+    func checkWritable() throws {
+        if let writeFailure { throw writeFailure }
+    }
+
+    /// The error for a failed write `operation`; the first one also makes the file discard writes.
+    func failWrite(_ operation: String) -> ImagingError {
+        HDF5Lib.locked {
+            let error = HDF5Lib.fail(path, operation)
+            if writeFailure == nil {
+                writeFailure = error
+                discardWrites()
+            }
+            return error
+        }
+    }
+
+    /// Points the library's descriptor at an anonymous in-memory file (POSIX shared memory,
+    /// unlinked at once; /dev/null when that is unavailable), so that the flushes of closing an
+    /// abandoned file succeed instead of failing again on a full disk. Used only on files that
+    /// are being abandoned: what is written afterwards is lost.
+    func discardWrites() {
+        HDF5Lib.locked {
+            guard !discarding else { return }
+            discarding = true
+            let name = "/pix2pix-hdf5-discard-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+            var replacement = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if replacement >= 0 { shm_unlink(name) } else { replacement = Glibc.open("/dev/null", O_RDWR | O_CLOEXEC) }
+            guard replacement >= 0 else { return }
+            defer { Glibc.close(replacement) }
+            try? redirectDescriptor(to: replacement)
+        }
+    }
+
+    /// Makes the library's descriptor for this file refer to what `descriptor` refers to.
+    func redirectDescriptor(to descriptor: Int32) throws {
+        try HDF5Lib.locked {
+            var handle: UnsafeMutableRawPointer?
+            guard H5Fget_vfd_handle(id, chdf5_p_default(), &handle) >= 0, let handle else { throw HDF5Lib.fail(path, "get the file descriptor") }
+            let fd = handle.load(as: Int32.self)
+            guard dup2(descriptor, fd) >= 0 else { throw ImagingError.io(path: path, reason: "dup2 failed: \(FileIO.errnoReason())") }
+        }
+    }
+
+    /// Points the library's descriptor for this file at `device`: with /dev/full every later
+    /// write fails with ENOSPC, exactly as on a full disk (reads see zeros).
+    func redirectDescriptor(to device: String) throws {
+        let replacement = Glibc.open(device, O_RDWR | O_CLOEXEC)
+        guard replacement >= 0 else { throw ImagingError.io(path: device, reason: "cannot open: \(FileIO.errnoReason())") }
+        defer { Glibc.close(replacement) }
+        try redirectDescriptor(to: replacement)
+    }
+}
+
+extension HDF5Lib {
+    /// The names of the files the library holds open (through any identifier).
+    static func openFileNames() -> [String] {
+        locked {
+            let all = hid_t(0x1F)                              // H5F_OBJ_ALL: every file
+            let fileKind: UInt32 = 0x1                         // H5F_OBJ_FILE
+            let count = H5Fget_obj_count(all, fileKind)
+            guard count > 0 else { return [] }
+            var ids = [hid_t](repeating: 0, count: count)
+            let n = H5Fget_obj_ids(all, fileKind, count, &ids)
+            return ids.prefix(max(0, n)).map { id in
+                var buffer = [CChar](repeating: 0, count: 4096)
+                _ = H5Fget_name(id, &buffer, buffer.count)
+                return String(cString: buffer)
+            }
         }
     }
 }
