@@ -71,6 +71,7 @@ struct OptionBoundsTests {
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--width", value: "100000"),
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--side", value: "100000"),
         Row(file: "ExperimentCommand.swift", command: ["experiment", "gray"], flag: "--steps-scale", value: "0"),
+        Row(file: "PixelBudgetOption.swift", command: ["translate", "--model", "m", "i.png", "--out", "o"], flag: "--max-megapixels", value: "0"),
     ]
 
     @Test("every numeric option refuses an out-of-range value, naming the flag", arguments: rows)
