@@ -2,14 +2,23 @@
 #
 # One build configuration serves tests, the demo and the docs, so nothing is rebuilt when switching
 # between them (shared/TOOLCHAIN.md §1): release, with testable imports. Benchmarks use a separate,
-# pristine release build in .build-bench.
+# pristine release build in .build-bench. The libFuzzer targets (Tests/Fuzz) build into .build-fuzz with
+# address sanitizer and fuzzer coverage; `make test` runs each briefly on its committed seeds.
 
 SWIFT        ?= swift
 BUILD_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/pix2pix
 BENCH_BIN    := .build-bench/release/pix2pix
 
-.PHONY: all bootstrap build test demo bench bench-compare docs clean
+.PHONY: all bootstrap build test demo bench bench-compare docs clean fuzz fuzz-build fuzz-smoke
+
+# Fuzzing (scripts/fuzz.sh): `make fuzz` runs every target FUZZ_SECONDS (new inputs kept in
+# .build-fuzz/corpus, reproducers in .build-fuzz/crashes); `make test` runs each FUZZ_SMOKE_SECONDS on the
+# committed seeds. The `.pth` reader gets a target here once it exists (Tests/Fuzz/Pix2PixFuzz/main.swift).
+FUZZ_BIN           := .build-fuzz/release/pix2pix-fuzz
+FUZZ_TARGETS       := checkpoint json architecture image hdf5
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
 
 all: build
 
@@ -23,6 +32,25 @@ test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest
 	scripts/check_plugin.sh $(BIN)
 	python3 scripts/check_package_deps.py
+	$(MAKE) fuzz-smoke
+
+# Address sanitizer plus libFuzzer's coverage (what -sanitize=fuzzer instruments), linked with libFuzzer's
+# no-main library: SwiftPM points an executable's `main` at the module's own entry (--defsym), which would
+# clash with libFuzzer's main under -sanitize=fuzzer; Tests/Fuzz/Pix2PixFuzz/main.swift calls the driver.
+FUZZER_LIB := $(firstword $(wildcard $(dir $(realpath $(shell command -v $(SWIFT))))../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
+
+fuzz-build: bootstrap
+	@[ -n "$(FUZZER_LIB)" ] || { echo "fuzz: the toolchain has no libclang_rt.fuzzer_no_main (a swift.org Linux toolchain has it)" >&2; exit 1; }
+	PIX2PIX_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product pix2pix-fuzz -q \
+	  -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table \
+	  -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++ 2>&1 | { grep -v "Cannot export local symbol" || true; }
+	PIX2PIX_FUZZ=1 python3 scripts/check_package_deps.py
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh --smoke $(FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 demo: bootstrap
 	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
@@ -62,4 +90,4 @@ docs: bootstrap
 	@echo "documentation written to ./site"
 
 clean:
-	rm -rf .build .build-bench site
+	rm -rf .build .build-bench .build-fuzz site
