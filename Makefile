@@ -19,6 +19,7 @@ FUZZ_BIN           := .build-fuzz/release/pix2pix-fuzz
 FUZZ_TARGETS       := checkpoint json architecture image hdf5
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SMOKE_TARGETS ?= $(FUZZ_TARGETS)
 
 all: build
 
@@ -50,7 +51,7 @@ fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	scripts/fuzz.sh --smoke $(FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+	scripts/fuzz.sh --smoke $(FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_TARGETS)
 
 demo: bootstrap
 	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q

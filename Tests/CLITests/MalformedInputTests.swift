@@ -1,3 +1,4 @@
+#if os(Linux)  // /proc, posix_spawn with glibc's file actions, GNU time
 import Base
 import Foundation
 import Testing
@@ -279,6 +280,11 @@ struct ProcessResult: Sendable {
 enum Subprocess {
     static let gnuTime = FileManager.default.isExecutableFile(atPath: "/usr/bin/time") ? "/usr/bin/time" : nil
 
+    /// glibc ≥ 2.34's posix_spawn_file_actions_addclosefrom_np (not visible to Swift's Glibc module).
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    nonisolated(unsafe) static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
+
     static func run(_ tool: String, _ arguments: [String], memoryCapMB: Int, timeout: Double) -> ProcessResult {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pix2pix-run-\(UUID().uuidString)").path
         let stderrPath = scratch + ".err", peakPath = scratch + ".rss"
@@ -296,6 +302,9 @@ enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Nothing else of this process: other tests run alongside, and a descriptor they opened (an
+        // HDF5 file holds an flock) must not live on in a child.
+        _ = closeFrom?(&actions, 3)
         // Its own process group, so that a timeout kills the tool and not only GNU time.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -355,3 +364,4 @@ enum Subprocess {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }
+#endif
