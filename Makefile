@@ -2,14 +2,25 @@
 #
 # One build configuration serves tests, the demo and the docs, so nothing is rebuilt when switching
 # between them: release, with testable imports (any change of flags, -enable-testing included,
-# rebuilds every module). Benchmarks use a separate, pristine release build in .build-bench.
+# rebuilds every module). Benchmarks use a separate, pristine release build in .build-bench. The
+# libFuzzer targets (Tests/Fuzz) build into .build-fuzz with address sanitizer and fuzzer coverage;
+# `make test` runs each briefly on its committed seeds.
 
 SWIFT        ?= swift
 BUILD_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/pix2pix
 BENCH_BIN    := .build-bench/release/pix2pix
 
-.PHONY: all bootstrap build test demo bench bench-compare docs clean
+.PHONY: all bootstrap build test demo bench bench-compare docs clean fuzz fuzz-build fuzz-smoke
+
+# Fuzzing (scripts/fuzz.sh): `make fuzz` runs every target FUZZ_SECONDS (new inputs kept in
+# .build-fuzz/corpus, reproducers in .build-fuzz/crashes); `make test` runs each FUZZ_SMOKE_SECONDS on the
+# committed seeds. The `.pth` reader gets a target here once it exists (Tests/Fuzz/Pix2PixFuzz/main.swift).
+FUZZ_BIN           := .build-fuzz/release/pix2pix-fuzz
+FUZZ_TARGETS       := checkpoint json architecture image hdf5
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SMOKE_TARGETS ?= $(FUZZ_TARGETS)
 
 all: build
 
@@ -23,6 +34,25 @@ test: build
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-xctest
 	scripts/check_plugin.sh $(BIN)
 	python3 scripts/check_package_deps.py
+	$(MAKE) fuzz-smoke
+
+# Address sanitizer plus libFuzzer's coverage (what -sanitize=fuzzer instruments), linked with libFuzzer's
+# no-main library: SwiftPM points an executable's `main` at the module's own entry (--defsym), which would
+# clash with libFuzzer's main under -sanitize=fuzzer; Tests/Fuzz/Pix2PixFuzz/main.swift calls the driver.
+FUZZER_LIB := $(firstword $(wildcard $(dir $(realpath $(shell command -v $(SWIFT))))../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a))
+
+fuzz-build: bootstrap
+	@[ -n "$(FUZZER_LIB)" ] || { echo "fuzz: the toolchain has no libclang_rt.fuzzer_no_main (a swift.org Linux toolchain has it)" >&2; exit 1; }
+	PIX2PIX_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product pix2pix-fuzz -q \
+	  -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table \
+	  -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++ 2>&1 | { grep -v "Cannot export local symbol" || true; }
+	PIX2PIX_FUZZ=1 python3 scripts/check_package_deps.py
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BIN) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh --smoke $(FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_TARGETS)
 
 demo: bootstrap
 	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
@@ -33,7 +63,7 @@ bench: bootstrap
 	$(BENCH_BIN) bench ops
 
 # Ours and PyTorch's pix2pix step, alternately in one run, with the ratios (benchmarks/bench_compare.py).
-# torch comes from BENCH_PYTHON when it imports torch, else from a throwaway venv (.venv-bench, CPU wheels).
+# torch comes from BENCH_PYTHON when it imports torch, else from a throwaway venv (.venv-bench, torch from PyPI).
 BENCH_PYTHON ?= python3
 BENCH_VENV   := .venv-bench
 BENCH_ARGS   ?=
@@ -45,10 +75,9 @@ bench-compare: bootstrap
 	  py=$(BENCH_PYTHON); \
 	else \
 	  if ! $(BENCH_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
-	    echo "installing torch (CPU) into $(BENCH_VENV)"; \
+	    echo "installing torch (PyPI) into $(BENCH_VENV)"; \
 	    python3 -m venv $(BENCH_VENV) && \
-	    ( $(BENCH_VENV)/bin/pip install -q torch --index-url https://download.pytorch.org/whl/cpu || \
-	      $(BENCH_VENV)/bin/pip install -q torch ) || exit 1; \
+	    $(BENCH_VENV)/bin/pip install -q torch || exit 1; \
 	  fi; \
 	  py=$(BENCH_VENV)/bin/python; \
 	fi; \
@@ -62,4 +91,4 @@ docs: bootstrap
 	@echo "documentation written to ./site"
 
 clean:
-	rm -rf .build .build-bench site
+	rm -rf .build .build-bench .build-fuzz site

@@ -88,6 +88,18 @@ let package = Package(
     ]
 )
 
+// The libFuzzer targets (Tests/Fuzz): only with PIX2PIX_FUZZ=1, which `make fuzz-build` sets for a separate
+// build in .build-fuzz (address sanitizer, fuzzer coverage). A plain `swift build` never sees them: its
+// products, flags and build time are unchanged, and no executable here has to share `main` with libFuzzer.
+if Context.environment["PIX2PIX_FUZZ"] == "1" {
+    package.products.append(.executable(name: "pix2pix-fuzz", targets: ["Pix2PixFuzz"]))
+    package.targets += [
+        .systemLibrary(name: "CFuzzerDriver", path: "Tests/Fuzz/CFuzzerDriver"),
+        .executableTarget(name: "Pix2PixFuzz", dependencies: ["CFuzzerDriver", "Checkpoint", "Imaging", "Pix2Pix"],
+                          path: "Tests/Fuzz/Pix2PixFuzz"),
+    ]
+}
+
 // swift-docc-plugin only when docs are built (`make docs`): it costs every cold build 3–5 s otherwise.
 if Context.environment["PIX2PIX_DOCS"] == "1" {
     package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"))
