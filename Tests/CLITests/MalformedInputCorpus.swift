@@ -387,7 +387,9 @@ enum MalformedCorpus {
         add("t-name-empty", tensor(0) { $0["name"] = "" })
         add("t-name-missing", tensor(0) { $0["name"] = nil })
         add("t-name-duplicate", tensor(0) { $0["name"] = file.tensors[1]["name"]! })
-        add("t-name-100KB", tensor(0) { $0["name"] = .string("generator." + String(repeating: "x", count: 100_000)) })
+        // A 100 KB name is legal for the container (`ckpt inspect` must print it fast and shortened);
+        // the model commands refuse it as an unexpected tensor.
+        add("t-name-100KB", tensor(0) { $0["name"] = .string("generator." + String(repeating: "x", count: 100_000)) }, relaxed: modelOnly)
         add("t-name-control-chars", tensor(0) { $0["name"] = "generator.\u{0}\n\u{1B}[31m" }, relaxed: modelOnly)
         add("t-row-string", header {
             var rows = $0["tensors"]!.arrayValue!

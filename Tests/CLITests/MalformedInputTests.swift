@@ -31,47 +31,11 @@ struct MalformedInputTests {
     static let peakMemoryBoundMB = 1536
     static let timeBoundSeconds = 15.0
 
-    /// Defects of issue 16 that some cases still hit, by case-name prefix and command ("*": all
-    /// commands). Remove an entry when its fix lands.
-    static let knownDefects: [(prefix: String, command: String, defect: String)] = {
-        let config = "issue 16 #1: a header's generator config builds the network before any bound (overflow trap, huge allocation)"
-        let configMessage = "issue 16 #7: a config error from a checkpoint header does not name the file"
-        let discriminator = "issue 16 #1: the discriminator config of a header is never validated"
-        let nonFinite = "issue 16 #3: non-finite weights are not refused at load"
-        let fifo = "issue 16 #1: a FIFO given as a path hangs (open before stat)"
-        let imageBomb = "issue 16 #1: image headers are not checked against a pixel budget before allocating"
-        let tiling = "issue 16 #1: a large genuine image is not translated in tiles (unbounded memory)"
-        let hdf5 = "issue 16 #1: HDF5 declared shapes are trusted (huge allocations, overflow traps, validation over every pair)"
-        var defects: [(String, String, String)] = []
-        for key in ["g-ngf-2^62", "g-ngf-2^40", "g-ngf-100000", "g-ngf-400", "g-input-channels-2^", "g-output-channels-2^"] {
-            defects += [("ckpt/\(key)", "eval", config), ("ckpt/\(key)", "translate", config)]
-        }
-        for key in ["g-ngf-zero", "g-ngf-negative", "g-ngf-fraction", "g-ngf-string", "g-ngf-null", "g-ngf-missing",
-                    "g-input-channels-zero", "g-input-channels-negative", "g-input-channels-fraction", "g-input-channels-string",
-                    "g-input-channels-null", "g-output-channels-zero", "g-output-channels-negative", "g-output-channels-fraction",
-                    "g-output-channels-string", "g-output-channels-null", "g-depth--1", "g-depth-0", "g-depth-1", "g-depth-30",
-                    "g-depth-62", "g-depth-63", "g-depth-64", "g-norm-bogus", "g-dropout-number"] {
-            defects += [("ckpt/\(key)", "eval", configMessage), ("ckpt/\(key)", "translate", configMessage)]
-        }
-        for key in ["d-ndf-", "d-input-channels-", "d-layers-", "d-norm-bogus"] {
-            defects += [("ckpt/\(key)", "eval", discriminator), ("ckpt/\(key)", "translate", discriminator)]
-        }
-        for key in ["nan-", "inf-", "minus-inf-"] {
-            defects += [("ckpt/\(key)", "eval", nonFinite), ("ckpt/\(key)", "translate", nonFinite)]
-        }
-        defects += [
-            ("ckpt/t-name-100KB", "ckpt", "issue 16: ckpt inspect is quadratic in the widest table cell"),
-            ("ckpt/zstd-bomb-4GiB-tensor", "ckpt",
-             "found here: ckpt inspect --verify (CheckpointFile.verifyData) allocates the largest declared tensor at once — 4 GiB from a 0.3 MB file"),
-            ("ckpt/fifo", "*", fifo), ("img/fifo", "*", fifo), ("h5/fifo", "*", fifo),
-            ("img/png-ihdr-32768x32768", "*", imageBomb), ("img/jpeg-sof-32768x32768", "*", imageBomb),
-            ("img/png-genuine-8192x8192", "translate", tiling),
-        ]
-        for key in ["shape-2^40-pairs", "shape-2^62-pairs", "shape-1M-pairs", "shape-65536-squared", "shape-2^31-wide"] {
-            defects.append(("h5/\(key)", "*", hdf5))
-        }
-        return defects
-    }()
+    /// Known defects that some cases still hit, by case-name prefix and command ("*": all
+    /// commands). Every defect of issue 16 the corpus found is fixed, so the list is empty; a case
+    /// listed here must fail, and one that starts passing fails the test until it is removed.
+    static let knownDefects: [(prefix: String, command: String, defect: String)] = []
+
 
     // MARK: The runs
 
