@@ -13,7 +13,7 @@ public final class TensorStorage: @unchecked Sendable {
     public private(set) var version: UInt64 = 0
 
     /// Whether derived copies of these values may be cached by version. Set for module parameters
-    /// (``NN/Module/registerParameter``): their writers bump ``version``. Other tensors — inputs,
+    /// (`NN.Module.registerParameter`): their writers bump ``version``. Other tensors — inputs,
     /// or weights a caller perturbs through ``pointer`` (gradient checks) — are never cached.
     public var tracksVersions = false
 

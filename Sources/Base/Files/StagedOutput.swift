@@ -1,7 +1,7 @@
 import Foundation
 
 /// A file or folder built under a hidden name next to its destination and made visible in one
-/// rename: write, ``commit(replacing:)`` (fsync, rename, fsync the parent) or ``abandon()``.
+/// rename: write, ``commit(replacing:contentSynced:)`` (fsync, rename, fsync the parent) or ``abandon()``.
 ///
 /// Used for whatever is too large or too structured for ``AtomicFile``: HDF5 files written by
 /// libhdf5, aligned-image folders, zoo versions, epoch snapshots. A crash leaves only a hidden
@@ -13,7 +13,7 @@ public final class StagedOutput: @unchecked Sendable {
     /// The final location.
     public let destination: URL
     public let kind: Kind
-    /// Where to write until ``commit(replacing:)``: a new empty file or directory.
+    /// Where to write until ``commit(replacing:contentSynced:)``: a new empty file or directory.
     public let url: URL
     public var path: String { url.path }
     private var finished = false

@@ -42,7 +42,7 @@ public struct PatchGANConfig: Codable, Sendable, Equatable {
 /// convolutions; the channel multiplier is capped at 8, the first convolution has no norm, and
 /// the output is a grid of logits (no sigmoid), one per receptive field.
 ///
-/// Child `model` is a ``Sequential`` laid out as the reference's, so keys are `model.0.weight`, ….
+/// Child `model` is a `Sequential` laid out as the reference's, so keys are `model.0.weight`, ….
 public final class PatchGANDiscriminator: Module, DiscriminatorNetwork {
     public let config: PatchGANConfig
     let model: Sequential

@@ -22,7 +22,7 @@ public struct StateShapes: Sendable, Equatable {
     public let network: String
     /// Key → shape, for parameters and buffers.
     public private(set) var shapes: [String: [Int]] = [:]
-    /// Trained scalars (buffers not counted), as ``NN/Module/parameterCount``.
+    /// Trained scalars (buffers not counted), as `NN.Module.parameterCount`.
     public private(set) var parameterCount = 0
     /// Elements of parameters and buffers together.
     public private(set) var elementCount = 0
@@ -39,13 +39,13 @@ public struct StateShapes: Sendable, Equatable {
         _ = try add(key, shape)
     }
 
-    /// A ``NN/Conv2d``'s tensors under `prefix`: `weight` `[output, input, kernel, kernel]`, and `bias` `[output]`.
+    /// A `NN.Conv2d`'s tensors under `prefix`: `weight` `[output, input, kernel, kernel]`, and `bias` `[output]`.
     public mutating func conv2d(_ prefix: String, input: Int, output: Int, kernel: Int, bias: Bool) throws {
         try parameter(prefix + ".weight", [output, input, kernel, kernel])
         if bias { try parameter(prefix + ".bias", [output]) }
     }
 
-    /// A ``NN/ConvTranspose2d``'s tensors under `prefix`: `weight` `[input, output, kernel, kernel]` (IOHW), and `bias`.
+    /// A `NN.ConvTranspose2d`'s tensors under `prefix`: `weight` `[input, output, kernel, kernel]` (IOHW), and `bias`.
     public mutating func convTranspose2d(_ prefix: String, input: Int, output: Int, kernel: Int, bias: Bool) throws {
         try parameter(prefix + ".weight", [input, output, kernel, kernel])
         if bias { try parameter(prefix + ".bias", [output]) }

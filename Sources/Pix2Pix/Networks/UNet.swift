@@ -61,7 +61,7 @@ public struct UNetConfig: Codable, Sendable, Equatable {
 /// next level inside, an up convolution, and — except at the outermost level — the skip
 /// connection that concatenates this level's input with the inner output along channels.
 ///
-/// Its child `model` is a ``Sequential`` laid out exactly as the reference's, so parameter keys
+/// Its child `model` is a `Sequential` laid out exactly as the reference's, so parameter keys
 /// (`model.model.1.model.1.weight`, …) are PyTorch's.
 final class UNetBlock: Module, UnaryLayer {
     enum Position { case outermost, middle, innermost }

@@ -156,7 +156,7 @@ public struct ModelArchitecture: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Errors of loading and saving models and training states (on top of ``CheckpointError``, which
+/// Errors of loading and saving models and training states (on top of `CheckpointError`, which
 /// covers the file format itself).
 public enum ModelFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The header's `model` object is not one this library writes.

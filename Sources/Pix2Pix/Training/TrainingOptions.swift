@@ -75,7 +75,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var logEvery = 10
     /// zstd level for training checkpoints.
     public var checkpointCompression = 1
-    /// The arithmetic of the convolutions in every step, sample and evaluation (``Precision``);
+    /// The arithmetic of the convolutions in every step, sample and evaluation (`Precision`);
     /// configs written before it existed read as fp32.
     public var precision: Precision = .fp32
     /// The worker threads the run computes with: the order of its parallel reductions, so its
