@@ -84,7 +84,6 @@ struct CorpusBase {
 /// A parsed `.pzck` file, for forging: preamble fields, header object, data area.
 struct PZCKFile {
     static let magic: [UInt8] = [0x89, 0x50, 0x5A, 0x43, 0x4B, 0x0D, 0x0A, 0x1A]
-    static let endMagic: [UInt8] = [0x50, 0x5A, 0x43, 0x4B, 0x45, 0x4E, 0x44, 0x1A]
 
     let bytes: [UInt8]
     let headerLength: Int
@@ -112,20 +111,7 @@ struct PZCKFile {
     /// A whole file from a header object and a data area: checksums, lengths and trailer all valid
     /// (chunk CRCs are taken from the header as given; ``resealChunks(_:data:)`` recomputes them).
     static func container(header: [UInt8], data: [UInt8], major: UInt16 = 1, minor: UInt16 = 0, flags: UInt32 = 0) -> [UInt8] {
-        var out = magic + [UInt8](repeating: 0, count: 24)
-        writeLE(major, &out, at: 8)
-        writeLE(minor, &out, at: 10)
-        writeLE(flags, &out, at: 12)
-        writeLE(UInt64(header.count), &out, at: 16)
-        writeLE(Checksum.crc32(header), &out, at: 24)
-        writeLE(Checksum.crc32(Array(out[0..<28])), &out, at: 28)
-        out += header
-        out += [UInt8](repeating: 0, count: alignUp(out.count) - out.count)
-        out += data
-        out += [UInt8](repeating: 0, count: alignUp(data.count) - data.count)
-        var trailer = [UInt8](repeating: 0, count: 8)
-        writeLE(UInt64(alignUp(data.count)), &trailer, at: 0)
-        return out + trailer + endMagic
+        ContainerFraming.file(header: header, data: data, major: major, minor: minor, flags: flags)
     }
 
     /// This file with `header` (and optionally another data area), sealed.

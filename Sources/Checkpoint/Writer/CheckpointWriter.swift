@@ -193,14 +193,7 @@ struct EncodedCheckpoint {
     let dataLength: Int
 
     func emit<S: ByteSink>(to sink: inout S) throws {
-        var preamble = Layout.magic
-        preamble.appendLE(UInt16(Layout.majorVersion))
-        preamble.appendLE(UInt16(Layout.minorVersion))
-        preamble.appendLE(UInt32(0))
-        preamble.appendLE(UInt64(header.count))
-        preamble.appendLE(Checksum.crc32(header))
-        preamble.appendLE(Checksum.crc32(preamble))
-        try sink.write(preamble)
+        try sink.write(ContainerFraming.preamble(header: header))
         try sink.write(header)
         try sink.writeZeros(Layout.dataStart(headerLength: header.count) - Layout.preambleSize - header.count)
         var position = 0
@@ -210,9 +203,6 @@ struct EncodedCheckpoint {
             position = offset + chunk.bytes.count
         }
         try sink.writeZeros(dataLength - position)
-        var trailer: [UInt8] = []
-        trailer.appendLE(UInt64(dataLength))
-        trailer.append(contentsOf: Layout.endMagic)
-        try sink.write(trailer)
+        try sink.write(ContainerFraming.trailer(dataLength: dataLength))
     }
 }

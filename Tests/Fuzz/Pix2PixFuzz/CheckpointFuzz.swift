@@ -35,7 +35,6 @@ enum CheckpointFuzz {
 /// Byte layout of a `.pzck` file, version 1 (Docs: CheckpointFormat), for re-sealing mutated files.
 enum PZCK {
     static let magic: [UInt8] = [0x89, 0x50, 0x5A, 0x43, 0x4B, 0x0D, 0x0A, 0x1A]
-    static let endMagic: [UInt8] = [0x50, 0x5A, 0x43, 0x4B, 0x45, 0x4E, 0x44, 0x1A]
     static let preambleSize = 32, trailerSize = 16, alignment = 64
     static let maximumHeaderLength = 16 << 20
 
@@ -100,19 +99,6 @@ enum PZCK {
 
     /// A whole file: preamble, header, zero padding, the data area padded to 64 bytes, trailer.
     static func container(header: [UInt8], data: [UInt8], version: (UInt16, UInt16) = (1, 0), flags: UInt32 = 0) -> [UInt8] {
-        var out = magic + [UInt8](repeating: 0, count: preambleSize - magic.count)
-        writeLE(version.0, &out, at: 8)
-        writeLE(version.1, &out, at: 10)
-        writeLE(flags, &out, at: 12)
-        writeLE(UInt64(header.count), &out, at: 16)
-        writeLE(Checksum.crc32(header), &out, at: 24)
-        writeLE(Checksum.crc32(Array(out[0..<28])), &out, at: 28)
-        out += header
-        out += [UInt8](repeating: 0, count: alignUp(out.count) - out.count)
-        out += data
-        out += [UInt8](repeating: 0, count: alignUp(data.count) - data.count)
-        var trailer = [UInt8](repeating: 0, count: 8)
-        writeLE(UInt64(alignUp(data.count)), &trailer, at: 0)
-        return out + trailer + endMagic
+        ContainerFraming.file(header: header, data: data, major: version.0, minor: version.1, flags: flags)
     }
 }
