@@ -435,9 +435,7 @@ struct ZooCardBuilder {
             description = "\(transform) pairs \(size) built by `pix2pix data build`\(crops)\(seed) from \(from)"
             if provenance == nil {
                 if from.hasPrefix("default photo set") {
-                    let train = DefaultPhotoSet.training.map { "\($0.package) (\($0.license))" }.joined(separator: "; ")
-                    let val = DefaultPhotoSet.validation.map { "\($0.package) (\($0.license))" }.joined(separator: "; ")
-                    provenance = "Debian packages: training photos from \(train); held-out validation photos from \(val). Every source file and crop square is listed in the dataset's meta/manifest."
+                    provenance = "Debian packages (licence per package or file; training and held-out counts): \(from.drop { $0 != ":" }.dropFirst().trimmingCharacters(in: .whitespaces)). Every source file and crop square is listed in the dataset's meta/manifest."
                 } else {
                     provenance = "the photos listed in the dataset's source_files attribute and meta/manifest"
                 }

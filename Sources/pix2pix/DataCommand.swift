@@ -27,8 +27,10 @@ struct DataCommand: ParsableCommand {
             (--split), or --val-source gives held-out images. The same sources, options and --seed give \
             byte-identical output. The output is written atomically.
 
-            --default uses the Debian photo packages that scripts/bootstrap installs: lomiri-wallpapers-16.04 \
-            and mate-backgrounds (nature/) for training, palapeli-data for validation.
+            --default uses the default photo set from Debian packages that scripts/bootstrap provides: 150 \
+            photographs from 8 packages (135 train, 15 named held-out photos for validation; each with its \
+            licence, see the Datasets article). --collection nature picks the small set of make demo and the \
+            seed experiments (26 nature photos → 5 palapeli photos).
             """
         )
 
@@ -38,6 +40,9 @@ struct DataCommand: ParsableCommand {
 
         @Flag(name: .customLong("default"), help: "Use the default photo set (Debian packages, see the discussion).")
         var useDefault = false
+
+        @Option(name: .customLong("collection"), help: "With --default: full (150 photos) or nature (the demo's 31).")
+        var collection: DefaultPhotoSet.Collection = .full
 
         @Option(name: .customLong("val-source"), parsing: .upToNextOption,
                 help: ArgumentHelp("Held-out validation photos (instead of splitting --source).", valueName: "dir"))
@@ -106,6 +111,7 @@ struct DataCommand: ParsableCommand {
             if useDefault && !sources.isEmpty { throw ValidationError("give either --default or --source, not both") }
             if !useDefault && sources.isEmpty { throw ValidationError("give --source DIR... or --default") }
             if useDefault && !valSources.isEmpty { throw ValidationError("--default has its own validation photos; drop --val-source") }
+            if !useDefault && collection != .full { throw ValidationError("--collection picks a collection of the default photo set; add --default") }
             try Bounds.pairSide.check(size, "--size")
             try Bounds.cropsPerImage.check(cropsPerImage, "--crops-per-image", hint: "for many pairs from few photos use --train N")
             try Bounds.split.check(split, "--split")
@@ -134,7 +140,7 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             var options: PairBuildOptions
             if useDefault {
-                options = try PairBuildOptions.defaultPhotos(output: out)
+                options = try PairBuildOptions.defaultPhotos(output: out, collection: collection)
             } else {
                 options = PairBuildOptions(trainSources: sources, valSources: valSources.isEmpty ? nil : valSources, output: out)
             }

@@ -49,7 +49,7 @@ struct DemoCommand: ParsableCommand {
         } else {
             print("[1/5] data: gray → colour pairs at 64² from the default photo set → \(data)")
             fflush(nil)
-            var options = try PairBuildOptions.defaultPhotos(output: data)
+            var options = try PairBuildOptions.defaultPhotos(output: data, collection: .nature)
             options.transform = .gray
             options.size = 64
             options.cropsPerImage = 8
@@ -103,7 +103,7 @@ struct DemoCommand: ParsableCommand {
         let translator = try Translator(entry: entry, precision: precision.resolved)
         let outDir = root.appendingPathComponent("translated")
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
-        let photos = try DefaultPhotoSet.locate().val
+        let photos = try DefaultPhotoSet.locate(.nature).val
         print("[4/5] translate: \(photos.count) held-out photos (gray, long side \(side) px) with \(entry.reference) → \(outDir.path)")
         fflush(nil)
         for path in photos {

@@ -90,7 +90,8 @@ struct BuilderTests {
         }
     }
 
-    @Test("Default photo set: deterministic build", .enabled(if: DefaultPhotoSet.isInstalled, "default photos not installed (scripts/bootstrap)"))
+    // scripts/bootstrap (run by `make test`) provides every photo, so these tests are never skipped.
+    @Test("Default photo set: deterministic build")
     func defaultPhotos() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -98,7 +99,7 @@ struct BuilderTests {
         #expect(photos.train.count == 26 && photos.val.count == 5)
         #expect(!photos.train.contains { $0.hasSuffix("umang_by_Abhishek_Mudgal.jpg") })
         func build(_ name: String) throws -> PairBuildSummary {
-            var options = try PairBuildOptions.defaultPhotos(output: dir.file(name))
+            var options = try PairBuildOptions.defaultPhotos(output: dir.file(name), collection: .nature)
             options.size = 64
             options.trainCount = 2
             options.valCount = 1
@@ -109,5 +110,42 @@ struct BuilderTests {
         _ = try build("b.h5")
         #expect(summary.trainPairs == 2 && summary.valPairs == 1)
         #expect(try fileBytes(dir.file("a.h5")) == (try fileBytes(dir.file("b.h5"))))
+    }
+
+    @Test("Default photo set: the full collection is present, disjoint, licensed, and matches bootstrap")
+    func fullCollection() throws {
+        let photos = try DefaultPhotoSet.locate(.full)
+        #expect(photos.train.count == 135 && photos.val.count == 15)
+        #expect(Set(photos.train).isDisjoint(with: photos.val))
+        #expect(Set(photos.train + photos.val).count == 150)
+        #expect(Set(DefaultPhotoSet.photos.map(\.path)).count == DefaultPhotoSet.photos.count)
+        for photo in DefaultPhotoSet.photos {
+            #expect(!photo.license.isEmpty, "\(photo.name) has no licence")
+            #expect(DefaultPhotoSet.file(of: photo) != nil, "\(photo.path) missing")
+        }
+        // Every photo decodes (JPEG headers and data), and none is tiny.
+        for path in photos.train + photos.val {
+            let image = try Image.read(path: path)
+            #expect(min(image.width, image.height) >= 256, "\(path): \(image.width)×\(image.height)")
+        }
+        // The packages bootstrap installs or unpacks are exactly those the table names.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let bootstrap = try String(contentsOf: root.appendingPathComponent("scripts/bootstrap"), encoding: .utf8)
+        for package in DefaultPhotoSet.installedPackages + DefaultPhotoSet.extractedPackages {
+            #expect(bootstrap.contains("\n  \(package)\n"), "scripts/bootstrap does not list \(package)")
+        }
+        #expect(Set(DefaultPhotoSet.photos.map(\.package)) == Set(DefaultPhotoSet.installedPackages + DefaultPhotoSet.extractedPackages))
+        let nature = try DefaultPhotoSet.locate(.nature)
+        #expect(nature.train.count == 26 && nature.val.count == 5)
+        #expect(DefaultPhotoSet.licenceSummary(.full).contains("krank (public domain"))
+    }
+
+    @Test("Default photo set: a missing photo names itself, its package and the fix")
+    func missingPhoto() throws {
+        #expect(throws: ImagingError.self) { try DefaultPhotoSet.locate(.full, extractionRoot: "/nonexistent-photo-root") }
+        do { _ = try DefaultPhotoSet.locate(.full, extractionRoot: "/nonexistent-photo-root") } catch {
+            let text = "\(error)"
+            #expect(text.contains("kphotoalbum") && text.contains("scripts/bootstrap"), "\(text)")
+        }
     }
 }

@@ -108,12 +108,13 @@ public struct PairBuildOptions: Sendable {
         self.sourceDescription = sourceDescription ?? trainSources.joined(separator: ", ")
     }
 
-    /// Options for the default photo set (training: lomiri + mate nature; validation: palapeli).
-    public static func defaultPhotos(output: String) throws -> PairBuildOptions {
-        let photos = try DefaultPhotoSet.locate()
+    /// Options for a collection of the default photo set (`data build --default` uses the full one:
+    /// its training photos train, its named held-out photos validate).
+    public static func defaultPhotos(output: String, collection: DefaultPhotoSet.Collection = .full) throws -> PairBuildOptions {
+        let photos = try DefaultPhotoSet.locate(collection)
         return PairBuildOptions(
             trainSources: photos.train, valSources: photos.val, output: output,
-            sourceDescription: "default photo set: lomiri-wallpapers-16.04 + mate-backgrounds nature/ (train), palapeli-data (val)")
+            sourceDescription: "default photo set (\(collection.rawValue)): \(DefaultPhotoSet.licenceSummary(collection))")
     }
 
     public func validate() throws {

@@ -10,6 +10,7 @@ import Tensor
 extension GANMode: ExpressibleByArgument {}
 extension Objective: ExpressibleByArgument {}
 extension NormKind: ExpressibleByArgument {}
+extension DefaultPhotoSet.Collection: ExpressibleByArgument {}
 extension LRPolicy: ExpressibleByArgument {}
 extension PairDirection: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
