@@ -1,6 +1,7 @@
 import Base
 import Checkpoint
 import Foundation
+import Imaging
 import Pix2Pix
 
 /// The model card of a published model (`card.json`): what the model does, how it was made, how
@@ -49,9 +50,51 @@ public struct ModelCard: Codable, Sendable, Equatable {
     /// The arithmetic of the convolutions the metrics and samples were computed in ("fp32" or
     /// "bf16"); nil on cards written before it was recorded, whose numbers are fp32.
     public var precision: String? = nil
+    /// How the training inputs were made from photos (`pix2pix data build`'s transform), when the
+    /// training data recorded it: `translate --preprocess` repeats it on a user's photos. nil on
+    /// cards written before it was recorded.
+    public var inputRecipe: InputRecipe? = nil
 
     enum CodingKeys: String, CodingKey {
         case schema, id, version, summary, license, created, framework, task, architecture, input, output, preprocessing, postprocessing, storage, training, metrics, golden, samples, samplesSource = "samples_source", intendedUse = "intended_use", limitations, files, precision
+        case inputRecipe = "input_recipe"
+    }
+
+    /// The transform that made the model's training inputs from photos.
+    public struct InputRecipe: Codable, Sendable, Equatable {
+        /// "gray", "canny" or "none".
+        public var transform: String
+        /// The Canny settings, for "canny" (thresholds, aperture, blur, polarity).
+        public var canny: CannyOptions?
+
+        public init(_ transform: PairTransform) {
+            self.transform = transform.name
+            if case let .canny(options) = transform { canny = options } else { canny = nil }
+        }
+
+        public var pairTransform: PairTransform? {
+            switch transform {
+            case "gray": return .gray
+            case "none": return PairTransform.none
+            case "canny": return canny.map { .canny($0) }
+            default: return nil
+            }
+        }
+
+        /// One line for cards: what a user's input must look like, and how translate makes it.
+        public var inputDescription: String {
+            switch transform {
+            case "gray":
+                return "a gray (luma) photo; colour photos are converted with BT.601 luma, as the training inputs were"
+            case "canny":
+                guard let o = canny else { return "a Canny edge map" }
+                let blur = o.blurKernel > 1 ? "a \(o.blurKernel)×\(o.blurKernel) Gaussian blur, then " : "no blur, "
+                let polarity = o.invert ? "black edges (0) on white (255)" : "white edges (255) on black (0)"
+                return "a binary edge map, \(polarity), as `pix2pix data build --transform canny` made the training inputs: \(blur)Canny with thresholds \(Format.trimmed(o.lowThreshold, 2)) / \(Format.trimmed(o.highThreshold, 2)), aperture \(o.aperture)\(o.l2Gradient ? ", L2 gradient" : ""). From a photo: `translate --preprocess canny`; white-on-black drawings: add `--edges \(o.invert ? "white-on-black" : "black-on-white")`"
+            default:
+                return "an image with the model's input channels"
+            }
+        }
     }
 
     public struct Framework: Codable, Sendable, Equatable {

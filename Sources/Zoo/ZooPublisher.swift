@@ -248,7 +248,7 @@ struct ZooCardBuilder {
             postprocessing: "Map [-1, 1] back to bytes (round((v + 1) · 127.5), clamped) and crop the padding away: the output has the input's size.",
             storage: request.storage.rawValue, training: training, metrics: metrics, golden: golden, samples: samples,
             samplesSource: samplesSource, intendedUse: intendedUse, limitations: limitations, files: [],
-            precision: request.precision.rawValue)
+            precision: request.precision.rawValue, inputRecipe: Self.inputRecipe(datasetInfo))
 
         // Hashes: README lists every file but itself, the card every file but itself.
         card.files = try records(excluding: [ZooLayout.cardFile, ZooLayout.readmeFile])
@@ -257,6 +257,13 @@ struct ZooCardBuilder {
         card.files = try records(excluding: [ZooLayout.cardFile])
         try AtomicFile.write(try card.encoded(), to: directory.appendingPathComponent(ZooLayout.cardFile))
         return card
+    }
+
+    /// The transform the training data records (`transform`, `transform_params`), if any.
+    static func inputRecipe(_ info: HDF5Description?) -> ModelCard.InputRecipe? {
+        guard let attrs = info?.attributes, let name = attrs["transform"]?.stringValue,
+              let transform = PairTransform(name: name, parametersJSON: attrs["transform_params"]?.stringValue ?? "{}") else { return nil }
+        return ModelCard.InputRecipe(transform)
     }
 
     static func task(transform: String?, io: ChannelSpec) -> String {

@@ -21,6 +21,12 @@ struct TranslateCommand: ParsableCommand {
         overlapping tiles with the same result, so memory stays bounded; --max-megapixels caps the image \
         size a file may declare (checked before decoding).
 
+        Edge models expect edge maps made as their training inputs were: --preprocess canny makes them from \
+        photos with the Canny settings the model's card records (`zoo show` prints them), and --edges \
+        white-on-black (or black-on-white) says how your own drawings are drawn, inverted to the card's \
+        polarity when they differ. --preprocess gray converts colour photos for gray models (as the default \
+        channel conversion does).
+
         HDF5 files (ours or either seed layout) have every A of every split (or --split) translated. With \
         --format h5 the output is a copy in the same layout plus prediction arrays (split/pred, or \
         {split}_data_pred); with png or jpg, grids of input | output | target go to --out/<file>/; --grids adds \
@@ -41,6 +47,10 @@ struct TranslateCommand: ParsableCommand {
     @Option(help: "png, jpg or h5 (h5: for HDF5 inputs).") var format: FormatChoice = .png
     @Flag(help: "With --format h5, also write input | output | target grids.") var grids = false
     @Option(parsing: .upToNextOption, help: "Only these splits of HDF5 inputs.") var split: [String] = []
+    @Option(help: "How photos become the model's input: none (channel conversion only), gray, or canny (the Canny settings the model's card records).")
+    var preprocess: InputPreparation.Preprocess = .none
+    @Option(help: ArgumentHelp("The polarity of your edge maps, for edge models: inverted when the card's training inputs had the other.", valueName: "black-on-white|white-on-black"))
+    var edges: InputPreparation.EdgePolarity?
     @Flag(name: .customLong("train-mode"), help: "Dropout on and batch statistics (the paper's test setting).") var trainMode = false
     @Option(name: .customLong("batch-size"), help: Bounds.batch.help("Images of equal size run together.")) var batchSize = 4
     @Option(help: "Seed of the dropout stream in train mode.") var seed: UInt64 = 0
@@ -191,6 +201,10 @@ struct TranslateCommand: ParsableCommand {
         } else {
             translator = try Translator(model: model!, catalog: location.catalog, mode: mode, precision: precision.resolved, seed: seed)
         }
+        let preparation = try InputPreparation(preprocess: preprocess, edges: edges, card: translator.card, model: translator.name)
+        if preparation != .none, jobs.contains(where: { if case .hdf5 = $0 { return true } else { return false } }) {
+            throw ValidationError("--preprocess and --edges apply to image files; HDF5 inputs already hold the model's inputs (translate them without these flags)")
+        }
         // Per HDF5 file, the requested splits it has (every split without --split); none is an error.
         var total = 0
         var splitsOf: [String: [String]?] = [:]
@@ -226,7 +240,7 @@ struct TranslateCommand: ParsableCommand {
             var images: [Image] = []
             var pixels = 0
             while k + images.count < imageJobs.count, images.count < batchSize, pixels < readAhead {
-                let image = try Image.read(path: imageJobs[k + images.count].0, budget: pixelBudget.budget)
+                let image = try preparation.apply(to: Image.read(path: imageJobs[k + images.count].0, budget: pixelBudget.budget))
                 pixels += image.width * image.height
                 images.append(image)
             }

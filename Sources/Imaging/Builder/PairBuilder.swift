@@ -39,6 +39,20 @@ public enum PairTransform: Sendable, Equatable, Codable, CustomStringConvertible
         return (try? String(decoding: encoder.encode(options), as: UTF8.self)) ?? "{}"
     }
 
+    /// The transform a dataset records (its `transform` and `transform_params` attributes); nil
+    /// for a name this version does not know or parameters that do not decode.
+    public init?(name: String, parametersJSON: String) {
+        switch name {
+        case "gray": self = .gray
+        case "none": self = .none
+        case "canny":
+            guard let options = try? JSONDecoder().decode(CannyOptions.self, from: Data(parametersJSON.utf8)),
+                  (try? options.validate()) != nil else { return nil }
+            self = .canny(options)
+        default: return nil
+        }
+    }
+
     public var description: String {
         guard case let .canny(o) = self else { return name }
         return "canny(low \(o.lowThreshold), high \(o.highThreshold), aperture \(o.aperture)\(o.l2Gradient ? ", L2" : ""), blur \(o.blurKernel)\(o.invert ? ", black on white" : ""))"

@@ -3,6 +3,7 @@ import Checkpoint
 import Imaging
 import Pix2Pix
 import Tensor
+import Zoo
 
 // Every fixed choice of the command line, parsed and listed by ArgumentParser (`--help` shows the
 // values; a wrong one is rejected before any work starts with the list of valid ones).
@@ -11,6 +12,8 @@ extension GANMode: ExpressibleByArgument {}
 extension Objective: ExpressibleByArgument {}
 extension NormKind: ExpressibleByArgument {}
 extension DefaultPhotoSet.Collection: ExpressibleByArgument {}
+extension InputPreparation.Preprocess: ExpressibleByArgument {}
+extension InputPreparation.EdgePolarity: ExpressibleByArgument {}
 extension LRPolicy: ExpressibleByArgument {}
 extension PairDirection: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
