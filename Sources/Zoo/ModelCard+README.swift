@@ -4,7 +4,14 @@ import Pix2Pix
 extension ModelCard {
     /// `README.md` of the model directory, generated from the card alone (so `zoo verify` can
     /// regenerate and compare it). `files` tables list the model and the samples, not the README.
+    /// Cards of schema 1 keep the layout they were published with; schema 2 puts what a user
+    /// judges a model by on the first screen (``firstScreenReadme``).
     public var readme: String {
+        schema >= 2 ? firstScreenReadme : schema1Readme
+    }
+
+    /// The schema-1 layout (cards published before 2.0 of the card schema).
+    var schema1Readme: String {
         var lines: [String] = []
         func add(_ s: String = "") { lines.append(s) }
         func number(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
@@ -115,6 +122,149 @@ extension ModelCard {
         add()
         add("Generated from `card.json` by `pix2pix zoo publish`; `pix2pix zoo verify \(id)` checks every file and reproduces `\(golden.file)` within \(golden.tolerance).")
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension ModelCard {
+    /// The schema-2 README: the first screen holds the task, the exact input a user must give, one
+    /// sample row (input | output | target) of held-out photos, the held-out metrics beside the
+    /// trivial baselines, the training budget, the data's sources and licences, and the
+    /// limitations; the details follow.
+    var firstScreenReadme: String {
+        var lines: [String] = []
+        func add(_ s: String = "") { lines.append(s) }
+        func number(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+        func triple(_ l1: Double, _ psnr: Double, _ ssim: Double) -> String {
+            "L1 \(number(l1, 4)) · PSNR \(number(psnr, 2)) dB · SSIM \(number(ssim, 3))"
+        }
+
+        add("# \(id) \(version)")
+        add()
+        add(summary)
+        add()
+        if let s = samples.first {
+            let cells = [s.input, s.output] + (s.target.map { [$0] } ?? [])
+            add("| input | output |\(s.target == nil ? "" : " target |")")
+            add("|---|---|\(s.target == nil ? "" : "---|")")
+            add("| " + cells.map { "![](\($0))" }.joined(separator: " | ") + " |")
+            add()
+        }
+        add("| | |")
+        add("|---|---|")
+        add("| task | \(task) |")
+        let io = "H and W any size (padded to multiples of \(input.sizeMultiple))\(input.trainedSize.map { ", trained at \($0)²" } ?? "")"
+        if let recipe = inputRecipe {
+            add("| input | \(recipe.inputDescription); \(io) |")
+        } else {
+            add("| input | \(input.channels) channel(s), \(input.color); \(io) |")
+        }
+        add("| output | \(output.channels) channel(s), \(output.color), the input's size |")
+        if let m = metrics {
+            add("| held-out metrics (eval mode) | \(triple(m.eval.l1, m.eval.psnr, m.eval.ssim)) on \(m.count) pairs at \(m.size)² |")
+            for (name, b) in baselineRows(m) {
+                add("| baseline: \(name) | \(triple(b.l1, b.psnr, b.ssim)) |")
+            }
+        } else {
+            add("| held-out metrics | none measured |")
+        }
+        if let t = training {
+            let minutes = t.wallSeconds < 90 ? number(t.wallSeconds, 0) + " s" : number(t.wallSeconds / 60, 1) + " minutes"
+            let threads = t.options.threads.map { ", \($0) thread\($0 == 1 ? "" : "s")" } ?? ""
+            add("| training budget | \(t.steps.grouped) steps (\(t.epochs) epoch(s)) of batch \(t.batchSize), \(minutes), \(t.options.precision.rawValue)\(threads) |")
+            if let p = t.provenance { add("| data and licences | \(p) |") }
+        }
+        add("| model | `\(architecture.generator.name)` (\(architecture.generator.parameters.grouped) parameters), stored as \(storage); license \(license) |")
+        add()
+        add("## Limitations")
+        add()
+        for l in limitations { add("- \(l)") }
+        if limitations.isEmpty { add("- none recorded") }
+        add()
+        add("## Use")
+        add()
+        add("```sh")
+        add("pix2pix translate --model \(id)@\(version) \(inputRecipe?.transform == "canny" ? "photo.jpg --preprocess canny" : "input.png") --out out/")
+        add("```")
+        add()
+        add("```swift")
+        add("import Imaging")
+        add("import Zoo")
+        add("let translator = try Translator(model: \"\(id)@\(version)\")")
+        add("let output = try translator.translate(try Image.read(path: \"input.png\"))")
+        add("```")
+        add()
+        add("Preprocessing: \(preprocessing)")
+        add()
+        add("Postprocessing: \(postprocessing)")
+        add()
+        add("## Intended use")
+        add()
+        add(intendedUse)
+        add()
+        add("## Metrics")
+        add()
+        if let m = metrics {
+            add("On \(m.count) held-out pairs (`\(m.data)`, split `\(m.split)`) at \(m.size)², as published (\(storage)\(precision.map { ", \($0) convolutions" } ?? "")); mean ± standard deviation over images:")
+            add()
+            add("| | L1 ↓ | PSNR (dB) ↑ | SSIM ↑ |")
+            add("|---|---|---|---|")
+            for r in [m.eval] + (m.train.map { [$0] } ?? []) {
+                add("| model, \(r.mode.rawValue) mode | \(number(r.l1, 4)) ± \(number(r.l1SD, 4)) | \(number(r.psnr, 2)) ± \(number(r.psnrSD, 2)) | \(number(r.ssim, 4)) ± \(number(r.ssimSD, 4)) |")
+            }
+            for (name, b) in baselineRows(m) {
+                add("| baseline: \(name) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
+            }
+            add()
+            add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). Baselines, on the same pairs: the input itself as the output (converted to the output's channels), and a flat image of the training set's mean colour. A model is worth using where it beats them.")
+        } else {
+            add("None: no held-out data was available when the model was published.")
+        }
+        add()
+        add("## Training")
+        add()
+        if let t = training {
+            add("- data: `\(t.data)` (split `\(t.split)`\(t.pairs.map { ", \($0) pairs" } ?? ""))")
+            if let d = t.dataDescription { add("- description: \(d)") }
+            if let v = t.validationData { add("- validation: `\(v)` (split `\(t.validationSplit ?? "val")`)") }
+            add("- recipe: \(t.steps) steps (\(t.epochs) epoch(s)), batch \(t.batchSize), Adam lr \(t.learningRate.shortest) β1 \(t.beta1.shortest), λ_L1 \(t.lambdaL1.shortest), \(t.ganMode) GAN loss, objective \(t.objective), \(t.lrPolicy) schedule, load \(t.loadSize) / crop \(t.cropSize)\(t.flip ? ", flips" : ""), seed \(t.seed)")
+            add("- hardware: \(t.hardware)")
+            if let c = t.command {
+                add()
+                add("Command:")
+                add()
+                add("```sh")
+                add(c)
+                add("```")
+            }
+        } else {
+            add("Unknown: published from a bare checkpoint without its run directory.")
+        }
+        add()
+        add("## Samples")
+        add()
+        add("From \(samplesSource). Input, output\(samples.contains { $0.target != nil } ? ", target" : ""):")
+        add()
+        for s in samples {
+            add(([s.input, s.output] + (s.target.map { [$0] } ?? [])).map { "![](\($0))" }.joined(separator: " "))
+        }
+        add()
+        add("## Files")
+        add()
+        add("| file | bytes | sha256 |")
+        add("|---|---|---|")
+        for f in files where f.path != ZooLayout.readmeFile {
+            add("| `\(f.path)` | \(f.size) | `\(f.sha256)` |")
+        }
+        add()
+        add("Generated from `card.json` by `pix2pix zoo publish`; `pix2pix zoo verify \(id)` checks every file and reproduces `\(golden.file)` within \(golden.tolerance).")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The baselines a card records, in a fixed order, named for tables.
+    func baselineRows(_ m: Metrics) -> [(String, Baseline)] {
+        var rows: [(String, Baseline)] = []
+        if let b = m.identity { rows.append(("the input itself", b)) }
+        return rows
     }
 }
 

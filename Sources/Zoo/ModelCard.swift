@@ -11,7 +11,8 @@ import Pix2Pix
 /// Keys are snake_case; `README.md` is generated from the card (``ModelCard/readme``).
 public struct ModelCard: Codable, Sendable, Equatable {
     /// The card schema this library writes.
-    public static let currentSchema = 1
+    /// Schema 2 (2.0 of the card): `input_recipe`, and the first-screen README layout.
+    public static let currentSchema = 2
 
     public var schema: Int
     public var id: String

@@ -35,7 +35,7 @@ struct RoundTripTests {
         #expect(card.license == "CC0-1.0")
         #expect(card.created == "2023-11-14T22:13:20Z")
         #expect(card.storage == "F16")
-        #expect(card.precision == "fp32" && card.readme.contains("with fp32 convolutions"))
+        #expect(card.precision == "fp32" && card.readme.contains("as published (F16, fp32 convolutions)"))
         #expect(card.architecture.generator.name == "unet_64" && card.architecture.discriminator?.name == "patchgan_16")
         #expect(card.input.channels == 1 && card.output.channels == 3 && card.input.sizeMultiple == 64 && card.input.trainedSize == 64)
         let training = try #require(card.training)
@@ -48,7 +48,20 @@ struct RoundTripTests {
         #expect(metrics.eval.l1 > 0 && metrics.eval.l1 < 1 && metrics.eval.ssim <= 1)
         let identity = try #require(metrics.identity)
         #expect(identity.l1 > 0 && identity.psnr.isFinite && identity.ssim <= 1 && identity != ModelCard.Baseline(l1: metrics.eval.l1, psnr: metrics.eval.psnr, ssim: metrics.eval.ssim))
-        #expect(card.readme.contains("input as output (baseline)"))
+        #expect(card.readme.contains("| baseline: the input itself | \(String(format: "%.4f", identity.l1))"))
+        // Schema 2: the first screen (before the limitations) holds the sample row, the input spec,
+        // the metrics beside the baselines and the training budget.
+        let firstScreen = try #require(card.readme.components(separatedBy: "## Limitations").first)
+        #expect(card.schema == 2)
+        for text in ["| ![](samples/input_0.png) | ![](samples/output_0.png) | ![](samples/target_0.png) |",
+                     "| input | a gray (luma) photo", "| held-out metrics (eval mode) | L1 ", "| baseline: the input itself |",
+                     "| training budget | 3 steps (1 epoch(s)) of batch 1"] {
+            #expect(firstScreen.contains(text), "first screen lacks \(text)")
+        }
+        // A schema-1 card keeps the layout it was published with (zoo verify regenerates it).
+        var old = card
+        old.schema = 1
+        #expect(old.readme.contains("| precision | metrics and samples computed with fp32 convolutions") && old.readme.contains("input as output (baseline)"))
         #expect(card.files.map(\.path) == files.filter { $0 != "card.json" }, "the card lists every file but itself, sorted")
         #expect(card.golden.inputShape == [1, 64, 64, 1] && card.golden.outputShape == [1, 64, 64, 3])
         #expect(try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8) == card.readme)
@@ -109,7 +122,6 @@ struct RoundTripTests {
         let card = try ModelCard.read(from: URL(fileURLWithPath: zoo).appendingPathComponent("gray-cli/0.1.0"))
         #expect(card.storage == "BF16" && card.summary == "a test model" && card.limitations.last == "tiny" && card.samples.count == 2)
         #expect(card.precision == "bf16")
-        #expect(card.readme.contains("| precision | metrics and samples computed with bf16 convolutions; golden pair in fp32 |"))
         #expect(card.readme.contains("as published (BF16, bf16 convolutions)"))
         // Measured under bf16: the card's eval metrics are those of a bf16 evaluation of the published weights.
         let published = URL(fileURLWithPath: zoo).appendingPathComponent("gray-cli/0.1.0/model.pzck")
