@@ -13,6 +13,8 @@ extension NormKind: ExpressibleByArgument {}
 extension LRPolicy: ExpressibleByArgument {}
 extension PairDirection: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension L1Reduction: ExpressibleByArgument {}
+extension TrainingOptions.Preset: ExpressibleByArgument {}
 extension CannyPreset: ExpressibleByArgument {}
 
 /// Written in lower case on the command line (`f32`, `f16`, `bf16`), as in file names; the upper
