@@ -68,7 +68,7 @@ final class KerasConv2d: Module, UnaryLayer {
 
 /// `BatchNormalization(axis=-1)` with Keras' defaults: running statistics updated with momentum
 /// 0.99 (PyTorch's convention: 0.01 of the batch), epsilon 1e-3, γ = 1 and β = 0 at the start.
-/// Keys as ``BatchNorm2d``'s: `weight`, `bias`, `running_mean`, `running_var`.
+/// Keys as `BatchNorm2d`'s: `weight`, `bias`, `running_mean`, `running_var`.
 final class KerasBatchNorm: Module, UnaryLayer {
     let norm: BatchNorm2d
 
@@ -113,7 +113,7 @@ final class KerasBatchNorm: Module, UnaryLayer {
 }
 
 /// `Dense(units)` without its activation: `[batch, inputFeatures]` → `[batch, units]`. Keys as
-/// ``Linear``'s: `weight` `[units, inputFeatures]` (Keras stores the transpose), `bias` `[units]`.
+/// `Linear`'s: `weight` `[units, inputFeatures]` (Keras stores the transpose), `bias` `[units]`.
 final class KerasDense: Module, UnaryLayer {
     let linear: Linear
 

@@ -170,6 +170,8 @@ struct SeedTrainingTests {
         #expect(publish.status == 0, "\(publish.output)")
         let verify = try Self.run(exe, ["zoo", "verify", "seed-tiny", "--zoo", zoo])
         #expect(verify.status == 0, "\(verify.output)")
+        let card = try String(contentsOfFile: zoo + "/seed-tiny/1.0.0/README.md", encoding: .utf8)
+        #expect(card.contains("seed_unet_upsample") && card.contains("λ_L1 10 on the channel-summed L1") && card.contains("--preset seed-keras"), "\(card)")
 
         let input = dir.appendingPathComponent("in.png").path
         try seedPicture(2).converted(toChannels: 1).write(path: input)
