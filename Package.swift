@@ -6,6 +6,8 @@
 // `make test`.
 //
 //   pix2pix (executable: argument parsing, progress display, exit codes)
+//     ├─► SeedNetworks (the seed Keras project's G and D as plug-in variants: public registry API only)
+//     │     └─► Pix2Pix, NN, Tensor, Base
 //     └─► Zoo (cards, publish / verify, Translator)
 //           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
 //                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
@@ -25,7 +27,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -55,8 +57,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Zoo", dependencies: ["Base", "Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
+        // The seed project's networks, registered from outside the built-in tables as a third party would.
+        .target(name: "SeedNetworks", dependencies: ["Base", "NN", "Tensor", "Pix2Pix"]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
+            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,6 +87,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "SeedNetworksTests", dependencies: ["SeedNetworks", "Pix2Pix", "NN", "Tensor", "Base", "Imaging", "Zoo"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]

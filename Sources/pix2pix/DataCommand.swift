@@ -81,26 +81,31 @@ struct DataCommand: ParsableCommand {
         @Option(name: .customLong("min-std"), help: Bounds.minStd.help("Redraw crops whose luma standard deviation (0-255) is below this."))
         var minStd: Double = 8
 
-        @Option(name: .customLong("canny-low"), help: Bounds.cannyThreshold.help("Canny low threshold."))
-        var cannyLow: Double = CannyOptions().lowThreshold
+        @Option(name: .customLong("canny-preset"),
+                help: ArgumentHelp("Canny settings by name, which the --canny-* flags override: default (5×5 blur, thresholds 50 / 100, inverted) or seed (the seed project's cv2.Canny(gray, 128, 128), no blur, inverted).",
+                                   valueName: "name"))
+        var cannyPreset: CannyPreset = .default
 
-        @Option(name: .customLong("canny-high"), help: Bounds.cannyThreshold.help("Canny high threshold."))
-        var cannyHigh: Double = CannyOptions().highThreshold
+        @Option(name: .customLong("canny-low"), help: Bounds.cannyThreshold.help("Canny low threshold (default: the preset's; 50)."))
+        var cannyLow: Double?
 
-        @Option(name: .customLong("canny-aperture"), help: "Canny Sobel aperture: 3, 5 or 7.")
-        var cannyAperture: Int = 3
+        @Option(name: .customLong("canny-high"), help: Bounds.cannyThreshold.help("Canny high threshold (default: the preset's; 100)."))
+        var cannyHigh: Double?
 
-        @Flag(name: .customLong("canny-l2"), help: "Use the L2 gradient magnitude.")
-        var cannyL2 = false
+        @Option(name: .customLong("canny-aperture"), help: "Canny Sobel aperture: 3, 5 or 7 (default: the preset's; 3).")
+        var cannyAperture: Int?
 
-        @Option(name: .customLong("canny-blur"), help: Bounds.cannyBlur.help("Gaussian blur kernel before Canny (odd; 0 = none)."))
-        var cannyBlur: Int = CannyOptions().blurKernel
+        @Flag(name: .customLong("canny-l2"), inversion: .prefixedNo, help: "The L2 gradient magnitude instead of L1 (default: the preset's; L1).")
+        var cannyL2: Bool?
 
-        @Option(name: .customLong("canny-sigma"), help: Bounds.cannySigma.help("Gaussian sigma (0 = OpenCV's default for the kernel)."))
-        var cannySigma: Double = 0
+        @Option(name: .customLong("canny-blur"), help: Bounds.cannyBlur.help("Gaussian blur kernel before Canny (odd; 0 = none; default: the preset's; 5)."))
+        var cannyBlur: Int?
 
-        @Flag(inversion: .prefixedNo, help: "Black edges on white (the seed datasets' convention).")
-        var cannyInvert = true
+        @Option(name: .customLong("canny-sigma"), help: Bounds.cannySigma.help("Gaussian sigma (0 = OpenCV's default for the kernel; default: the preset's)."))
+        var cannySigma: Double?
+
+        @Flag(inversion: .prefixedNo, help: "Black edges on white, the seed datasets' convention (default: the preset's; on).")
+        var cannyInvert: Bool?
 
         @OptionGroup var pixelBudget: PixelBudgetOption
 
@@ -121,9 +126,9 @@ struct DataCommand: ParsableCommand {
             try Bounds.minStd.check(minStd, "--min-std")
             try Bounds.cannyThreshold.check(cannyLow, "--canny-low")
             try Bounds.cannyThreshold.check(cannyHigh, "--canny-high")
-            if ![3, 5, 7].contains(cannyAperture) { throw ValidationError("--canny-aperture must be 3, 5 or 7, got \(cannyAperture)") }
+            if let cannyAperture, ![3, 5, 7].contains(cannyAperture) { throw ValidationError("--canny-aperture must be 3, 5 or 7, got \(cannyAperture)") }
             try Bounds.cannyBlur.check(cannyBlur, "--canny-blur", hint: "give 0 (no blur) or an odd kernel size such as 5")
-            if cannyBlur != 0 && cannyBlur % 2 == 0 { throw ValidationError("--canny-blur must be 0 or odd, got \(cannyBlur)") }
+            if let cannyBlur, cannyBlur != 0 && cannyBlur % 2 == 0 { throw ValidationError("--canny-blur must be 0 or odd, got \(cannyBlur)") }
             try Bounds.cannySigma.check(cannySigma, "--canny-sigma")
         }
 
@@ -131,10 +136,21 @@ struct DataCommand: ParsableCommand {
             switch transform {
             case .gray: return .gray
             case .none: return .none
-            case .canny:
-                return .canny(CannyOptions(lowThreshold: cannyLow, highThreshold: cannyHigh, aperture: cannyAperture,
-                                           l2Gradient: cannyL2, blurKernel: cannyBlur, blurSigma: cannySigma, invert: cannyInvert))
+            case .canny: return .canny(cannyOptions)
             }
+        }
+
+        /// The preset's Canny settings with the explicit --canny-* flags on top.
+        var cannyOptions: CannyOptions {
+            var o = cannyPreset.options
+            if let cannyLow { o.lowThreshold = cannyLow }
+            if let cannyHigh { o.highThreshold = cannyHigh }
+            if let cannyAperture { o.aperture = cannyAperture }
+            if let cannyL2 { o.l2Gradient = cannyL2 }
+            if let cannyBlur { o.blurKernel = cannyBlur }
+            if let cannySigma { o.blurSigma = cannySigma }
+            if let cannyInvert { o.invert = cannyInvert }
+            return o
         }
 
         func run() throws {

@@ -13,7 +13,9 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a pix2pix model (any registered generator × discriminator) into a run directory.",
         discussion: """
         Defaults are the PyTorch reference's: unet_256 + patchgan_70, batch 1, Adam lr 2e-4 β1 0.5, λ_L1 100, \
-        vanilla GAN loss, 100 + 100 epochs (constant, then linear decay to zero), load 286 / crop 256, flips.
+        vanilla GAN loss, 100 + 100 epochs (constant, then linear decay to zero), load 286 / crop 256, flips. \
+        --preset paper names these optimisation settings; --preset seed-keras is the seed Keras code's (batch 5, \
+        Adam lr 1e-3 β1 0.9, λ_L1 10 on the channel-summed L1, constant rate); flags given with a preset override it.
 
         The run directory receives \(F.config), \(F.latest) (every --checkpoint-every steps and at each \
         epoch end), \(F.log), \(F.samples)/, \(F.lossChart) and, with validation data, \(F.metrics). Ctrl-C \
@@ -53,11 +55,12 @@ struct TrainCommand: ParsableCommand {
         if resume != nil && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
     }
 
-    /// The options from the command line on top of `base` (the defaults, or a resumed run's config).
-    func options(base: TrainingOptions) -> TrainingOptions {
+    /// The options from the command line on top of `base` (the defaults, or a resumed run's config,
+    /// whose recorded values a `--preset` does not replace).
+    func options(base: TrainingOptions, resuming: Bool = false) -> TrainingOptions {
         var o = base
         architecture.apply(to: &o)
-        optimization.apply(to: &o)
+        optimization.apply(to: &o, preset: !resuming)
         schedule.apply(to: &o)
         runControl.apply(to: &o)
         if let precision = precision.precision { o.precision = precision }
@@ -75,7 +78,12 @@ struct TrainCommand: ParsableCommand {
         if let resume {
             let dir = RunDirectory(path: resume)
             var config = try dir.readConfig()
-            config.options = try config.options.resumed(with: options(base: config.options), configPath: dir.config.path)
+            if let preset = optimization.preset, preset != config.options.preset {
+                throw TrainingError.invalidOption(
+                    option: "--preset",
+                    message: "\(resume) started with \(config.options.preset.map { "--preset \($0.rawValue)" } ?? "no preset"), and a resume keeps the settings recorded in \(dir.config.path); drop --preset")
+            }
+            config.options = try config.options.resumed(with: options(base: config.options, resuming: true), configPath: dir.config.path)
             trainer = try Trainer(config: config, runDirectory: dir, mode: .resume, logger: logger)
         } else {
             let config = TrainingRunConfig(options: options(base: TrainingOptions()), data: data!, split: split,

@@ -118,6 +118,62 @@ struct TrainCommandTests {
         try writer.finish()
     }
 
+    @Test("--preset sets the optimisation settings by name; explicit flags override it, for train and ablate")
+    func presets() throws {
+        let seed = try parse(["--data", "d.h5", "--out", "r", "--preset", "seed-keras"]).options(base: TrainingOptions())
+        #expect(seed.batchSize == 5 && seed.learningRate == 1e-3 && seed.beta1 == 0.9 && seed.lambdaL1 == 10)
+        #expect(seed.l1Reduction == .channelSum && seed.epochsDecay == 0 && seed.preset == .seedKeras)
+        var expected = TrainingOptions()
+        TrainingOptions.Preset.seedKeras.apply(to: &expected)
+        #expect(seed == expected)
+
+        // Flags win over the preset, whatever their order on the command line.
+        let overridden = try parse(["--batch-size", "2", "--data", "d.h5", "--out", "r", "--preset", "seed-keras",
+                                    "--lambda-l1", "100", "--l1-reduction", "mean", "--lr", "2e-4", "--beta1", "0.5",
+                                    "--epochs-decay", "7", "--gan-mode", "lsgan"]).options(base: TrainingOptions())
+        #expect(overridden.batchSize == 2 && overridden.lambdaL1 == 100 && overridden.l1Reduction == .mean)
+        #expect(overridden.learningRate == 2e-4 && overridden.beta1 == 0.5 && overridden.epochsDecay == 7 && overridden.ganMode == .lsgan)
+        #expect(overridden.preset == .seedKeras, "the run still records the preset it started from")
+
+        let paper = try parse(["--data", "d.h5", "--out", "r", "--preset", "paper"]).options(base: TrainingOptions())
+        #expect(paper == { var x = TrainingOptions(); x.preset = .paper; return x }())
+        #expect(try parse(["--data", "d.h5", "--out", "r", "--l1-reduction", "channel-sum"]).options(base: TrainingOptions()).l1Reduction == .channelSum)
+        #expect(throws: (any Error).self) { _ = try parse(["--data", "d.h5", "--out", "r", "--preset", "keras"]) }
+
+        let ablation = try ablate(["--generators", "unet_64", "--preset", "seed-keras", "--batch-size", "3"]).plan().base
+        #expect(ablation.preset == .seedKeras && ablation.batchSize == 3 && ablation.l1Reduction == .channelSum && ablation.lambdaL1 == 10)
+
+        // A resumed run keeps its recorded values: the preset is not applied again.
+        var recorded = expected
+        recorded.batchSize = 2
+        #expect(try parse(["--resume", "r", "--preset", "seed-keras"]).options(base: recorded, resuming: true) == recorded)
+        let help = TrainCommand.helpMessage(columns: 400)
+        #expect(help.contains("--preset") && help.contains("seed-keras") && help.contains("--l1-reduction"))
+    }
+
+    @Test("train --resume refuses a --preset other than the one the run started with")
+    func resumeWithOtherPreset() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-preset-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("pairs.h5").path
+        try Self.makeData(at: data)
+        let out = dir.appendingPathComponent("run").path
+        try parse(["--data", data, "--out", out, "--generator", "unet_64", "--discriminator", "patchgan_16", "--ngf", "4", "--ndf", "4",
+                   "--crop-size", "64", "--load-size", "64", "--steps", "1", "--preset", "seed-keras", "--batch-size", "2",
+                   "--quiet"]).run()
+        let run = RunDirectory(path: out)
+        #expect(try run.readConfig().options.preset == .seedKeras)
+        #expect { try parse(["--resume", out, "--preset", "paper", "--quiet"]).run() } throws: { error in
+            guard case TrainingError.invalidOption(let option, let message) = error else { return false }
+            return option == "--preset" && message.contains("seed-keras") && message.contains(run.config.path)
+        }
+        // The same preset (or none) continues with the recorded values, batch 2 included.
+        try parse(["--resume", out, "--preset", "seed-keras", "--steps", "2", "--quiet"]).run()
+        #expect(try run.readLog().map(\.step) == [1, 2])
+        #expect(try run.readConfig().options.batchSize == 2)
+    }
+
     @Test("train --precision bf16: a tiny run records bf16 in config.json; a resume may not change it")
     func bf16Run() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-bf16-\(UUID().uuidString)")

@@ -55,7 +55,7 @@ public enum PairTransform: Sendable, Equatable, Codable, CustomStringConvertible
 
     public var description: String {
         guard case let .canny(o) = self else { return name }
-        return "canny(low \(o.lowThreshold), high \(o.highThreshold), aperture \(o.aperture)\(o.l2Gradient ? ", L2" : ""), blur \(o.blurKernel)\(o.invert ? ", black on white" : ""))"
+        return "canny(\(o.preset.map { "preset \($0.rawValue): " } ?? "")low \(o.lowThreshold), high \(o.highThreshold), aperture \(o.aperture)\(o.l2Gradient ? ", L2" : ""), blur \(o.blurKernel)\(o.invert ? ", black on white" : ""))"
     }
 }
 
@@ -99,7 +99,7 @@ public struct PairBuildOptions: Sendable {
     public var pixelBudget: PixelBudget = .default
 
     public init(trainSources: [String], valSources: [String]? = nil,
-                transform: PairTransform = .canny(CannyOptions(invert: true)), size: Int = 256,
+                transform: PairTransform = .canny(CannyPreset.default.options), size: Int = 256,
                 cropsPerImage: Int = 4, split: Double = 0.9, trainCount: Int? = nil, valCount: Int? = nil,
                 seed: UInt64 = 0, format: PairDatasetFormat = .hdf5, output: String, overwrite: Bool = false,
                 minStandardDeviation: Double = 8, attemptsPerCrop: Int = 10, toolVersion: String = "pix2pixzoo",

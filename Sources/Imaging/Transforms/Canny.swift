@@ -1,11 +1,14 @@
 import CKernels
 
-/// Settings of the Canny edge detector. Codable with snake_case keys (stored in dataset metadata).
+/// Settings of the Canny edge detector. Codable with snake_case keys (stored in dataset metadata,
+/// with the name of the ``CannyPreset`` they equal, if any, under `preset`).
 ///
 /// The detector is OpenCV's (`cv2.Canny`: Sobel gradients with replicated borders, L1 or L2
 /// magnitude, non-maximum suppression in four directions, thresholds compared with `>`,
-/// 8-connected hysteresis), preceded by an optional Gaussian blur as the seed pipeline did
-/// (`cv2.Canny` itself does not blur). On the committed fixtures it is bit-exact with OpenCV.
+/// 8-connected hysteresis), preceded by an optional Gaussian blur of our own (`cv2.Canny` itself
+/// does not blur, and neither did the seed project: its `img2h5.py` ran `cv2.Canny(gray, 128, 128)`
+/// on the unblurred gray image, then inverted it; that is ``seed``). On the committed fixtures it is
+/// bit-exact with OpenCV.
 public struct CannyOptions: Codable, Sendable, Equatable, Hashable {
     /// Hysteresis thresholds on the gradient magnitude (swapped if low > high). For aperture 7 they
     /// are divided by 16 together with the gradients, as OpenCV does. The defaults (50, 100 after a
@@ -36,7 +39,28 @@ public struct CannyOptions: Codable, Sendable, Equatable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case lowThreshold = "low_threshold", highThreshold = "high_threshold", aperture, l2Gradient = "l2_gradient"
-        case blurKernel = "blur_kernel", blurSigma = "blur_sigma", invert
+        case blurKernel = "blur_kernel", blurSigma = "blur_sigma", invert, preset
+    }
+
+    /// The seed project's edges (MuAuan/pix2pix `img2h5.py`): `cv2.Canny(gray, 128, 128)` — both
+    /// thresholds 128, aperture 3, L1 magnitude, no blur — then `cv2.bitwise_not` (black edges on white).
+    public static let seed = CannyPreset.seed.options
+
+    /// The preset these settings equal, nil for other settings.
+    public var preset: CannyPreset? { CannyPreset.allCases.first { $0.options == self } }
+
+    /// Writes the settings and, when they equal a preset, its name under `preset` (read back as
+    /// information only: the settings are the fields).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lowThreshold, forKey: .lowThreshold)
+        try c.encode(highThreshold, forKey: .highThreshold)
+        try c.encode(aperture, forKey: .aperture)
+        try c.encode(l2Gradient, forKey: .l2Gradient)
+        try c.encode(blurKernel, forKey: .blurKernel)
+        try c.encode(blurSigma, forKey: .blurSigma)
+        try c.encode(invert, forKey: .invert)
+        try c.encodeIfPresent(preset, forKey: .preset)
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,6 +88,27 @@ public struct CannyOptions: Codable, Sendable, Equatable, Hashable {
         }
         guard blurSigma >= 0, blurSigma.isFinite else {
             throw ImagingError.invalidArgument(operation: "Canny", message: "blur sigma must be >= 0, got \(blurSigma)")
+        }
+    }
+}
+
+/// Named Canny settings (`pix2pix data build --canny-preset`). The explicit `--canny-*` flags
+/// override a preset's values; the dataset records the settings used and, when they are still a
+/// preset's, its name.
+public enum CannyPreset: String, Codable, Sendable, CaseIterable {
+    /// This project's default: a 5×5 Gaussian blur (OpenCV's σ 1.1), thresholds 50 / 100, aperture
+    /// 3, L1 magnitude, black edges on white. It marks a median 3.5 % of the pixels of 256² crops
+    /// of the default photos as edges.
+    case `default`
+    /// The seed project's: thresholds 128 / 128, no blur, aperture 3, L1 magnitude, inverted
+    /// (`cv2.Canny(gray, 128, 128)` then `cv2.bitwise_not`, MuAuan/pix2pix `img2h5.py`).
+    case seed
+
+    public var options: CannyOptions {
+        switch self {
+        case .default: return CannyOptions(invert: true)
+        case .seed: return CannyOptions(lowThreshold: 128, highThreshold: 128, aperture: 3, l2Gradient: false,
+                                        blurKernel: 0, blurSigma: 0, invert: true)
         }
     }
 }

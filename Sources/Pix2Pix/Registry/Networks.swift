@@ -9,8 +9,18 @@ public protocol GeneratorNetwork: UnaryLayer {
 }
 
 /// A discriminator network: NHWC image (or (A, B) pair concatenated on channels) in, a grid of logits out.
+///
+/// The size rules default to a stack of convolutions (read from the built `Conv2d` layers); a
+/// network of another shape (a classifier with a dense head) states its own.
 public protocol DiscriminatorNetwork: UnaryLayer {
     var inputChannels: Int { get }
+    /// Throws ``RegistryError/badInput(network:shape:message:)`` unless `shape` is a batch this
+    /// discriminator can judge (the trainer asks before the first step).
+    func checkInput(shape: [Int]) throws
+    /// Side of the square of input pixels that one output logit sees.
+    var receptiveField: Int { get }
+    /// Side of the logit grid for a square input of `size`.
+    func outputGrid(forInput size: Int) -> Int
 }
 
 extension GeneratorNetwork {

@@ -91,7 +91,8 @@ public final class Trainer {
                                               channelsA: io.inputChannels, channelsB: io.outputChannels)
         loader = try PairLoader(dataset: dataset, options: loaderOptions)
         stepper = try Pix2PixStep(model: model, learningRate: options.learningRate, beta1: options.beta1,
-                                  lambdaL1: options.lambdaL1, ganMode: options.ganMode, objective: options.objective)
+                                  lambdaL1: options.lambdaL1, l1Reduction: options.l1Reduction, ganMode: options.ganMode,
+                                  objective: options.objective)
 
         if mode == .resume {
             try restore()

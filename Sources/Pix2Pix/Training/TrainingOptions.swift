@@ -29,6 +29,17 @@ public enum Objective: String, Codable, Sendable, CaseIterable {
     public var conditional: Bool { self == .cgan || self == .l1Cgan || self == .l1 }
 }
 
+/// How the L1 term reduces |G(A) − B| to one number, before λ multiplies it.
+public enum L1Reduction: String, Codable, Sendable, CaseIterable {
+    /// The mean over every element: the paper's and the PyTorch reference's `nn.L1Loss()`.
+    case mean
+    /// Summed over the channels, averaged over the batch and the pixels: the seed Keras code's
+    /// `l1_loss`, `K.sum(K.abs(y_pred − y_true), axis=-1)` (Keras then averages what is left).
+    /// It is C × the mean for C output channels (3 × for RGB), so λ = 10 on it weighs the L1 term
+    /// as λ = 30 does on the mean.
+    case channelSum = "channel-sum"
+}
+
 /// The learning-rate policy (reference `--lr_policy`); the schedule is stepped once per epoch.
 public enum LRPolicy: String, Codable, Sendable, CaseIterable {
     case linear, step, cosine
@@ -47,6 +58,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// derived from G's channels and the objective (conditional or not).
     public var discriminatorOverrides: ConfigOverrides = [:]
     public var lambdaL1: Float = 100
+    /// How the L1 term is reduced (the paper: the mean; the seed's Keras code: the channel sum).
+    public var l1Reduction: L1Reduction = .mean
     public var ganMode: GANMode = .vanilla
     public var objective: Objective = .l1Cgan
     public var batchSize = 1
@@ -84,6 +97,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// as the run started (a different `--threads` on resume is refused). Nil in configs written
     /// before it was recorded: such runs use the count in effect.
     public var threads: Int?
+    /// The named settings the run started from (`--preset`), recorded for the reader: the fields
+    /// themselves hold the values (a flag given with the preset overrides its value). Nil when
+    /// none was named.
+    public var preset: Preset?
 
     public init() {}
 
@@ -154,10 +171,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
 extension TrainingOptions {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case generator, discriminator, generatorOverrides, discriminatorOverrides, lambdaL1, ganMode, objective
+        case generator, discriminator, generatorOverrides, discriminatorOverrides, lambdaL1, l1Reduction, ganMode, objective
         case batchSize, epochs, epochsDecay, lrPolicy, lrDecayEpochs, learningRate, beta1, loadSize, cropSize, flip
         case direction, seed, steps, checkpointEvery, epochSnapshots, sampleEvery, logEvery, checkpointCompression
-        case precision, threads
+        case precision, threads, preset
     }
 
     /// The model fields of `config.json` files written before overrides existed.
@@ -180,6 +197,7 @@ extension TrainingOptions {
         try read(.generatorOverrides, &generatorOverrides)
         try read(.discriminatorOverrides, &discriminatorOverrides)
         try read(.lambdaL1, &lambdaL1)
+        try read(.l1Reduction, &l1Reduction)
         try read(.ganMode, &ganMode)
         try read(.objective, &objective)
         try read(.batchSize, &batchSize)
@@ -202,6 +220,7 @@ extension TrainingOptions {
         try read(.checkpointCompression, &checkpointCompression)
         try read(.precision, &precision)
         threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        preset = try c.decodeIfPresent(Preset.self, forKey: .preset)
 
         let legacy = try decoder.container(keyedBy: LegacyKeys.self)
         var g = ConfigOverrides(), d = ConfigOverrides()

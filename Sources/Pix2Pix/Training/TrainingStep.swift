@@ -6,7 +6,8 @@ import Tensor
 public struct StepLosses: Codable, Sendable, Equatable {
     /// GAN loss of G (D's verdict on G(A) against the "real" label).
     public var gGAN: Float
-    /// λ·L1(G(A), B), as the reference's `loss_G_L1` (already multiplied by λ).
+    /// λ·L1(G(A), B), as the reference's `loss_G_L1` (already multiplied by λ; with the
+    /// channel-sum reduction, λ · C · the mean).
     public var gL1: Float
     /// D's loss on real pairs and on fake pairs (each before the ½).
     public var dReal: Float
@@ -40,32 +41,44 @@ public struct StepLosses: Codable, Sendable, Equatable {
 /// 2. D step: ½·(loss(D(A, fake) detached, fake) + loss(D(A, B), real)), Adam on D;
 /// 3. G step, with D frozen: loss(D(A, fake), real) + λ·L1(fake, B), Adam on G.
 ///
-/// The objective picks the terms (``Objective``); an unconditional D sees B / fake alone.
+/// The objective picks the terms (``Objective``); an unconditional D sees B / fake alone. The L1
+/// term is the mean over all elements, or the seed Keras code's sum over channels
+/// (``L1Reduction``: C × the mean, the same gradient direction at C times the weight).
 public final class Pix2PixStep {
     public let model: Pix2PixModel
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam
     public let lambdaL1: Float
+    public let l1Reduction: L1Reduction
     public let ganMode: GANMode
     public let objective: Objective
 
     public init(model: Pix2PixModel, generatorOptimizer: Adam, discriminatorOptimizer: Adam,
-                lambdaL1: Float = 100, ganMode: GANMode = .vanilla, objective: Objective = .l1Cgan) {
+                lambdaL1: Float = 100, l1Reduction: L1Reduction = .mean, ganMode: GANMode = .vanilla,
+                objective: Objective = .l1Cgan) {
         self.model = model
         self.generatorOptimizer = generatorOptimizer
         self.discriminatorOptimizer = discriminatorOptimizer
         self.lambdaL1 = lambdaL1
+        self.l1Reduction = l1Reduction
         self.ganMode = ganMode
         self.objective = objective
     }
 
     /// Builds both Adams with the reference's settings (lr 2e-4, β = (0.5, 0.999)).
     public convenience init(model: Pix2PixModel, learningRate: Float = 2e-4, beta1: Float = 0.5,
-                            lambdaL1: Float = 100, ganMode: GANMode = .vanilla, objective: Objective = .l1Cgan) throws {
+                            lambdaL1: Float = 100, l1Reduction: L1Reduction = .mean, ganMode: GANMode = .vanilla,
+                            objective: Objective = .l1Cgan) throws {
         let hp = Adam.Hyperparameters(learningRate: learningRate, beta1: beta1, beta2: 0.999)
         try self.init(model: model, generatorOptimizer: Adam(module: model.generator, hp),
                       discriminatorOptimizer: Adam(module: model.discriminator, hp),
-                      lambdaL1: lambdaL1, ganMode: ganMode, objective: objective)
+                      lambdaL1: lambdaL1, l1Reduction: l1Reduction, ganMode: ganMode, objective: objective)
+    }
+
+    /// λ·L1(fake, b) with this step's reduction (the channel sum is C × the mean over NHWC).
+    func l1Term(_ fake: Tensor, _ b: Tensor) throws -> Tensor {
+        let channels = l1Reduction == .channelSum ? Float(fake.shape.last ?? 1) : 1
+        return try Loss.l1(fake, b) * (lambdaL1 * channels)
     }
 
     /// The GAN criterion against a constant label (1 real, 0 fake), averaged over the logit grid.
@@ -104,7 +117,7 @@ public final class Pix2PixStep {
             lossG = gan
         }
         if objective.usesL1 {
-            let l1 = try Loss.l1(fake, b) * lambdaL1
+            let l1 = try l1Term(fake, b)
             losses.gL1 = l1.item
             lossG = lossG.map { $0 + l1 } ?? l1
         }

@@ -17,6 +17,9 @@ extension InputPreparation.EdgePolarity: ExpressibleByArgument {}
 extension LRPolicy: ExpressibleByArgument {}
 extension PairDirection: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension L1Reduction: ExpressibleByArgument {}
+extension TrainingOptions.Preset: ExpressibleByArgument {}
+extension CannyPreset: ExpressibleByArgument {}
 
 /// Written in lower case on the command line (`f32`, `f16`, `bf16`), as in file names; the upper
 /// case of the checkpoint format is accepted too.

@@ -8,7 +8,13 @@ import Pix2Pix
 
 /// The loss, the optimiser and the data pipeline: `train` and `ablate`.
 struct OptimizationOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Named optimisation settings, applied before the other flags (which override them): "
+                               + TrainingOptions.Preset.allCases.map { "\($0.rawValue) = \($0.summary)" }.joined(separator: "; ") + ".",
+                               valueName: "name"))
+    var preset: TrainingOptions.Preset?
     @Option(name: .customLong("lambda-l1"), help: Bounds.lambdaL1.help("Weight of the L1 term (default: 100).")) var lambdaL1: Float?
+    @Option(name: .customLong("l1-reduction"), help: "How the L1 term is reduced: mean (the paper's) or channel-sum (the seed Keras code's, C × the mean; default: mean).")
+    var l1Reduction: L1Reduction?
     @Option(name: .customLong("gan-mode"), help: "vanilla (BCE) or lsgan (MSE).") var ganMode: GANMode?
     @Option(name: .customLong("batch-size"), help: Bounds.batch.help("Pairs per step (default: 1).")) var batchSize: Int?
     @Option(help: Bounds.learningRate.help("Initial learning rate (default: 2e-4).")) var lr: Float?
@@ -28,8 +34,12 @@ struct OptimizationOptions: ParsableArguments {
         try Bounds.side.check(cropSize, "--crop-size")
     }
 
-    func apply(to o: inout TrainingOptions) {
+    /// These flags on top of `o`: the preset first (unless `preset` is false: a resumed run keeps
+    /// its recorded values), then every explicit flag, which wins over it.
+    func apply(to o: inout TrainingOptions, preset applyingPreset: Bool = true) {
+        if applyingPreset, let preset { preset.apply(to: &o) }
         if let lambdaL1 { o.lambdaL1 = lambdaL1 }
+        if let l1Reduction { o.l1Reduction = l1Reduction }
         if let ganMode { o.ganMode = ganMode }
         if let batchSize { o.batchSize = batchSize }
         if let lr { o.learningRate = lr }
