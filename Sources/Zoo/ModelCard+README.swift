@@ -226,7 +226,7 @@ extension ModelCard {
             add("- data: `\(t.data)` (split `\(t.split)`\(t.pairs.map { ", \($0) pairs" } ?? ""))")
             if let d = t.dataDescription { add("- description: \(d)") }
             if let v = t.validationData { add("- validation: `\(v)` (split `\(t.validationSplit ?? "val")`)") }
-            add("- recipe: \(t.steps) steps (\(t.epochs) epoch(s)), batch \(t.batchSize), Adam lr \(t.learningRate.shortest) β1 \(t.beta1.shortest), λ_L1 \(t.lambdaL1.shortest), \(t.ganMode) GAN loss, objective \(t.objective), \(t.lrPolicy) schedule, load \(t.loadSize) / crop \(t.cropSize)\(t.flip ? ", flips" : ""), seed \(t.seed)")
+            add("- recipe: \(t.steps) steps (\(t.epochs) epoch(s)), batch \(t.batchSize), Adam lr \(t.learningRate.shortest) β1 \(t.beta1.shortest), λ_L1 \(t.lambdaL1.shortest)\(t.options.l1Reduction == .channelSum ? " on the channel-summed L1" : ""), \(t.ganMode) GAN loss, objective \(t.objective), \(t.lrPolicy) schedule, load \(t.loadSize) / crop \(t.cropSize)\(t.flip ? ", flips" : ""), seed \(t.seed)\(t.options.preset.map { " (--preset \($0.rawValue))" } ?? "")")
             add("- hardware: \(t.hardware)")
             if let c = t.command {
                 add()
