@@ -7,7 +7,8 @@ the Pix2PixZoo pair file comes from a built `pix2pix` (argument 1, default .buil
 
 - checkpoint/: .pzck files written from the format spec (Docs/Pix2PixZoo.docc/CheckpointFormat.md):
   F32 zstd + byteshuffle, BF16 codec none, F16 zstd without filter, with a scalar, an empty tensor and
-  a tensor split over two chunks.
+  a tensor split over two chunks; Q8 (format 1.1) per channel on axis 0 and 1 (two chunks) and per
+  tensor. `scripts/make_fuzz_seeds.py --q8-only` writes only the Q8 seeds.
 - json/: checkpoint headers and strict-JSON corner cases (escapes, surrogate pairs, number forms).
 - architecture/: every registry preset's config (first byte: the preset's index, generators then
   discriminators, as the registry lists them) and two header `model` objects (first byte 255).
@@ -46,16 +47,42 @@ def zstd(raw):
         return subprocess.run(['zstd', '-q', '-c', '-3', f.name], check=True, stdout=subprocess.PIPE).stdout
 
 
-def pzck(tensors, dtype, codec, filt, kind='inference', chunk_elements=None):
-    """tensors: [(name, float32 array)] -> container bytes."""
-    width = {'F32': 4, 'F16': 2, 'BF16': 2}[dtype]
+def quantize(values, axis):
+    """Q8 of the spec: int8 bytes and the `quantization` object (per channel on `axis`, or per tensor)."""
+    v = np.asarray(values, dtype=np.float32)
+    if axis is not None:
+        moved = np.moveaxis(np.abs(v), axis, 0).reshape(v.shape[axis], -1)
+        scales = (moved.max(axis=1) / np.float32(127)).astype(np.float32)
+        scales[scales == 0] = 1
+        shape = [1] * v.ndim
+        shape[axis] = -1
+        q = np.clip(np.rint(v / scales.reshape(shape)), -127, 127).astype(np.int8)
+        return q.reshape(-1).tobytes(), {'scheme': 'per_channel_symmetric', 'axis': axis,
+                                         'scales': [float(x) for x in scales]}
+    lo, hi = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
+    scale = np.float32((hi - lo) / 255) if hi > lo else np.float32(1)
+    z = int(np.clip(np.rint(-128 - lo / float(scale)), -128, 127))
+    q = np.clip(np.rint(v / scale) + z, -128, 127).astype(np.int8)
+    return q.reshape(-1).tobytes(), {'scheme': 'per_tensor_affine', 'scale': float(scale), 'zero_point': z}
+
+
+def pzck(tensors, dtype, codec, filt, kind='inference', chunk_elements=None, axes=None):
+    """tensors: [(name, float32 array)] -> container bytes. Q8 uses `axes` (name -> axis; per tensor
+    when absent) for tensors of rank >= 2 and F32 for the others, as the writer does."""
     data = bytearray()
     rows = []
+    minor = 0
     for name, values in tensors:
         flat = np.asarray(values, dtype=np.float32).reshape(-1)
-        if dtype == 'F32':
+        stored_as = dtype if dtype != 'Q8' or (np.asarray(values).ndim >= 2 and flat.size) else 'F32'
+        width = {'F32': 4, 'F16': 2, 'BF16': 2, 'Q8': 1}[stored_as]
+        quantization = None
+        if stored_as == 'Q8':
+            raw_all, quantization = quantize(values, (axes or {}).get(name))
+            minor = 1
+        elif stored_as == 'F32':
             raw_all = flat.tobytes()
-        elif dtype == 'F16':
+        elif stored_as == 'F16':
             raw_all = flat.astype(np.float16).tobytes()
         else:
             raw_all = (flat.view(np.uint32) >> 16).astype(np.uint16).tobytes()  # truncation is a valid BF16 value
@@ -71,8 +98,11 @@ def pzck(tensors, dtype, codec, filt, kind='inference', chunk_elements=None):
             chunks.append({'offset': len(data), 'stored_length': len(stored), 'raw_length': len(raw),
                            'crc32': zlib.crc32(stored) & 0xFFFFFFFF})
             data += stored
-        rows.append({'name': name, 'dtype': dtype, 'codec': codec, 'filter': filt,
-                     'shape': list(np.asarray(values).shape), 'chunks': chunks})
+        row = {'name': name, 'dtype': stored_as, 'codec': codec, 'filter': filt,
+               'shape': list(np.asarray(values).shape), 'chunks': chunks}
+        if quantization:
+            row['quantization'] = quantization
+        rows.append(row)
     data += b'\0' * (align(len(data)) - len(data))
     header = {'producer': 'Pix2PixZoo fuzz seed', 'kind': kind, 'data_length': len(data), 'tensors': rows,
               'model': {'conditional': True,
@@ -81,7 +111,7 @@ def pzck(tensors, dtype, codec, filt, kind='inference', chunk_elements=None):
                                                  'norm': 'batch', 'output_channels': 3}}},
               'metadata': {'seed': 'fuzz', 'epoch': 1, 'lr': 0.0002, 'note': 'caf\u00e9 \U0001F600'}}
     h = json.dumps(header, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()
-    pre = bytearray(MAGIC + struct.pack('<HHIQI', 1, 0, 0, len(h), zlib.crc32(h) & 0xFFFFFFFF))
+    pre = bytearray(MAGIC + struct.pack('<HHIQI', 1, minor, 0, len(h), zlib.crc32(h) & 0xFFFFFFFF))
     pre += struct.pack('<I', zlib.crc32(bytes(pre)) & 0xFFFFFFFF)
     out = bytes(pre) + h
     out += b'\0' * (align(len(out)) - len(out))
@@ -113,7 +143,26 @@ def write(target, name, data):
         f.write(data)
 
 
+def q8_seeds():
+    """Q8 checkpoints: conv (axis 0) and transposed-conv (axis 1, split over two chunks) weights, a
+    weight quantised per tensor, and the F32 bias and scalar Q8 leaves alone."""
+    rng = np.random.default_rng(18)
+    tensors = [('generator.down.weight', (rng.standard_normal((4, 3, 4, 4)) * 0.02).astype(np.float32)),
+               ('generator.up.weight', (rng.standard_normal((4, 3, 4, 4)) * 0.05).astype(np.float32)),
+               ('generator.other.weight', (rng.standard_normal((3, 5)) + 0.5).astype(np.float32)),
+               ('generator.up.bias', np.zeros(3, np.float32)),
+               ('generator.step', np.array(7, np.float32))]
+    q, _ = pzck(tensors, 'Q8', 'zstd', 'none', axes={'generator.down.weight': 0, 'generator.up.weight': 1},
+                chunk_elements=None)
+    write('checkpoint', 'q8-zstd-channel-and-tensor.pzck', q)
+    two, _ = pzck(tensors[1:2], 'Q8', 'zstd', 'none', axes={'generator.up.weight': 1}, chunk_elements=100)
+    write('checkpoint', 'q8-two-chunks-axis1.pzck', two)
+
+
 def main():
+    if sys.argv[1:] == ['--q8-only']:
+        q8_seeds()
+        return
     tool = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '.build', 'release', 'pix2pix')
     shutil.rmtree(CORPUS, ignore_errors=True)
     for target in ('checkpoint', 'json', 'architecture', 'image', 'hdf5'):
@@ -129,6 +178,7 @@ def main():
     write('checkpoint', 'f32-zstd-byteshuffle.pzck', a)
     write('checkpoint', 'bf16-none-training.pzck', b)
     write('checkpoint', 'f16-zstd-two-chunks.pzck', c)
+    q8_seeds()
 
     write('json', 'header.json', header_a)
     write('json', 'escapes.json', '{"a":"\\u00e9\\ud83d\\ude00\\n\\t\\"\\\\\\/","b":[true,false,null],"c":{}}'.encode())

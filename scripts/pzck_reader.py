@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Independent reader for .pzck checkpoints (format 1.x), written from the specification in
-Docs/Pix2PixZoo.docc/CheckpointFormat.md and sharing no code with the Swift implementation.
+"""Independent reader for .pzck checkpoints (format 1.x, Q8 of 1.1 included), written from the
+specification in Docs/Pix2PixZoo.docc/CheckpointFormat.md and sharing no code with the Swift
+implementation.
 
     python3 scripts/pzck_reader.py FILE                 # summary: header fields and tensor table
     python3 scripts/pzck_reader.py FILE --dump-json     # the header JSON, indented
@@ -11,6 +12,7 @@ Loads every tensor into NumPy float32 and verifies every checksum. Needs numpy a
 """
 import argparse
 import json
+import math
 import sys
 import zlib
 
@@ -26,7 +28,9 @@ ALIGN = 64
 MAX_HEADER = 16 * 1024 * 1024
 MAX_CHUNK_RAW = 4 * 1024 * 1024
 MAX_TENSOR_BYTES = 1 << 53
-ITEM_SIZE = {"F32": 4, "F16": 2, "BF16": 2}
+ITEM_SIZE = {"F32": 4, "F16": 2, "BF16": 2, "Q8": 1}
+ZSTD_BLOCK_MAX = 128 * 1024
+MAX_SCALE = 2.0 ** 120
 CODECS = ("zstd", "none")
 FILTERS = ("byteshuffle", "none")
 
@@ -158,7 +162,8 @@ def validate_header(h):
                 raise PzckError("tensor %r chunk %d: raw_length %d invalid" % (name, i, raw))
             if t["codec"] == "none" and stored != raw:
                 raise PzckError("tensor %r chunk %d: stored != raw with codec none" % (name, i))
-            if t["codec"] == "zstd" and not 1 <= stored <= raw + raw // 256 + 128:
+            least = 6 + 4 * ((raw + ZSTD_BLOCK_MAX - 1) // ZSTD_BLOCK_MAX)  # smallest zstd frame of raw bytes
+            if t["codec"] == "zstd" and not least <= stored <= raw + raw // 256 + 128:
                 raise PzckError("tensor %r chunk %d: stored_length %d out of bounds" % (name, i, stored))
             if off + stored > data_length:
                 raise PzckError("tensor %r chunk %d: outside the data area" % (name, i))
@@ -166,10 +171,62 @@ def validate_header(h):
             total += raw
         if total != count * item:
             raise PzckError("tensor %r: shape %r needs %d bytes, chunks hold %d" % (name, shape, count * item, total))
+        if t["dtype"] == "Q8":
+            t["_q8"] = validate_quantization(name, t.get("quantization"), shape)
+        elif "quantization" in t:
+            raise PzckError("tensor %r: quantization is only valid with dtype Q8" % name)
     spans.sort()
     for a, b in zip(spans, spans[1:]):
         if b[0] < a[1]:
             raise PzckError("chunk %d of %r overlaps chunk %d of %r" % (b[3], b[2], a[3], a[2]))
+
+
+def validate_scale(name, what, v):
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        raise PzckError("tensor %r: Q8 %s is not a number" % (name, what))
+    try:
+        d = float(v)  # JSON number -> binary64
+    except OverflowError:
+        d = float("inf")
+    with np.errstate(over="ignore"):
+        s = np.float32(d)  # -> nearest binary32
+    if not (math.isfinite(d) and np.isfinite(s) and 0 < s <= MAX_SCALE):
+        raise PzckError("tensor %r: Q8 %s %r is not a positive binary32 <= 2^120" % (name, what, v))
+    return s
+
+
+def validate_quantization(name, q, shape):
+    """Returns ('channel', axis, float32 scales) or ('tensor', float32 scale, zero point)."""
+    if not isinstance(q, dict):
+        raise PzckError("tensor %r: Q8 needs a quantization object" % name)
+    scheme = q.get("scheme")
+    if scheme == "per_channel_symmetric":
+        axis = q.get("axis")
+        if not is_int(axis) or not 0 <= axis < len(shape):
+            raise PzckError("tensor %r: Q8 axis %r outside the shape" % (name, axis))
+        scales = q.get("scales")
+        if not isinstance(scales, list) or len(scales) != shape[axis]:
+            raise PzckError("tensor %r: Q8 needs %d scales" % (name, shape[axis]))
+        return ("channel", axis, np.array([validate_scale(name, "scale %d" % i, v) for i, v in enumerate(scales)],
+                                          dtype=np.float32))
+    if scheme == "per_tensor_affine":
+        scale = validate_scale(name, "scale", q.get("scale"))
+        z = q.get("zero_point")
+        if not is_int(z) or not -128 <= z <= 127:
+            raise PzckError("tensor %r: Q8 zero_point %r outside -128..127" % (name, z))
+        return ("tensor", scale, z)
+    raise PzckError("tensor %r: unknown Q8 scheme %r" % (name, scheme))
+
+
+def dequantize(q8, ints, shape):
+    """Float32 values of int8 elements: one binary32 product each, as the specification defines."""
+    if q8[0] == "tensor":
+        _, scale, z = q8
+        return (ints.astype(np.int32) - z).astype(np.float32) * scale
+    _, axis, scales = q8
+    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    channel = (np.arange(ints.size, dtype=np.int64) // inner) % shape[axis]
+    return ints.astype(np.float32) * scales[channel]
 
 
 def open_checkpoint(path):
@@ -246,6 +303,8 @@ def decode_tensor(t, data):
     buf = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
     if t["dtype"] == "F32":
         values = buf.view("<f4")
+    elif t["dtype"] == "Q8":
+        values = dequantize(t["_q8"], buf.view(np.int8), t["shape"])
     elif t["dtype"] == "F16":
         values = buf.view("<f2").astype(np.float32)
     else:  # BF16: the upper half of a binary32
@@ -272,7 +331,8 @@ def main(argv=None):
         print("%s: %s" % (args.file, e), file=sys.stderr)
         return 1
     if args.dump_json:
-        print(json.dumps(header, indent=2, sort_keys=True, ensure_ascii=False))
+        clean = dict(header, tensors=[{k: v for k, v in t.items() if k != "_q8"} for t in header["tensors"]])
+        print(json.dumps(clean, indent=2, sort_keys=True, ensure_ascii=False))
     if args.dump_tensors:
         rows = [{"name": t["name"], "dtype": t["dtype"], "shape": t["shape"],
                  "float32_le_hex": tensors[t["name"]].astype("<f4").tobytes().hex()} for t in header["tensors"]]

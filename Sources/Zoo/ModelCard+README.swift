@@ -15,6 +15,7 @@ extension ModelCard {
         var lines: [String] = []
         func add(_ s: String = "") { lines.append(s) }
         func number(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+        func signed(_ v: Double, _ digits: Int) -> String { String(format: "%+.\(digits)f", v) }
 
         add("# \(id) \(version)")
         add()
@@ -76,6 +77,10 @@ extension ModelCard {
             }
             if let b = m.identity {
                 add("| input as output (baseline) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
+            }
+            if let e = m.storageEffect {
+                add()
+                add("Storage effect (\(storage) − \(e.reference), eval mode, same pairs): L1 \(signed(e.l1, 5)), PSNR \(signed(e.psnr, 3)) dB, SSIM \(signed(e.ssim, 5)).")
             }
             add()
             add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). The baseline row scores the input itself (converted to the output's channels) against the target.")

@@ -33,7 +33,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
     public var preprocessing: String
     /// How the network's output becomes an image.
     public var postprocessing: String
-    /// Storage type of `model.pzck`'s tensors (F32, F16, BF16).
+    /// Storage type of `model.pzck`'s tensors (F32, F16, BF16, or Q8, whose biases and batch-norm
+    /// tensors are F32).
     public var storage: String
     /// nil when the model was published from a bare checkpoint with no run directory.
     public var training: Training?
@@ -224,6 +225,32 @@ public struct ModelCard: Codable, Sendable, Equatable {
         /// The same metrics for the input itself as the output (converted to the output's
         /// channels): what the model has to beat.
         public var identity: Baseline?
+        /// What the storage type cost: eval-mode metrics of the stored weights minus those of the
+        /// source weights, both measured at publish time on these pairs; nil for F32 storage and
+        /// on cards written before it was recorded.
+        public var storageEffect: StorageEffect? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case data, split, count, size, eval, train, identity, storageEffect = "storage_effect"
+        }
+    }
+
+    /// Eval-mode metrics of the published (stored) model minus those of the weights it was
+    /// published from: negative L1 and positive PSNR / SSIM differences mean the stored model scored
+    /// better.
+    public struct StorageEffect: Codable, Sendable, Equatable {
+        /// The source weights' storage, e.g. "F32".
+        public var reference: String
+        public var l1: Double
+        public var psnr: Double
+        public var ssim: Double
+
+        public init(reference: String, l1: Double, psnr: Double, ssim: Double) {
+            self.reference = reference
+            self.l1 = l1
+            self.psnr = psnr
+            self.ssim = ssim
+        }
     }
 
     /// Mean L1 / PSNR / SSIM of a baseline.

@@ -306,9 +306,28 @@ struct ZooCardBuilder {
         let eval = try run(.eval)
         let train = request.trainModeMetrics ? try run(.train) : nil
         let outputChannels = loaded.network.channels.outputChannels
-        return ModelCard.Metrics(data: request.validationData ?? source.config?.validationData ?? path, split: split,
-                                 count: eval.count, size: size, eval: eval, train: train,
-                                 identity: try Self.identityBaseline(dataset, size: size, channels: outputChannels))
+        var metrics = ModelCard.Metrics(data: request.validationData ?? source.config?.validationData ?? path, split: split,
+                                        count: eval.count, size: size, eval: eval, train: train,
+                                        identity: try Self.identityBaseline(dataset, size: size, channels: outputChannels))
+        if request.storage != .f32 {
+            metrics.storageEffect = try storageEffect(eval, dataset: dataset, size: size)
+        }
+        return metrics
+    }
+
+    /// The stored model's eval-mode metrics minus those of the source weights (the checkpoint
+    /// published from, as it stores them: F32 for a training run), on the same pairs.
+    func storageEffect(_ stored: EvaluationResult, dataset: any PairedDataset, size: Int) throws -> ModelCard.StorageEffect {
+        progress?("measuring the source weights for the card's storage effect")
+        let reference = try ModelCheckpoint.loadGenerator(from: source.checkpoint)
+        let io = reference.network.channels
+        let r = try Evaluator.evaluate(generator: reference.network, dataset: dataset, size: size,
+                                       channelsA: io.inputChannels, channelsB: io.outputChannels, mode: .eval,
+                                       precision: request.precision)
+        let types = try CheckpointFile(contentsOf: source.checkpoint).entries
+            .filter { $0.name.hasPrefix(ModelCheckpoint.generatorPrefix) }.map(\.dtype.rawValue)
+        return ModelCard.StorageEffect(reference: Set(types).sorted().joined(separator: "+"),
+                                       l1: stored.l1 - r.l1, psnr: stored.psnr - r.psnr, ssim: stored.ssim - r.ssim)
     }
 
     /// Mean L1 / PSNR / SSIM of A (converted to B's channels) against B, pairs loaded as for the metrics.

@@ -108,7 +108,11 @@ public enum ZooVerifier {
         }
         if let file = try? CheckpointFile(contentsOf: entry.modelFile) {
             let types = Set(file.entries.map(\.dtype.rawValue))
-            if types != [card.storage] { report(ZooLayout.modelFile, "tensors are stored as \(types.sorted().joined(separator: ", ")), the card says \(card.storage)") }
+            // Q8 keeps rank-0/1 tensors (biases, batch-norm) as F32.
+            let matches = card.storage == StorageType.q8.rawValue
+                ? types.contains(card.storage) && types.isSubset(of: [card.storage, StorageType.f32.rawValue])
+                : types == [card.storage]
+            if !matches { report(ZooLayout.modelFile, "tensors are stored as \(types.sorted().joined(separator: ", ")), the card says \(card.storage)") }
         }
         let io = loaded.network.channels
         if io.inputChannels != card.input.channels || io.outputChannels != card.output.channels || loaded.network.sizeMultiple != card.input.sizeMultiple {

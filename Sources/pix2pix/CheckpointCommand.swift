@@ -9,7 +9,7 @@ import Pix2Pix
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ckpt",
-        abstract: "Inspect .pzck checkpoints and convert them between F32, F16 and BF16 storage.",
+        abstract: "Inspect .pzck checkpoints and convert them between F32, F16, BF16 and Q8 storage.",
         subcommands: [Inspect.self, Convert.self]
     )
 
@@ -57,12 +57,15 @@ struct CheckpointCommand: ParsableCommand {
 
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rewrite every tensor of a checkpoint with another storage type (F32, F16, BF16).",
+            abstract: "Rewrite every tensor of a checkpoint with another storage type (F32, F16, BF16, Q8).",
             discussion: """
             Kind, producer, model description, metadata and sections are copied unchanged; tensors keep \
             their names, shapes and order. Narrowing rounds to nearest, ties to even (F16 turns values \
-            beyond ±65504 into infinities); widening is exact. The output is written atomically and is \
-            never the input; an existing output is replaced only with --force.
+            beyond ±65504 into infinities); widening is exact. Q8 stores 8-bit integers with a scale per \
+            output channel for the convolution weights of a registered architecture (per tensor for other \
+            tensors of rank ≥ 2); biases, batch-norm tensors and optimizer moments stay F32. The input is \
+            streamed chunk by chunk (bounded memory). The output is written atomically and is never the \
+            input; an existing output is replaced only with --force.
 
             Example: pix2pix ckpt convert runs/gray64/\(RunDirectory.FileName.latest) --storage bf16 -o gray64-bf16.pzck
             """
@@ -94,7 +97,29 @@ struct CheckpointCommand: ParsableCommand {
 
         /// The conversion the options ask for (`run()` prints its description).
         func convert() throws -> CheckpointConverter.Summary {
-            try CheckpointConverter.convert(input: file, output: output, storage: storage, level: level, force: force)
+            guard storage == .q8 else {
+                return try CheckpointConverter.convert(input: file, output: output, storage: storage, level: level, force: force)
+            }
+            let plan = Self.q8Plan(file)
+            return try CheckpointConverter.convert(input: file, output: output, storage: storage, level: level, force: force,
+                                                   channelAxes: plan.axes, storageOverrides: plan.overrides)
+        }
+
+        /// Q8 needs each weight's output-channel axis: from the architecture the header names
+        /// (derived from the configs, nothing built); optimizer moments stay F32 (their tiny values
+        /// set a resumed run's step sizes). When the header is unreadable or names no registered
+        /// architecture, nothing is known: rank ≥ 2 tensors are quantised per tensor (and a damaged
+        /// file is reported by the conversion itself).
+        static func q8Plan(_ path: String) -> (axes: [String: Int], overrides: [String: StorageType]) {
+            guard let checkpoint = try? CheckpointFile(contentsOf: URL(fileURLWithPath: path)) else { return ([:], [:]) }
+            let axes = (try? ModelArchitecture(json: checkpoint.header.model, file: checkpoint.name))
+                .flatMap { try? ModelCheckpoint.outputChannelAxes(of: $0, file: checkpoint.name) } ?? [:]
+            let optimizerPrefixes = [ModelCheckpoint.generatorOptimizerPrefix, ModelCheckpoint.discriminatorOptimizerPrefix]
+            var overrides: [String: StorageType] = [:]
+            for entry in checkpoint.entries where optimizerPrefixes.contains(where: { entry.name.hasPrefix($0) }) {
+                overrides[entry.name] = .f32
+            }
+            return (axes, overrides)
         }
 
         func run() throws {
@@ -103,11 +128,12 @@ struct CheckpointCommand: ParsableCommand {
 
         /// The conversion for people: sizes, types, and a note when a resumed run would no longer be exact.
         static func describe(_ s: CheckpointConverter.Summary) -> String {
-            var text = "\(s.output): \(s.tensors) tensors, \(s.fromTypes.map(\.rawValue).joined(separator: "+")) → \(s.to.rawValue) "
+            var text = "\(s.output): \(s.tensors) tensors, \(s.fromTypes.map(\.rawValue).joined(separator: "+")) → \(s.toTypes.map(\.rawValue).joined(separator: "+")) "
                 + "(zstd level \(s.level)); \(Format.bytes(s.inputSize)) → \(Format.bytes(s.outputSize))"
                 + String(format: " (%.2f× the input)", s.inputSize > 0 ? Double(s.outputSize) / Double(s.inputSize) : 0)
             if !s.resumesExactly {
-                text += "\nnote: \(s.input) is a training checkpoint; with \(s.to.rawValue) weights and optimizer moments a resumed run no longer continues exactly"
+                let what = s.to == .q8 ? "Q8 weights (optimizer moments kept F32)" : "\(s.to.rawValue) weights and optimizer moments"
+                text += "\nnote: \(s.input) is a training checkpoint; with \(what) a resumed run no longer continues exactly"
             }
             return text
         }

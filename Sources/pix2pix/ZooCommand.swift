@@ -45,7 +45,8 @@ struct ZooCommand: ParsableCommand {
         var source: String
         @Option(help: "Model id: lowercase letters, digits, '.', '_', '-'.") var id: String
         @Option(help: "Semantic version, MAJOR.MINOR.PATCH.") var version: String
-        @Option(help: "Weight storage.") var storage: StorageType = .f16
+        @Option(help: "Weight storage: f16 / bf16 (half the size of f32), q8 (8-bit with a scale per output channel, about a quarter; biases and batch-norm stay f32), f32. The card records it and, unless f32, its effect on the held-out metrics.")
+        var storage: StorageType = .f16
         @Option(help: "One-line summary (default: from the task and the architecture).") var summary: String?
         @Option(help: "The model's license (SPDX id or text).") var license: String?
         @Option(help: "What is translated into what, e.g. \"gray → color\" (default: from the dataset's transform).") var task: String?
@@ -100,6 +101,9 @@ struct ZooCommand: ParsableCommand {
             if let m = card.metrics {
                 print("  held-out (\(m.count) pairs at \(m.size)²): eval \(m.eval.summary)")
                 if let t = m.train { print("                          train \(t.summary)") }
+                if let e = m.storageEffect {
+                    print("  storage effect (\(card.storage) − \(e.reference), eval): " + String(format: "L1 %+.5f  PSNR %+.3f dB  SSIM %+.5f", e.l1, e.psnr, e.ssim))
+                }
             }
         }
     }

@@ -70,6 +70,60 @@ import Testing
         #expect(parsed == (try CheckpointFile(contentsOf: url)).header.json)
     }
 
+    @Test("the Python reader dequantises Q8 (per channel on axis 0 and 1, per tensor) to the same bits as Swift",
+          .enabled(if: PythonReaderTests.pythonAvailable, "python3 with numpy and zstandard is not installed"))
+    func pythonReaderLoadsQ8() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var tensors = Q8Tests.tensors()
+        // A tensor of several chunks: the scale of each element depends on its position in the tensor.
+        tensors.append(Q8Tests.weight("big.weight", shape: [600, 20, 4, 4], axis: 1, seed: 21))
+        tensors.append(Q8Tests.weight("wide.weight", shape: [3, 2_000_000], axis: 0, seed: 22))
+        let url = dir.appendingPathComponent("q8.pzck")
+        try CheckpointWriter(storage: .q8).write(to: url, kind: .inference, model: Fixtures.model, tensors: tensors)
+        let file = try CheckpointFile(contentsOf: url)
+        #expect(file.entry(named: "wide.weight")?.chunks.count == 2)
+        let swiftSide = try file.allTensors()
+        let result = try PythonReaderTests.run([PythonReaderTests.script.path, url.path, "--dump-tensors"])
+        #expect(result.status == 0, "reader failed: \(result.stderr)")
+        let rows = try #require(try JSONValue(parsing: [UInt8](result.stdout))["tensors"]?.arrayValue)
+        #expect(rows.map { $0["name"]?.stringValue } == swiftSide.map(\.name))
+        for (row, swift) in zip(rows, swiftSide) {
+            #expect(row["dtype"]?.stringValue == swift.storage?.rawValue)
+            let python = PythonReaderTests.floats(fromHex: row["float32_le_hex"]?.stringValue ?? "")
+            #expect(bitsEqual(python, swift.values), "\(swift.name): Python and Swift disagree")
+        }
+        #expect(Set(rows.compactMap { $0["dtype"]?.stringValue }) == ["F32", "Q8"])
+
+        // A bad scale is refused by the Python reader too.
+        var a = Anatomy(try Data(contentsOf: url).map { $0 })
+        a.editTensor(a.tensorIndex("matrix")) { row in
+            var q = row["quantization"]!.objectValue!
+            q["scale"] = .number(JSONNumber(text: "1e39")!)
+            row["quantization"] = .object(q)
+        }
+        let bad = dir.appendingPathComponent("bad.pzck")
+        try Data(a.bytes()).write(to: bad)
+        let refused = try PythonReaderTests.run([PythonReaderTests.script.path, bad.path])
+        #expect(refused.status == 1 && refused.stderr.contains("not a positive binary32"), "\(refused.stderr)")
+    }
+
+    @Test("the Python reader reads the committed format 1.0 file",
+          .enabled(if: PythonReaderTests.pythonAvailable, "python3 with numpy and zstandard is not installed"))
+    func pythonReaderReadsVersion10() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("v10.pzck")
+        try Data(LegacyFixture.version10).write(to: url)
+        let result = try PythonReaderTests.run([PythonReaderTests.script.path, url.path, "--dump-tensors"])
+        #expect(result.status == 0, "reader failed: \(result.stderr)")
+        let rows = try #require(try JSONValue(parsing: [UInt8](result.stdout))["tensors"]?.arrayValue)
+        let swiftSide = try CheckpointFile(bytes: LegacyFixture.version10).allTensors()
+        for (row, swift) in zip(rows, swiftSide) {
+            #expect(bitsEqual(PythonReaderTests.floats(fromHex: row["float32_le_hex"]?.stringValue ?? ""), swift.values), "\(swift.name)")
+        }
+    }
+
     @Test(.enabled(if: PythonReaderTests.pythonAvailable, "python3 with numpy and zstandard is not installed"))
     func pythonReaderRejectsACorruptChunk() throws {
         let dir = try Fixtures.temporaryDirectory()

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 @Suite struct RoundTripTests {
-    @Test(arguments: StorageType.allCases)
+    @Test(arguments: [StorageType.f32, .f16, .bf16])
     func tensorsComeBackRoundedToTheStorageType(storage: StorageType) throws {
         let tensors = Fixtures.smallTensors()
         let bytes = try CheckpointWriter(storage: storage).encode(

@@ -67,6 +67,7 @@ func rounded(_ x: Float, to storage: StorageType) -> Float {
     case .f32: return x
     case .f16: return Float(Float16(x))
     case .bf16: return referenceBF16(x)
+    case .q8: preconditionFailure("Q8 is not an elementwise rounding; see Q8Tests")
     }
 }
 

@@ -42,6 +42,12 @@ public enum CheckpointError: Error, Sendable, Equatable {
     case stateMismatch(file: String, mismatch: StateMismatch, model: String)
     /// The caller asked for something impossible (duplicate names, value count ≠ shape, bad level...).
     case invalidArgument(file: String, tensor: String?, reason: String)
+    /// A Q8 tensor's `quantization` object is missing, malformed, or declares a scale that is not a
+    /// positive binary32 value ≤ 2^120, an axis outside the shape, a zero point outside −128…127.
+    case invalidQuantization(file: String, tensor: String, reason: String)
+    /// Reading would allocate more than the reader's memory budget (`bytes` of Float32 for `tensor`,
+    /// or for `count` tensors together).
+    case overBudget(file: String, tensor: String, count: Int, bytes: Int, budget: Int)
 }
 
 extension CheckpointError: CustomStringConvertible, LocalizedError {
@@ -96,6 +102,11 @@ extension CheckpointError: CustomStringConvertible, LocalizedError {
             return "\(file): the checkpoint's tensors do not match — \(mismatch)\nCheckpoint model: \(Format.shortened(model, limit: 400)). Hint: build the network the checkpoint was written for (its header names the architecture and config), or pass matching options."
         case let .invalidArgument(file, tensor, reason):
             return "\(file): \(tensor.map { "tensor '\($0)': " } ?? "")\(reason). Hint: fix what is passed to CheckpointWriter; nothing was written."
+        case let .invalidQuantization(file, tensor, reason):
+            return "\(file): tensor '\(tensor)' has invalid Q8 quantization: \(reason). Hint: the tensor table is inconsistent; the file is corrupt or hand-edited."
+        case let .overBudget(file, tensor, count, bytes, budget):
+            let what = count == 1 ? "tensor '\(tensor)'" : "\(count) tensors (the largest '\(tensor)')"
+            return "\(file): reading \(what) needs \(bytes) bytes as Float32, over the \(budget)-byte memory budget; nothing was allocated. Hint: no Pix2PixZoo model holds that much — the tensor table of a damaged or hostile file (e.g. a decompression bomb) declares it; if the file is genuine, open it with a larger memoryBudget."
         }
     }
 
@@ -107,7 +118,8 @@ extension CheckpointError: CustomStringConvertible, LocalizedError {
              let .checksumMismatch(f, _, _, _, _), let .invalidHeader(f, _), let .unsupportedEncoding(f, _, _, _),
              let .invalidShape(f, _, _, _), let .invalidChunk(f, _, _, _), let .overlappingChunks(f, _, _, _, _),
              let .corruptChunk(f, _, _, _), let .sizeMismatch(f, _, _, _, _), let .invalidTrailer(f, _),
-             let .tensorNotFound(f, _, _), let .stateMismatch(f, _, _), let .invalidArgument(f, _, _):
+             let .tensorNotFound(f, _, _), let .stateMismatch(f, _, _), let .invalidArgument(f, _, _),
+             let .invalidQuantization(f, _, _), let .overBudget(f, _, _, _, _):
             return f
         }
     }

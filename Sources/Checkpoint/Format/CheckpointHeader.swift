@@ -26,14 +26,18 @@ public struct TensorEntry: Sendable, Hashable {
     public var filter: ChunkFilter
     /// In element order: concatenated, the decoded chunks give the row-major elements.
     public var chunks: [ChunkEntry]
+    /// How the int8 elements map to Float32; present exactly when `dtype` is Q8.
+    public var quantization: Quantization?
 
-    public init(name: String, dtype: StorageType, shape: [Int], codec: ChunkCodec, filter: ChunkFilter, chunks: [ChunkEntry]) {
+    public init(name: String, dtype: StorageType, shape: [Int], codec: ChunkCodec, filter: ChunkFilter, chunks: [ChunkEntry],
+                quantization: Quantization? = nil) {
         self.name = name
         self.dtype = dtype
         self.shape = shape
         self.codec = codec
         self.filter = filter
         self.chunks = chunks
+        self.quantization = quantization
     }
 
     /// The product of `shape` (0 for an empty tensor, whatever its other extents). The reader refuses
@@ -44,6 +48,17 @@ public struct TensorEntry: Sendable, Hashable {
     public var rawByteCount: Int { chunks.reduce(0) { $0 + $1.rawLength } }
     /// Bytes the tensor occupies in the file (without alignment padding).
     public var storedByteCount: Int { chunks.reduce(0) { $0 + $1.storedLength } }
+    /// The index of the first element of each chunk.
+    var chunkStarts: [Int] {
+        var starts: [Int] = []
+        starts.reserveCapacity(chunks.count)
+        var element = 0
+        for chunk in chunks {
+            starts.append(element)
+            element += chunk.rawLength / dtype.byteWidth
+        }
+        return starts
+    }
 }
 
 /// The parsed, validated header of a checkpoint.

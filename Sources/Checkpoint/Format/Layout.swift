@@ -6,7 +6,9 @@ enum Layout {
     static let endMagic: [UInt8] = [0x50, 0x5A, 0x43, 0x4B, 0x45, 0x4E, 0x44, 0x1A]
 
     static let majorVersion = 1
-    static let minorVersion = 0
+    /// The newest minor version this reader knows: 1.1 added the Q8 storage type. A writer writes
+    /// the lowest minor version its tensors need (``StorageType/minorVersion``).
+    static let minorVersion = 1
 
     static let preambleSize = 32
     static let trailerSize = 16
@@ -25,6 +27,13 @@ enum Layout {
 
     /// The largest stored length a zstd chunk of `raw` bytes may declare (≥ ZSTD_compressBound).
     static func maximumStoredLength(raw: Int) -> Int { raw + raw / 256 + 128 }
+
+    /// The smallest zstd frame that can decode to `raw` bytes (RFC 8878): magic (4), frame header
+    /// descriptor (1), at least one byte of window descriptor or content size, and per block (each
+    /// decodes to at most 128 KiB) a 3-byte header and at least 1 byte — an RLE block. So no chunk
+    /// expands more than about 31 000 times, and the bytes present bound what a table may declare.
+    static func minimumStoredLength(raw: Int) -> Int { 6 + 4 * ((raw + zstdBlockMaximum - 1) / zstdBlockMaximum) }
+    static let zstdBlockMaximum = 128 << 10
 
     static func alignUp(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 

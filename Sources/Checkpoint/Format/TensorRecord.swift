@@ -9,12 +9,18 @@ public struct TensorRecord: Sendable, Equatable {
     /// How the tensor is (or is to be) stored on disk. When writing, nil means the writer's default;
     /// a reader fills it with the type found in the file.
     public var storage: StorageType?
+    /// The output-channel axis, when the tensor has one (0 for a convolution weight `[out, in, kh,
+    /// kw]`, 1 for a transposed convolution's `[in, out, kh, kw]`): Q8 storage keeps one scale per
+    /// index along it; without it Q8 uses one scale and zero point for the whole tensor. A reader
+    /// fills it from a per-channel Q8 tensor, so that rewriting keeps the axis.
+    public var channelAxis: Int?
 
-    public init(name: String, shape: [Int], values: [Float], storage: StorageType? = nil) {
+    public init(name: String, shape: [Int], values: [Float], storage: StorageType? = nil, channelAxis: Int? = nil) {
         self.name = name
         self.shape = shape
         self.values = values
         self.storage = storage
+        self.channelAxis = channelAxis
     }
 
     /// The product of `shape`: 0 when an extent is 0 (however large the others), `Int.max` when the
@@ -46,11 +52,15 @@ public struct TensorView {
     public var values: UnsafeBufferPointer<Float>
     /// nil: the writer's default storage type.
     public var storage: StorageType?
+    /// The output-channel axis for Q8 storage (``TensorRecord/channelAxis``).
+    public var channelAxis: Int?
 
-    public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>, storage: StorageType? = nil) {
+    public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>, storage: StorageType? = nil,
+                channelAxis: Int? = nil) {
         self.name = name
         self.shape = shape
         self.values = values
         self.storage = storage
+        self.channelAxis = channelAxis
     }
 }

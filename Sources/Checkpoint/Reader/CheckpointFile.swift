@@ -24,19 +24,28 @@ public final class CheckpointFile: @unchecked Sendable {  // immutable after ini
     let source: any ByteSource
     private let positions: [String: Int]
     private let pool = DecoderPool()
+    /// The most Float32 bytes one read (``tensor(named:)``, ``readTensors(_:into:)``,
+    /// ``allTensors()``) may allocate from what the tensor table declares, checked before anything
+    /// is allocated (``CheckpointError/overBudget(file:tensor:count:bytes:budget:)``).
+    public let memoryBudget: Int
+
+    /// 4 GiB: 2^30 Float32 values, the most any registered network may hold (parameters and
+    /// buffers together), so every genuine model file fits.
+    public static let defaultMemoryBudget = 1 << 32
 
     /// Opens and validates the checkpoint at `url`.
-    public convenience init(contentsOf url: URL) throws {
-        try self.init(source: FileSource(path: url.path))
+    public convenience init(contentsOf url: URL, memoryBudget: Int = CheckpointFile.defaultMemoryBudget) throws {
+        try self.init(source: FileSource(path: url.path), memoryBudget: memoryBudget)
     }
 
     /// Validates a checkpoint held in memory; `name` appears in error messages.
-    public convenience init(bytes: [UInt8], name: String = "<memory>") throws {
-        try self.init(source: MemorySource(name: name, bytes: bytes))
+    public convenience init(bytes: [UInt8], name: String = "<memory>", memoryBudget: Int = CheckpointFile.defaultMemoryBudget) throws {
+        try self.init(source: MemorySource(name: name, bytes: bytes), memoryBudget: memoryBudget)
     }
 
-    init(source: any ByteSource) throws {
+    init(source: any ByteSource, memoryBudget: Int = CheckpointFile.defaultMemoryBudget) throws {
         self.source = source
+        self.memoryBudget = memoryBudget
         name = source.name
         fileSize = source.size
         let opened = try CheckpointFile.readStructure(source)

@@ -10,8 +10,10 @@ final class ChunkDecoder {
 
     init() throws { decompressor = try ZstdDecompressor() }
 
-    /// Decodes chunk `index` of `entry` into `dst` (rawLength / itemSize floats).
-    func decode(_ entry: TensorEntry, chunk index: Int, from source: any ByteSource, dataStart: Int,
+    /// Decodes chunk `index` of `entry` into `dst` (rawLength / itemSize floats). `firstElement` is
+    /// the index of the chunk's first element in the tensor (``TensorEntry/chunkStarts``): a Q8
+    /// chunk's scales depend on it.
+    func decode(_ entry: TensorEntry, chunk index: Int, firstElement: Int, from source: any ByteSource, dataStart: Int,
                 into dst: UnsafeMutablePointer<Float>) throws {
         let chunk = entry.chunks[index]
         let file = source.name
@@ -51,6 +53,10 @@ final class ChunkDecoder {
             }
         case .f16: ck_f16_to_f32(dst, elements.assumingMemoryBound(to: UInt16.self), count)
         case .bf16: ck_bf16_to_f32(dst, elements.assumingMemoryBound(to: UInt16.self), count)
+        case .q8:
+            // The header decoder guarantees the quantization of every Q8 entry.
+            Q8Codec(entry.quantization!, shape: entry.shape)
+                .dequantize(elements.assumingMemoryBound(to: Int8.self), count: count, first: firstElement, into: dst)
         }
     }
 

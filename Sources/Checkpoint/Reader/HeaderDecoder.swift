@@ -116,7 +116,24 @@ struct HeaderDecoder {
         guard rawTotal == byteCount else {
             throw badShape("the shape implies \(byteCount) bytes of \(dtype.rawValue) but the chunks hold \(rawTotal)")
         }
-        return TensorEntry(name: name, dtype: dtype, shape: shape, codec: codec, filter: filter, chunks: chunks)
+        // Q8 (format 1.1): the scales, checked here so that decoding never meets a bad one.
+        var quantization: Quantization?
+        switch (dtype, o["quantization"]) {
+        case (.q8, nil):
+            throw CheckpointError.invalidQuantization(file: file, tensor: name, reason: "a Q8 tensor needs a \"quantization\" object")
+        case (.q8, let value?):
+            switch Quantization.decode(value, shape: shape) {
+            case .success(let q): quantization = q
+            case .failure(let problem): throw CheckpointError.invalidQuantization(file: file, tensor: name, reason: problem.reason)
+            }
+        case (_, _?):
+            throw CheckpointError.invalidQuantization(file: file, tensor: name,
+                                                      reason: "\"quantization\" is only valid with dtype Q8, not \(dtype.rawValue)")
+        case (_, nil):
+            break
+        }
+        return TensorEntry(name: name, dtype: dtype, shape: shape, codec: codec, filter: filter, chunks: chunks,
+                           quantization: quantization)
     }
 
     private func decodeChunk(_ c: JSONValue, tensor: String, index: Int, dtype: StorageType, codec: ChunkCodec,
@@ -143,8 +160,9 @@ struct HeaderDecoder {
         case .none:
             guard stored == raw else { throw bad("stored_length \(stored) differs from raw_length \(raw) with codec none") }
         case .zstd:
-            guard stored >= 1, stored <= Layout.maximumStoredLength(raw: raw) else {
-                throw bad("stored_length \(stored) is outside 1...\(Layout.maximumStoredLength(raw: raw)) for \(raw) raw bytes")
+            let least = Layout.minimumStoredLength(raw: raw), most = Layout.maximumStoredLength(raw: raw)
+            guard stored >= least, stored <= most else {
+                throw bad("stored_length \(stored) is outside \(least)...\(most) for \(raw) raw bytes (no zstd frame of \(raw) bytes is smaller or larger)")
             }
         }
         guard offset <= dataLength, stored <= dataLength - offset else {

@@ -85,12 +85,12 @@ public struct CheckpointWriter: Sendable {
             }
         }
 
-        func with(_ i: Int, _ body: (String, [Int], StorageType?, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        func with(_ i: Int, _ body: (String, [Int], StorageType?, Int?, UnsafeBufferPointer<Float>) throws -> Void) throws {
             switch self {
             case .records(let r):
-                try r[i].values.withUnsafeBufferPointer { try body(r[i].name, r[i].shape, r[i].storage, $0) }
+                try r[i].values.withUnsafeBufferPointer { try body(r[i].name, r[i].shape, r[i].storage, r[i].channelAxis, $0) }
             case .views(let v):
-                try body(v[i].name, v[i].shape, v[i].storage, v[i].values)
+                try body(v[i].name, v[i].shape, v[i].storage, v[i].channelAxis, v[i].values)
             }
         }
     }
@@ -98,7 +98,7 @@ public struct CheckpointWriter: Sendable {
     private struct EncodedTensor {
         var name: String
         var shape: [Int]
-        var dtype: StorageType
+        var plan: StoragePlan
         var chunks: [EncodedChunk]
     }
 
@@ -123,7 +123,7 @@ public struct CheckpointWriter: Sendable {
         encoded.reserveCapacity(inputs.count)
         var names = Set<String>()
         for i in 0..<inputs.count {
-            try inputs.with(i) { name, shape, storageOverride, values in
+            try inputs.with(i) { name, shape, storageOverride, channelAxis, values in
                 guard !name.isEmpty else { throw bad(nil, "tensor \(i) has an empty name") }
                 guard names.insert(name).inserted else { throw bad(name, "the name appears more than once") }
                 guard shape.allSatisfy({ $0 >= 0 }) else { throw bad(name, "shape \(shape) has a negative extent") }
@@ -131,7 +131,12 @@ public struct CheckpointWriter: Sendable {
                 guard elements == values.count else {
                     throw bad(name, "shape \(shape) holds \(elements) elements but \(values.count) values were given")
                 }
-                let dtype = storageOverride ?? storage
+                let plan = try StoragePlan(file: file, tensor: name, shape: shape, requested: storageOverride ?? storage,
+                                           channelAxis: channelAxis, byteShuffle: byteShuffle) { statistics in
+                    statistics.add(values.baseAddress!, count: elements, first: 0)
+                }
+                let dtype = plan.dtype
+                let quantizer = plan.quantization.map { Q8Codec($0, shape: shape) }
                 let perChunk = ChunkEncoder.elementsPerChunk(dtype)
                 let chunkCount = (elements + perChunk - 1) / perChunk
                 let results = UnsafeMutableBufferPointer<EncodedChunk?>.allocate(capacity: max(chunkCount, 1))
@@ -141,13 +146,13 @@ public struct CheckpointWriter: Sendable {
                 try parallelFor(chunkCount, threads: workers) { (worker, c) throws in
                     let start = c * perChunk
                     do {
-                        results[c] = try encoders[worker].encode(base! + start, count: min(perChunk, elements - start), as: dtype)
+                        results[c] = try encoders[worker].encode(base! + start, count: min(perChunk, elements - start), as: dtype,
+                                                                 quantizer: quantizer, first: start)
                     } catch let failure as ZstdFailure {
                         throw bad(name, "zstd compression failed: \(failure.message)")
                     }
                 }
-                encoded.append(EncodedTensor(name: name, shape: shape, dtype: dtype,
-                                             chunks: (0..<chunkCount).map { results[$0]! }))
+                encoded.append(EncodedTensor(name: name, shape: shape, plan: plan, chunks: (0..<chunkCount).map { results[$0]! }))
             }
         }
         return try layout(file: file, kind: kind, model: model, metadata: metadata, sections: sections, tensors: encoded)
@@ -158,42 +163,101 @@ public struct CheckpointWriter: Sendable {
                         sections: [String: JSONValue], tensors: [EncodedTensor]) throws -> EncodedCheckpoint {
         var offset = 0
         var placed: [(offset: Int, chunk: EncodedChunk)] = []
-        var rows: [JSONValue] = []
-        let codec: ChunkCodec = compressionLevel == nil ? .none : .zstd
-        let filter: ChunkFilter = byteShuffle ? .byteShuffle : .none
+        var table = TableBuilder(codec: compressionLevel == nil ? .none : .zstd)
         for t in tensors {
-            var chunkRows: [JSONValue] = []
+            var entries: [ChunkEntry] = []
             for c in t.chunks {
-                chunkRows.append(["offset": .int(offset), "stored_length": .int(c.bytes.count),
-                                  "raw_length": .int(c.rawLength), "crc32": .int(Int(c.crc32))])
+                entries.append(ChunkEntry(offset: offset, storedLength: c.bytes.count, rawLength: c.rawLength, crc32: c.crc32))
                 placed.append((offset, c))
                 offset = Layout.alignUp(offset + c.bytes.count)
             }
-            rows.append(["name": .string(t.name), "dtype": .string(t.dtype.rawValue),
-                         "shape": .array(t.shape.map { .int($0) }), "codec": .string(codec.rawValue),
-                         "filter": .string(filter.rawValue), "chunks": .array(chunkRows)])
+            table.append(name: t.name, shape: t.shape, plan: t.plan, chunks: entries)
         }
+        let header = try table.header(file: file, producer: producer, kind: kind, model: model, metadata: metadata,
+                                      sections: sections, dataLength: offset)
+        return EncodedCheckpoint(header: header, minorVersion: table.minorVersion, chunks: placed, dataLength: offset)
+    }
+}
+
+/// How one tensor is stored: its type (after Q8's rank rule), Q8 scales, and chunk filter — decided
+/// before any chunk is encoded, since Q8 scales depend on every value of the tensor.
+struct StoragePlan {
+    var dtype: StorageType
+    var quantization: Quantization?
+    var filter: ChunkFilter
+
+    /// `feed` passes the tensor's values, in order, to the statistics Q8 scales come from; it is
+    /// called only for Q8. Throws ``CheckpointError/invalidArgument(file:tensor:reason:)`` for an
+    /// axis outside the shape, NaN / infinite values, or values too large for Q8.
+    init(file: String, tensor: String, shape: [Int], requested: StorageType, channelAxis: Int?, byteShuffle: Bool,
+         feed: (inout Q8Statistics) throws -> Void) throws {
+        dtype = requested.effective(forShape: shape)
+        filter = byteShuffle && dtype.byteWidth > 1 ? .byteShuffle : .none
+        guard dtype == .q8 else { return }
+        func bad(_ reason: String) -> CheckpointError { .invalidArgument(file: file, tensor: tensor, reason: reason) }
+        if let axis = channelAxis, !shape.indices.contains(axis) {
+            throw bad("channel axis \(axis) is outside shape \(shape)")
+        }
+        var statistics = Q8Statistics(shape: shape, axis: channelAxis)
+        try feed(&statistics)
+        guard !statistics.nonFinite else {
+            throw bad("it holds NaN or infinite values, which Q8 storage cannot represent; store it as F32, or fix the weights")
+        }
+        guard let q = statistics.quantization() else {
+            throw bad("it holds values beyond ±1.3e38, too large for Q8 scales; store it as F32")
+        }
+        quantization = q
+    }
+}
+
+/// Builds the header: the tensor table rows in file order, then the whole object, serialised
+/// deterministically. Shared by the writer and the streaming converter, so both give the same bytes.
+struct TableBuilder {
+    let codec: ChunkCodec
+    private(set) var rows: [JSONValue] = []
+    /// The format minor version the tensors need (1 when any is Q8, else 0).
+    private(set) var minorVersion = 0
+
+    init(codec: ChunkCodec) { self.codec = codec }
+
+    mutating func append(name: String, shape: [Int], plan: StoragePlan, chunks: [ChunkEntry]) {
+        var row: [String: JSONValue] = [
+            "name": .string(name), "dtype": .string(plan.dtype.rawValue), "shape": .array(shape.map { .int($0) }),
+            "codec": .string(codec.rawValue), "filter": .string(plan.filter.rawValue),
+            "chunks": .array(chunks.map { c in
+                ["offset": .int(c.offset), "stored_length": .int(c.storedLength), "raw_length": .int(c.rawLength),
+                 "crc32": .int(Int(c.crc32))]
+            }),
+        ]
+        if let q = plan.quantization { row["quantization"] = q.json }
+        rows.append(.object(row))
+        minorVersion = max(minorVersion, plan.dtype.minorVersion)
+    }
+
+    func header(file: String, producer: String, kind: CheckpointKind, model: JSONValue, metadata: [String: JSONValue],
+                sections: [String: JSONValue], dataLength: Int) throws -> [UInt8] {
         let header: JSONValue = ["producer": .string(producer), "kind": .string(kind.rawValue), "model": model,
                                  "metadata": .object(metadata), "sections": .object(sections),
-                                 "data_length": .int(offset), "tensors": .array(rows)]
-        let headerBytes = header.serialized()
-        guard headerBytes.count <= Layout.maximumHeaderLength else {
+                                 "data_length": .int(dataLength), "tensors": .array(rows)]
+        let bytes = header.serialized()
+        guard bytes.count <= Layout.maximumHeaderLength else {
             throw CheckpointError.invalidArgument(
                 file: file, tensor: nil,
-                reason: "the header would be \(headerBytes.count) bytes, over the \(Layout.maximumHeaderLength)-byte limit; keep metadata and sections small (store large data as tensors)")
+                reason: "the header would be \(bytes.count) bytes, over the \(Layout.maximumHeaderLength)-byte limit; keep metadata and sections small (store large data as tensors)")
         }
-        return EncodedCheckpoint(header: headerBytes, chunks: placed, dataLength: offset)
+        return bytes
     }
 }
 
 /// A laid-out checkpoint ready to stream: preamble, header, padding, chunks, trailer.
 struct EncodedCheckpoint {
     let header: [UInt8]
+    let minorVersion: Int
     let chunks: [(offset: Int, chunk: EncodedChunk)]
     let dataLength: Int
 
     func emit<S: ByteSink>(to sink: inout S) throws {
-        try sink.write(ContainerFraming.preamble(header: header))
+        try sink.write(ContainerFraming.preamble(header: header, minor: UInt16(minorVersion)))
         try sink.write(header)
         try sink.writeZeros(Layout.dataStart(headerLength: header.count) - Layout.preambleSize - header.count)
         var position = 0

@@ -23,7 +23,11 @@ final class ChunkEncoder {
     /// Elements per chunk: 4 MiB of the storage type.
     static func elementsPerChunk(_ dtype: StorageType) -> Int { Layout.maximumChunkRawLength / dtype.byteWidth }
 
-    func encode(_ values: UnsafePointer<Float>, count: Int, as dtype: StorageType) throws -> EncodedChunk {
+    /// Converts, shuffles (for types wider than a byte), compresses and checksums `count` values.
+    /// For Q8, `quantizer` holds the tensor's scales and `first` is the index of `values[0]` in the
+    /// tensor (it picks the channel's scale).
+    func encode(_ values: UnsafePointer<Float>, count: Int, as dtype: StorageType, quantizer: Q8Codec? = nil,
+                first: Int = 0) throws -> EncodedChunk {
         let rawLength = count * dtype.byteWidth
         var raw = UnsafeRawPointer(values)
         switch dtype {
@@ -36,8 +40,12 @@ final class ChunkEncoder {
             let dst = converted.reserve(rawLength).assumingMemoryBound(to: UInt16.self)
             ck_f32_to_bf16(dst, values, count)
             raw = UnsafeRawPointer(dst)
+        case .q8:
+            let dst = converted.reserve(rawLength).assumingMemoryBound(to: Int8.self)
+            quantizer!.quantize(values, count: count, first: first, into: dst)
+            raw = UnsafeRawPointer(dst)
         }
-        if shuffle {
+        if shuffle && dtype.byteWidth > 1 {
             let dst = shuffled.reserve(rawLength)
             ck_byte_shuffle(dst.assumingMemoryBound(to: UInt8.self), raw.assumingMemoryBound(to: UInt8.self),
                             count, dtype.byteWidth)

@@ -26,6 +26,9 @@ public struct StateShapes: Sendable, Equatable {
     public private(set) var parameterCount = 0
     /// Elements of parameters and buffers together.
     public private(set) var elementCount = 0
+    /// The output-channel axis of each convolution weight (0 for `conv2d`'s OIHW, 1 for
+    /// `convTranspose2d`'s IOHW): what Q8 storage keeps one scale per index of.
+    public private(set) var outputChannelAxes: [String: Int] = [:]
 
     public init(network: String) { self.network = network }
 
@@ -42,12 +45,14 @@ public struct StateShapes: Sendable, Equatable {
     /// A `NN.Conv2d`'s tensors under `prefix`: `weight` `[output, input, kernel, kernel]`, and `bias` `[output]`.
     public mutating func conv2d(_ prefix: String, input: Int, output: Int, kernel: Int, bias: Bool) throws {
         try parameter(prefix + ".weight", [output, input, kernel, kernel])
+        outputChannelAxes[prefix + ".weight"] = 0
         if bias { try parameter(prefix + ".bias", [output]) }
     }
 
     /// A `NN.ConvTranspose2d`'s tensors under `prefix`: `weight` `[input, output, kernel, kernel]` (IOHW), and `bias`.
     public mutating func convTranspose2d(_ prefix: String, input: Int, output: Int, kernel: Int, bias: Bool) throws {
         try parameter(prefix + ".weight", [input, output, kernel, kernel])
+        outputChannelAxes[prefix + ".weight"] = 1
         if bias { try parameter(prefix + ".bias", [output]) }
     }
 

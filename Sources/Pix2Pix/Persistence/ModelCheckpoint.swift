@@ -48,9 +48,40 @@ public enum ModelCheckpoint {
                                      storage: StorageType = .f32, compressionLevel: Int? = 3,
                                      metadata: [String: JSONValue] = [:]) throws {
         let entries = generator.stateEntries().map { (generatorPrefix + $0.key, $0.tensor) }
+        let axes = outputChannelAxes(of: generator).reduce(into: [:]) { $0[generatorPrefix + $1.key] = $1.value }
         try write(entries, to: url, kind: .inference, model: architecture.json,
                   writer: CheckpointWriter(storage: storage, compressionLevel: compressionLevel),
-                  metadata: metadata, sections: [:])
+                  metadata: metadata, sections: [:], channelAxes: axes)
+    }
+
+    /// The output-channel axis of every convolution weight in `module` by state-dict key: 0 for
+    /// `Conv2d` (OIHW), 1 for `ConvTranspose2d` (IOHW). Q8 storage keeps one scale per output
+    /// channel of these; other tensors of rank ≥ 2 get one scale for the whole tensor.
+    public static func outputChannelAxes(of module: Module) -> [String: Int] {
+        var axes: [String: Int] = [:]
+        for (path, m) in module.namedModules() {
+            let key = path.isEmpty ? "weight" : path + ".weight"
+            if m is Conv2d { axes[key] = 0 } else if m is ConvTranspose2d { axes[key] = 1 }
+        }
+        return axes
+    }
+
+    /// The output-channel axes of the networks a checkpoint header describes, derived from the
+    /// configs without building anything (``StateShapes/outputChannelAxes``), under the tensor
+    /// names this type writes: `generator.`/`discriminator.` weights, and their Adam moments in a
+    /// training file. Throws when the registry does not know the architecture or refuses a config.
+    public static func outputChannelAxes(of architecture: ModelArchitecture, registry: Registry = .shared,
+                                         file: String? = nil) throws -> [String: Int] {
+        let (g, d) = try architecture.validate(registry: registry, file: file)
+        var axes: [String: Int] = [:]
+        for (prefix, optimizer, shapes) in [(generatorPrefix, generatorOptimizerPrefix, g), (discriminatorPrefix, discriminatorOptimizerPrefix, d)] {
+            for (key, axis) in shapes?.outputChannelAxes ?? [:] {
+                axes[prefix + key] = axis
+                axes[optimizer + key + Adam.firstMomentSuffix] = axis
+                axes[optimizer + key + Adam.secondMomentSuffix] = axis
+            }
+        }
+        return axes
     }
 
     /// Reads only the header: the architecture and the kind of a checkpoint.
@@ -189,9 +220,11 @@ public enum ModelCheckpoint {
     // MARK: Helpers
 
     static func write(_ entries: [(String, Tensor)], to url: URL, kind: CheckpointKind, model: JSONValue,
-                      writer: CheckpointWriter, metadata: [String: JSONValue], sections: [String: JSONValue]) throws {
+                      writer: CheckpointWriter, metadata: [String: JSONValue], sections: [String: JSONValue],
+                      channelAxes: [String: Int] = [:]) throws {
         let views = entries.map { name, t in
-            TensorView(name: name, shape: t.shape, values: UnsafeBufferPointer(start: t.pointer, count: t.count))
+            TensorView(name: name, shape: t.shape, values: UnsafeBufferPointer(start: t.pointer, count: t.count),
+                       channelAxis: channelAxes[name])
         }
         try withExtendedLifetime(entries) {
             try writer.write(to: url, kind: kind, model: model, views: views, metadata: metadata, sections: sections)
