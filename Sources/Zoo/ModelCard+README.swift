@@ -219,6 +219,10 @@ extension ModelCard {
             for (name, b) in baselineRows(m) {
                 add("| baseline: \(name) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
             }
+            if let e = m.storageEffect {
+                add()
+                add("Storage effect (\(storage) − \(e.reference), eval mode, same pairs): L1 \(String(format: "%+.5f", e.l1)), PSNR \(String(format: "%+.3f", e.psnr)) dB, SSIM \(String(format: "%+.5f", e.ssim)).")
+            }
             add()
             add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). Baselines, on the same pairs: the input itself as the output (converted to the output's channels), and a flat image of the training set's mean colour. A model is worth using where it beats them.")
         } else {
