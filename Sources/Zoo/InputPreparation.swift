@@ -62,8 +62,10 @@ public struct InputPreparation: Sendable, Equatable {
             transform = .gray
         case .canny:
             guard let recipe, let options = recipe.canny, expectsEdges else {
-                let what = recipe.map { "its card records the \($0.transform) transform" }
-                    ?? (card == nil ? "a bare checkpoint records no input recipe" : "its card records no input recipe (published before it was recorded)")
+                if let recipe {
+                    throw ZooError.unsupportedInput(model: model, reason: "--preprocess canny makes edge maps, but this model was trained on \(recipe.transform) inputs. Hint: drop --preprocess canny\(recipe.transform == "gray" ? " (colour photos are converted to gray already)" : "")")
+                }
+                let what = card == nil ? "a bare checkpoint records no input recipe" : "its card records no input recipe (published before it was recorded)"
                 throw ZooError.unsupportedInput(model: model, reason: "--preprocess canny needs the Canny settings the model was trained with, but \(what). Hint: give edge maps made as the model's training inputs were, or republish the model from its run directory")
             }
             transform = .canny(options)
