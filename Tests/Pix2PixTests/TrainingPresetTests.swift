@@ -76,6 +76,22 @@ struct TrainingPresetTests {
                 == Pix2PixStep(model: model, lambdaL1: 10).l1Term(gray, zero).item)
     }
 
+    @Test("an ablation report's optimiser line names the channel-summed L1 and the preset")
+    func ablationSetup() throws {
+        var base = TrainingData.tinyOptions()
+        TrainingOptions.Preset.seedKeras.apply(to: &base)
+        let plan = AblationPlan(title: "t", generators: ["unet_64"], discriminators: ["patchgan_16"], seeds: [1], steps: 1,
+                                data: "d.h5", base: base)
+        let runner = try AblationRunner(plan: plan, directory: URL(fileURLWithPath: "/nonexistent"))
+        let report = AblationReport(results: AblationResults(plan: plan, runs: [], summaries: [], framework: "test"), runner: runner)
+        let line = try #require(report.setup.first { $0.0 == "Optimiser" }?.1)
+        #expect(line == "Adam lr 0.001, β1 0.9, λ_L1 10.0 on the channel-summed L1, vanilla GAN loss (--preset seed-keras)")
+        var paper = plan
+        paper.base = TrainingData.tinyOptions()
+        let plain = AblationReport(results: AblationResults(plan: paper, runs: [], summaries: [], framework: "test"), runner: runner)
+        #expect(plain.setup.first { $0.0 == "Optimiser" }?.1 == "Adam lr 0.0002, β1 0.5, λ_L1 100.0, vanilla GAN loss")
+    }
+
     @Test("a run trains with its recorded reduction: G_L1 is λ·C·mean under seed-keras")
     func trainerUsesReduction() throws {
         let dir = try TrainingData.temporaryDirectory("preset")

@@ -39,7 +39,9 @@ struct AblationReport {
             ("Data", plan.data + (plan.validationData.map { " (validation: \($0))" } ?? " (validation: its val split)")),
             ("Budget", "\(plan.steps) steps per run, batch \(plan.base.batchSize), \(plan.base.cropSize)² crops from \(plan.base.loadSize)²\(plan.base.flip ? ", flips" : "")"),
             ("Seeds", plan.seeds.map(String.init).joined(separator: ", ") + " (the same data order, crops and initial weights for every variant)"),
-            ("Optimiser", "Adam lr \(plan.base.learningRate), β1 \(plan.base.beta1), λ_L1 \(plan.base.lambdaL1), \(plan.base.ganMode.rawValue) GAN loss"),
+            ("Optimiser", "Adam lr \(plan.base.learningRate), β1 \(plan.base.beta1), λ_L1 \(plan.base.lambdaL1)"
+                + (plan.base.l1Reduction == .channelSum ? " on the channel-summed L1" : "") + ", \(plan.base.ganMode.rawValue) GAN loss"
+                + (plan.base.preset.map { " (--preset \($0.rawValue))" } ?? "")),
         ]
         let g = plan.base.generatorOverrides, d = plan.base.discriminatorOverrides
         if !g.isEmpty || !d.isEmpty {
