@@ -189,7 +189,7 @@ struct TranslateCommand: ParsableCommand {
         if let checkpoint {
             translator = try Translator(checkpoint: URL(fileURLWithPath: checkpoint), mode: mode, precision: precision.resolved, seed: seed)
         } else {
-            translator = try Translator(model: model!, catalog: location.catalog, mode: mode, precision: precision.resolved, seed: seed)
+            translator = try Translator(model: model!, catalog: try location.readableCatalog(), mode: mode, precision: precision.resolved, seed: seed)
         }
         // Per HDF5 file, the requested splits it has (every split without --split); none is an error.
         var total = 0
