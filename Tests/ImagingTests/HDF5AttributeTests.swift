@@ -67,6 +67,27 @@ struct HDF5AttributeTests {
         #expect(try HDF5File.open(path).attributes() == values.mapValues { .string($0) })
     }
 
+    @Test("translating a legacy file to HDF5 copies its string attributes fixed-length, leaving out those too long")
+    func predictionCopiesAttributes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let source = dir.file("source.h5")
+        try AtomicFile.write(try fileBytes(Self.legacyPath), to: URL(fileURLWithPath: source))
+        let file = try HDF5File.open(source, writable: true)
+        try file.setAttribute("huge", .string(String(repeating: "x", count: 70_000)), legacyVariableLength: true)
+        try file.close()
+        #expect(try HDF5File.open(source).attributes()["huge"]?.stringValue?.count == 70_000)
+
+        let path = dir.file("pred.h5")
+        let writer = try HDF5PredictionWriter(sourcePath: source, path: path, outputChannels: 3, attributes: ["model": .string("m@1.0.0")])
+        try writer.append(prediction: patternImage(width: 16, height: 16, channels: 3), split: "train")
+        try writer.finish()
+        #expect(!(try fileBytes(path)).contains(subsequence: Array("GCOL".utf8)), "no variable-length string written")
+        var expected = try HDF5File.open(Self.legacyPath).attributes()
+        expected["model"] = .string("m@1.0.0")
+        #expect(try HDF5File.open(path).attributes() == expected)
+    }
+
     /// Where the legacy fixture keeps its strings: the collection, its objects' headers (index → offset)
     /// and the attributes' 16-byte references (sequence length, collection address, object index).
     struct Heap {
