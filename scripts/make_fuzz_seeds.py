@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the fuzz seed corpora Tests/Fuzz/Corpus/<target>/ (a few small valid inputs each, < 64 kB per
-target). Dev-only; the output is committed. Needs numpy, the `zstd` command and libturbojpeg;
+target). Dev-only; the output is committed. Needs numpy, the `zstd` command, libturbojpeg and libhdf5;
 the Pix2PixZoo pair file comes from a built `pix2pix` (argument 1, default .build/release/pix2pix).
 
     scripts/make_fuzz_seeds.py [path/to/pix2pix]
@@ -14,7 +14,8 @@ the Pix2PixZoo pair file comes from a built `pix2pix` (argument 1, default .buil
   discriminators, as the registry lists them) and two header `model` objects (first byte 255).
 - image/: the Imaging PNG fixtures that cover every PNG colour type, and three small JPEGs (4:4:4, 4:2:0
   progressive, gray) from libturbojpeg.
-- hdf5/: the Imaging HDF5 fixtures (seed layouts, mismatch, unknown) and one Pix2PixZoo pair file.
+- hdf5/: the Imaging HDF5 fixtures (seed layouts, mismatch, unknown), one Pix2PixZoo pair file, and
+  small reproducers of the forged attributes that crashed libhdf5 (written through libhdf5 by ctypes).
 """
 import json
 import os
@@ -136,6 +137,63 @@ def jpeg(pixels, subsampling, flags):
     return data
 
 
+def hdf5_attributes(path, attributes):
+    """An HDF5 file (libhdf5 through ctypes) whose root group carries `attributes` [(name, int or str)];
+    strings are variable-length, in the global heap, as earlier versions of our writer stored them."""
+    h5 = ctypes.CDLL(ctypes.util.find_library('hdf5_serial') or 'libhdf5_serial.so.103')
+    hid = ctypes.c_int64
+    for f in ('H5Fcreate', 'H5Screate', 'H5Tcopy', 'H5Acreate2'):
+        getattr(h5, f).restype = hid
+    h5.H5open()
+    gid = lambda name: hid(hid.in_dll(h5, name).value)
+    default = hid(0)
+    f = hid(h5.H5Fcreate(path.encode(), ctypes.c_uint(2), default, default))   # H5F_ACC_TRUNC
+    space = hid(h5.H5Screate(0))                                              # H5S_SCALAR
+    for name, value in attributes:
+        if isinstance(value, int):
+            a = hid(h5.H5Acreate2(f, name.encode(), gid('H5T_STD_I64LE_g'), space, default, default))
+            assert h5.H5Awrite(a, gid('H5T_NATIVE_LLONG_g'), ctypes.byref(ctypes.c_int64(value))) >= 0
+        else:
+            t = hid(h5.H5Tcopy(gid('H5T_C_S1_g')))
+            h5.H5Tset_size(t, ctypes.c_size_t(2 ** 64 - 1))                     # H5T_VARIABLE
+            a = hid(h5.H5Acreate2(f, name.encode(), t, space, default, default))
+            assert h5.H5Awrite(a, t, ctypes.byref(ctypes.c_char_p(value.encode()))) >= 0
+            h5.H5Tclose(t)
+        assert a.value >= 0 and h5.H5Aclose(a) >= 0
+    h5.H5Sclose(space)
+    assert h5.H5Fclose(f) >= 0
+    with open(path, 'rb') as file:
+        return bytearray(file.read())
+
+
+def hdf5_reproducers(tmp):
+    """Small reproducers of what crashed libhdf5 1.10.8 before the attribute reader was hardened
+    (issue 16; Sources/Imaging/HDF5/HDF5Attributes.swift), so every smoke run replays them."""
+    le = lambda value, n: value.to_bytes(n, 'little')
+    # Variable-length strings: 'valid' (heap object 1) reads; 'format' refers to object 60000 of
+    # the collection (H5HG_read indexed past its object table); 'transform' is object 3, whose
+    # size claims 2^40 bytes (H5HG_read's memcpy ran off the collection).
+    b = hdf5_attributes(os.path.join(tmp, 'heap.h5'), [('valid', 'gray'), ('format', 'pix2pixzoo-pairs'),
+                                                       ('transform', 'edges'), ('seed', 1)])
+    collection = b.find(b'GCOL')
+    reference = b.find(le(16, 4) + le(collection, 8)) + 4                     # 'format': length 16
+    assert collection > 0 and reference > 4 and b[reference + 8:reference + 12] == le(2, 4)
+    b[reference + 8:reference + 12] = le(60000, 4)
+    p = collection + 16
+    for _ in range(2):                                                        # objects 1 and 2 ("gray", the format)
+        p += 16 + (int.from_bytes(b[p + 8:p + 16], 'little') + 7) // 8 * 8
+    assert b[p:p + 2] == le(3, 2)
+    b[p + 8:p + 16] = le(1 << 40, 8)
+    write('hdf5', 'repro-vlen-heap-references.h5', bytes(b))
+    # A damaged attribute message (bad version) at index 3 of 6: H5Aiterate2 built its attribute
+    # table, failed on it and closed the table's 4th slot, never filled (H5A__close on garbage).
+    b = hdf5_attributes(os.path.join(tmp, 'messages.h5'), [(f'a{i}', i) for i in range(6)])
+    name = b.find(b'a3\0')
+    assert b[name - 8] == 1
+    b[name - 8] = 9
+    write('hdf5', 'repro-attribute-message.h5', bytes(b))
+
+
 def write(target, name, data):
     path = os.path.join(CORPUS, target)
     os.makedirs(path, exist_ok=True)
@@ -217,6 +275,7 @@ def main():
                         '--transform', 'gray', '--size', '16', '--crops-per-image', '1', '--split', '1', '--seed', '1',
                         '--min-std', '0', '--out', os.path.join(tmp, 'pairs.h5')], check=True, stdout=subprocess.DEVNULL)
         shutil.copy(os.path.join(tmp, 'pairs.h5'), os.path.join(CORPUS, 'hdf5', 'pix2pixzoo-16.h5'))
+        hdf5_reproducers(tmp)
 
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))

@@ -178,6 +178,7 @@ public struct ZooStore: Sendable, Equatable {
     /// Removes `id@version` and updates the index; the zoo is unchanged when anything fails.
     public func remove(id: String, version: SemanticVersion) throws {
         try requireWritable()
+        try requireZooFolder()                          // withLock would create a missing zoo
         try withLock {
             try repairUnlocked()
             let dir = directory(id: id, version: version)

@@ -199,7 +199,7 @@ struct TranslateCommand: ParsableCommand {
         if let checkpoint {
             translator = try Translator(checkpoint: URL(fileURLWithPath: checkpoint), mode: mode, precision: precision.resolved, seed: seed)
         } else {
-            translator = try Translator(model: model!, catalog: location.catalog, mode: mode, precision: precision.resolved, seed: seed)
+            translator = try Translator(model: model!, catalog: try location.readableCatalog(), mode: mode, precision: precision.resolved, seed: seed)
         }
         let preparation = try InputPreparation(preprocess: preprocess, edges: edges, card: translator.card, model: translator.name)
         if preparation != .none, jobs.contains(where: { if case .hdf5 = $0 { return true } else { return false } }) {

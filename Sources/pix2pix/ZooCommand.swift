@@ -11,6 +11,36 @@ struct ZooLocationOptions: ParsableArguments {
     var zoo: String?
 
     var catalog: ZooCatalog { ZooCatalog.resolve(zoo: zoo) }
+
+    /// The zoos a command that reads searches, those present: a zoo named by --zoo or PIX2PIX_ZOO
+    /// must be a folder; of the zoos searched by default, those absent are skipped, one that is a
+    /// file is an error, and none present is an error. (`publish` may create its zoo.)
+    /// - Throws: `ZooError.notAZoo` naming the path, with a hint.
+    static func presentStores(of catalog: ZooCatalog) throws -> [ZooStore] {
+        let explicit = catalog.origin == "--zoo" || catalog.origin == "PIX2PIX_ZOO"
+        var present: [ZooStore] = []
+        for store in catalog.stores {
+            if explicit || FileManager.default.fileExists(atPath: store.root.path) { try store.requireZooFolder() } else { continue }
+            present.append(store)
+        }
+        guard !present.isEmpty else {
+            throw ZooError.notAZoo(path: catalog.stores.map(\.root.path).joined(separator: ", "), reason: "none of the searched zoo folders exists")
+        }
+        return present
+    }
+
+    /// ``catalog`` for a command that reads: only the zoos present (see ``presentStores(of:)``).
+    func readableCatalog() throws -> ZooCatalog {
+        let catalog = self.catalog
+        return ZooCatalog(stores: try Self.presentStores(of: catalog), origin: catalog.origin)
+    }
+
+    /// The zoo a command that changes an existing zoo works on (`remove`, `gc`, `index`): it must be a folder.
+    func existingTarget() throws -> ZooStore {
+        let store = catalog.target
+        try store.requireZooFolder()
+        return store
+    }
 }
 
 /// `pix2pix zoo`: publish, list, show, verify and remove published models.
@@ -134,11 +164,6 @@ struct ZooCommand: ParsableCommand {
             }
         }
 
-        /// A zoo path that exists but is a file is an error; a missing zoo simply holds no models.
-        static func requireFolderIfPresent(_ store: ZooStore) throws {
-            if FileManager.default.fileExists(atPath: store.root.path) { try store.requireZooFolder() }
-        }
-
         /// The lines `zoo list` writes to stderr about a zoo's debris (none when there is none).
         static func debrisWarning(_ store: ZooStore) -> String? {
             let (items, writerActive) = store.debris()
@@ -171,8 +196,7 @@ struct ZooCommand: ParsableCommand {
         }
 
         func run() throws {
-            let catalog = location.catalog
-            for store in catalog.stores { try Self.requireFolderIfPresent(store) }
+            let catalog = try location.readableCatalog()
             defer { for store in catalog.stores { Self.warnAboutDebris(store) } }
             let rows = Self.rows(catalog, glob: glob, all: all)
             if json {
@@ -203,7 +227,7 @@ struct ZooCommand: ParsableCommand {
         @OptionGroup var location: ZooLocationOptions
 
         func run() throws {
-            let entry = try location.catalog.find(model)
+            let entry = try location.readableCatalog().find(model)
             if json {
                 print(String(decoding: try entry.card.encoded(), as: UTF8.self), terminator: "")
             } else {
@@ -224,16 +248,7 @@ struct ZooCommand: ParsableCommand {
 
         func run() throws {
             let catalog = location.catalog
-            // A zoo named by --zoo or PIX2PIX_ZOO must exist; of the zoos searched by default, those absent are skipped.
-            let explicit = catalog.origin == "--zoo" || catalog.origin == "PIX2PIX_ZOO"
-            var present: [ZooStore] = []
-            for store in catalog.stores {
-                if explicit || FileManager.default.fileExists(atPath: store.root.path) { try store.requireZooFolder() } else { continue }
-                present.append(store)
-            }
-            guard !present.isEmpty else {
-                throw ZooError.notAZoo(path: catalog.stores.map(\.root.path).joined(separator: ", "), reason: "none of the searched zoo folders exists")
-            }
+            let present = try ZooLocationOptions.presentStores(of: catalog)
             var reports: [(ZooStore, ZooVerifyReport)] = []
             for store in present {
                 if let id, store.versions(of: id).isEmpty && !store.scan().problems.contains(where: { $0.subject == id || $0.subject.hasPrefix(id + "@") }) { continue }
@@ -272,7 +287,7 @@ struct ZooCommand: ParsableCommand {
             guard let version = reference.version else {
                 throw ValidationError("name the version to remove: \(reference.id)@X.Y.Z (see `pix2pix zoo list \(reference.id)`)")
             }
-            let store = location.catalog.target
+            let store = try location.existingTarget()
             try store.remove(id: reference.id, version: version)
             print("removed \(reference.id)@\(version) from \(store.root.path)")
         }
@@ -295,7 +310,7 @@ struct ZooCommand: ParsableCommand {
         @OptionGroup var location: ZooLocationOptions
 
         func run() throws {
-            let store = location.catalog.target
+            let store = try location.existingTarget()
             let repair = try store.collectGarbage(dryRun: dryRun)
             for line in Self.lines(repair, store: store, dryRun: dryRun) { print(line) }
         }
@@ -321,7 +336,7 @@ struct ZooCommand: ParsableCommand {
         @OptionGroup var location: ZooLocationOptions
 
         func run() throws {
-            let store = location.catalog.target
+            let store = try location.existingTarget()
             let fresh = try store.generateIndex().encoded()
             let onDisk = FileManager.default.contents(atPath: store.indexFile.path).map { [UInt8]($0) }
             if check {

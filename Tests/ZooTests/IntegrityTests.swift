@@ -24,7 +24,7 @@ struct IntegrityTests {
 
     // MARK: 1. Missing zoos
 
-    @Test("verify, list and gc fail on a missing zoo or a file, naming the path")
+    @Test("every zoo command that reads (list, show, verify, gc, index, remove, translate) fails on a missing zoo or a file, naming the path")
     func missingZoo() throws {
         let dir = try ZooFixtures.temporaryDirectory("missing")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -43,7 +43,24 @@ struct IntegrityTests {
         #expect(throws: ZooError.notAZoo(path: file.path, reason: "it is a file, not a folder")) {
             try ZooStore(root: file).remove(id: "x", version: SemanticVersion(parsing: "1.0.0"))
         }
+        // Every command that reads an existing zoo names a missing one (or a file) instead of
+        // reporting "no models" (issue 16); only publish may create its zoo.
+        let image = dir.appendingPathComponent("in.png")
+        try ZooFixtures.picture(0, width: 16, height: 16).write(path: image.path)
+        for path in [missing.path, file.path] {
+            let reason = path == missing.path ? "no such folder" : "it is a file, not a folder"
+            for arguments in [["zoo", "list"], ["zoo", "list", "--json"], ["zoo", "show", "gray-tiny"], ["zoo", "verify"], ["zoo", "gc"],
+                              ["zoo", "index"], ["zoo", "index", "--check"], ["zoo", "remove", "gray-tiny@1.0.0", "--yes"],
+                              ["translate", "--model", "gray-tiny", image.path, "--out", dir.appendingPathComponent("out").path]] {
+                #expect(throws: ZooError.notAZoo(path: path, reason: reason), "\(arguments)") { try Self.cli(arguments + ["--zoo", path]) }
+            }
+        }
+        #expect("\(ZooError.notAZoo(path: missing.path, reason: "no such folder"))".contains("\(missing.path): not a zoo: no such folder. Hint:"))
+        #expect(throws: ZooError.notAZoo(path: missing.path, reason: "no such folder")) {
+            try ZooStore(root: missing).remove(id: "x", version: SemanticVersion(parsing: "1.0.0"))
+        }
         #expect(!FileManager.default.fileExists(atPath: missing.path), "nothing created the missing zoo")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path), "translate wrote nothing")
         // An empty zoo folder is a zoo with no models.
         try FileManager.default.createDirectory(at: missing, withIntermediateDirectories: true)
         #expect(try ZooStore(root: missing).verify().isClean)

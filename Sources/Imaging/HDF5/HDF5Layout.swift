@@ -117,9 +117,17 @@ enum HDF5LayoutDetector {
     static func describe(file: HDF5File, budget: PixelBudget = .default) throws -> HDF5Description {
         let objects = try file.objects()
         let fileSize = FileIO.size(file.path) ?? 0
-        let attributes = (try? file.attributes()) ?? [:]
         let byPath = Dictionary(objects.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         var notes: [String] = []
+        // Attributes are informative only: a damaged or unlisted set is a note, not an error.
+        var attributes: [String: HDF5AttributeValue] = [:]
+        do {
+            let scan = try file.scanAttributes()
+            attributes = scan.values
+            if let problem = scan.problem { notes.append("attributes not shown: \(problem)") }
+        } catch {
+            notes.append("attributes not shown: \(error)")
+        }
 
         func pairUp(split: String, aPath: String, bPath: String, channelsFirst: Bool) throws -> HDF5Split? {
             let aObj = byPath[aPath], bObj = byPath[bPath]

@@ -80,7 +80,15 @@ public final class HDF5PredictionWriter {
                 try output.createGroup("meta")
                 try HDF5Dataset.writeBytes(manifest, in: output, name: "meta/manifest")
             }
-            var all = source.attributes.filter { if case .other = $0.value { return false } else { return true } }
+            // The source's readable attributes, but none too long to be an attribute of ours (a
+            // foreign file may hold a longer variable-length string).
+            var all = source.attributes.filter {
+                switch $0.value {
+                case .other: return false
+                case let .string(s): return s.utf8.count < HDF5File.maxWrittenStringBytes
+                default: return true
+                }
+            }
             for (key, value) in attributes { all[key] = value }
             for key in all.keys.sorted() { try output.setAttribute(key, all[key]!) }
         } catch {

@@ -89,14 +89,18 @@ enum HDF5Lib {
 
     private static let setUp: Bool = {
         _ = chdf5_silence_errors()
+        HDF5RawHeapID.register()
         return true
     }()
 
-    /// Runs `body` holding the library lock, with automatic error printing turned off.
+    /// Runs `body` holding the library lock, with automatic error printing turned off. Debian's
+    /// libhdf5 is built thread-safe, which makes the error stack and its printing per thread: the
+    /// printing is turned off on whichever thread calls (else a damaged file's errors go to stderr).
     static func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
         _ = setUp
+        _ = chdf5_silence_errors()
         return try body()
     }
 
@@ -279,73 +283,10 @@ final class HDF5File: @unchecked Sendable {
         }
     }
 
-    final class AttrBox { var names: [String] = [] }
-
-    /// The scalar attributes of an object ("" or "/" = the root group).
-    func attributes(of object: String = "/") throws -> [String: HDF5AttributeValue] {
-        try HDF5Lib.locked {
-            let obj = H5Oopen(id, object.isEmpty ? "/" : object, chdf5_p_default())
-            guard obj >= 0 else { throw HDF5Lib.fail(path, "open '\(object)'") }
-            defer { H5Oclose(obj) }
-            let box = AttrBox()
-            let unmanaged = Unmanaged.passRetained(box)
-            defer { unmanaged.release() }
-            var idx: hsize_t = 0
-            _ = H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, { _, name, _, data in
-                guard let name, let data else { return 0 }
-                Unmanaged<AttrBox>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
-                return 0
-            }, unmanaged.toOpaque())
-            var result: [String: HDF5AttributeValue] = [:]
-            for name in box.names {
-                let attr = H5Aopen_by_name(obj, ".", name, chdf5_p_default(), chdf5_p_default())
-                guard attr >= 0 else { continue }
-                defer { H5Aclose(attr) }
-                result[name] = Self.readAttribute(attr)
-            }
-            return result
-        }
-    }
-
-    private static func readAttribute(_ attr: hid_t) -> HDF5AttributeValue {
-        let type = H5Aget_type(attr), space = H5Aget_space(attr)
-        defer { H5Tclose(type); H5Sclose(space) }
-        let shape = HDF5Lib.shape(ofSpace: space)
-        let count = shape.reduce(1, *)
-        let element = HDF5Lib.elementType(type)
-        guard count == 1 else { return .other("\(element) array \(shape)") }
-        switch element {
-        case .string:
-            if H5Tis_variable_str(type) > 0 {
-                var ptr: UnsafeMutablePointer<CChar>?
-                let memType = H5Tcopy(chdf5_c_s1())
-                defer { H5Tclose(memType) }
-                _ = H5Tset_size(memType, Int(bitPattern: UInt.max))            // H5T_VARIABLE
-                _ = H5Tset_cset(memType, H5Tget_cset(type))
-                guard H5Aread(attr, memType, &ptr) >= 0, let ptr else { return .other("unreadable string") }
-                let s = String(cString: ptr)
-                H5free_memory(ptr)
-                return .string(s)
-            }
-            let size = Int(H5Tget_size(type))
-            var buffer = [CChar](repeating: 0, count: size + 1)
-            guard H5Aread(attr, type, &buffer) >= 0 else { return .other("unreadable string") }
-            return .string(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        case .signedInteger, .unsignedInteger:
-            var value: Int64 = 0
-            guard H5Aread(attr, chdf5_native_int64(), &value) >= 0 else { return .other("unreadable integer") }
-            return .integer(value)
-        case .float:
-            var value: Double = 0
-            guard H5Aread(attr, chdf5_native_double(), &value) >= 0 else { return .other("unreadable float") }
-            return .double(value)
-        case let .other(name):
-            return .other(name)
-        }
-    }
-
-    /// Writes a scalar attribute on an object (default: the root group).
-    func setAttribute(_ name: String, _ value: HDF5AttributeValue, on object: String = "/") throws {
+    /// Writes a scalar attribute on an object (default: the root group). Strings are written
+    /// fixed-length; `legacyVariableLength` writes them as earlier versions did (variable-length,
+    /// in the global heap), for the tests that check such files still read.
+    func setAttribute(_ name: String, _ value: HDF5AttributeValue, on object: String = "/", legacyVariableLength: Bool = false) throws {
         try HDF5Lib.locked {
             try checkWritable()
             let obj = H5Oopen(id, object, chdf5_p_default())
@@ -355,7 +296,7 @@ final class HDF5File: @unchecked Sendable {
             defer { H5Sclose(space) }
             var rc: herr_t = -1
             switch value {
-            case let .string(s):
+            case let .string(s) where legacyVariableLength:
                 let type = H5Tcopy(chdf5_c_s1())
                 defer { H5Tclose(type) }
                 _ = H5Tset_size(type, Int(bitPattern: UInt.max))            // H5T_VARIABLE
@@ -367,6 +308,24 @@ final class HDF5File: @unchecked Sendable {
                     var ptr: UnsafePointer<CChar>? = cs
                     return H5Awrite(attr, type, &ptr)
                 }
+            case let .string(s):
+                // Fixed-length (NUL-terminated UTF-8), stored in the object header itself: a
+                // variable-length string would live in the global heap, whose references libhdf5
+                // 1.10 follows unchecked when reading (see HDF5Attributes.swift).
+                let bytes = Array(s.utf8) + [0]
+                guard bytes.count <= Self.maxWrittenStringBytes else {
+                    throw ImagingError.invalidArgument(operation: "HDF5 attribute '\(name)'",
+                                                       message: "a string of \(Format.bytes(bytes.count - 1)) is longer than the \(Format.bytes(Self.maxWrittenStringBytes - 1)) an attribute may hold; keep long lists in a dataset")
+                }
+                let type = H5Tcopy(chdf5_c_s1())
+                defer { H5Tclose(type) }
+                _ = H5Tset_size(type, bytes.count)
+                _ = H5Tset_strpad(type, H5T_STR_NULLTERM)
+                _ = H5Tset_cset(type, H5T_CSET_UTF8)
+                let attr = H5Acreate2(obj, name, type, space, chdf5_p_default(), chdf5_p_default())
+                guard attr >= 0 else { throw failWrite("create attribute '\(name)'") }
+                defer { H5Aclose(attr) }
+                rc = bytes.withUnsafeBytes { H5Awrite(attr, type, $0.baseAddress) }
             case let .integer(i):
                 let attr = H5Acreate2(obj, name, chdf5_std_i64le(), space, chdf5_p_default(), chdf5_p_default())
                 guard attr >= 0 else { throw failWrite("create attribute '\(name)'") }
