@@ -6,6 +6,7 @@
 // `make test`.
 //
 //   pix2pix (executable: argument parsing, progress display, exit codes)
+//     ├─► Export (ONNX and safetensors writers, safetensors reader) ─► Pix2Pix, Checkpoint, CKernels
 //     └─► Zoo (cards, publish / verify, Translator)
 //           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
 //                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
@@ -25,7 +26,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "Export"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -55,8 +56,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Zoo", dependencies: ["Base", "Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
+        // ONNX and safetensors export, and the safetensors reader that brings such files back (Base, NN, Pix2Pix).
+        .target(name: "Export", dependencies: ["Base", "Checkpoint", "CKernels", "NN", "Pix2Pix", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
+            "Base", "Export", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,6 +86,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Base", "Checkpoint", "NN", "Pix2Pix", "Tensor", "Zoo", "pix2pix",
+                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
