@@ -120,7 +120,7 @@ def compare(label, ours, theirs, tolerance, failures):
     diff = float(np.max(np.abs(ours - theirs)))
     rel = diff / max(float(np.max(np.abs(theirs))), 1e-12)
     ok = rel <= tolerance
-    print('%-58s max|Δ| %.3g  relative %.3g  %s' % (label, diff, rel, 'ok' if ok else 'FAIL'))
+    print('%-70s max|Δ| %.3g  relative %.3g  %s' % (label, diff, rel, 'ok' if ok else 'FAIL'))
     if not ok:
         failures.append(label)
 
