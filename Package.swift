@@ -8,6 +8,7 @@
 //   pix2pix (executable: argument parsing, progress display, exit codes)
 //     ├─► SeedNetworks (the seed Keras project's G and D as plug-in variants: public registry API only)
 //     │     └─► Pix2Pix, NN, Tensor, Base
+//     ├─► Export (ONNX and safetensors writers, safetensors reader) ─► Pix2Pix, Checkpoint, CKernels
 //     └─► Zoo (cards, publish / verify, Translator)
 //           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
 //                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
@@ -27,7 +28,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -59,8 +60,10 @@ let package = Package(
         .target(name: "Zoo", dependencies: ["Base", "Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
         // The seed project's networks, registered from outside the built-in tables as a third party would.
         .target(name: "SeedNetworks", dependencies: ["Base", "NN", "Tensor", "Pix2Pix"]),
+        // ONNX and safetensors export, and the safetensors reader that brings such files back (Base, NN, Pix2Pix).
+        .target(name: "Export", dependencies: ["Base", "Checkpoint", "CKernels", "NN", "Pix2Pix", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks",
+            "Base", "Export", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +92,8 @@ let package = Package(
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "SeedNetworksTests", dependencies: ["SeedNetworks", "Pix2Pix", "NN", "Tensor", "Base", "Imaging", "Zoo"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Base", "Checkpoint", "NN", "Pix2Pix", "Tensor", "Zoo", "pix2pix",
+                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]

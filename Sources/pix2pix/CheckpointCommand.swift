@@ -1,6 +1,7 @@
 import ArgumentParser
 import Base
 import Checkpoint
+import Export
 import Foundation
 import Pix2Pix
 
@@ -86,6 +87,11 @@ struct CheckpointCommand: ParsableCommand {
         @Flag(help: "Replace an existing output file.")
         var force = false
 
+        // A .safetensors input becomes an inference checkpoint; the architecture comes from these or the file's metadata.
+        @Option(help: "For safetensors input: the generator preset its tensors belong to (default: the file's metadata).") var generator: String?
+        @Option(name: .customLong("g"), help: ArgumentHelp("For safetensors input: set a key of the generator's config (repeatable).", valueName: "key=value"))
+        var generatorOverrides: [ConfigAssignment] = []
+
         func validate() throws {
             // Let the writer judge the level (it knows the zstd library's range) on an empty checkpoint.
             do {
@@ -123,6 +129,8 @@ struct CheckpointCommand: ParsableCommand {
         }
 
         func run() throws {
+            if SafetensorsImport.recognizes(file) { return print(try importSafetensors()) }  // CheckpointCommand+Safetensors.swift
+            try checkArchitectureFlags()
             print(Self.describe(try convert()))
         }
 

@@ -6,7 +6,7 @@ import Testing
 @Suite("pix2pix command line")
 struct CLITests {
     /// The subcommands the tool is meant to have: adding or dropping one must be a deliberate change here.
-    static let expectedSubcommands = ["demo", "models", "data", "train", "eval", "ablate", "experiment", "ckpt", "zoo",
+    static let expectedSubcommands = ["demo", "models", "data", "train", "eval", "ablate", "experiment", "ckpt", "export", "zoo",
                                       "translate", "bench"]
 
     /// ArgumentParser's message for a command line that fails to parse or validate.
