@@ -6,6 +6,8 @@
 // `make test`.
 //
 //   pix2pix (executable: argument parsing, progress display, exit codes)
+//     ├─► TorchImport (the PyTorch .pth reader: zip / legacy stream, a pickle machine that never
+//     │     calls anything; the reference's generators onto the registry's) ─► Pix2Pix, NN, Tensor, CKernels
 //     └─► Zoo (cards, publish / verify, Translator)
 //           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
 //                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
@@ -25,7 +27,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "TorchImport"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -55,6 +57,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Zoo", dependencies: ["Base", "Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
+        // PyTorch .pth files in, nothing executed: zip and legacy formats, the allowlisted pickle machine,
+        // the reference's U-Net state dicts onto the registry's networks (`pix2pix zoo import`).
+        .target(name: "TorchImport", dependencies: ["Base", "CKernels", "NN", "Pix2Pix", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
             "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -83,6 +88,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "Base", "NN", "Pix2Pix", "Tensor"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
