@@ -61,7 +61,7 @@ let package = Package(
         // the reference's U-Net state dicts onto the registry's networks (`pix2pix zoo import`).
         .target(name: "TorchImport", dependencies: ["Base", "CKernels", "NN", "Pix2Pix", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging",
+            "Base", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "TorchImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -88,7 +88,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "Base", "NN", "Pix2Pix", "Tensor"],
+        .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "pix2pix", "Base", "Checkpoint", "Imaging", "NN", "Pix2Pix", "Tensor", "Zoo",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
