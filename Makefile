@@ -15,14 +15,14 @@ BENCH_BIN    := .build-bench/release/pix2pix
 
 # Fuzzing (scripts/fuzz.sh): `make fuzz` runs every target FUZZ_SECONDS (new inputs kept in
 # .build-fuzz/corpus, reproducers in .build-fuzz/crashes); `make test` runs each FUZZ_SMOKE_SECONDS on the
-# committed seeds. The `.pth` reader gets a target here once it exists (Tests/Fuzz/Pix2PixFuzz/main.swift).
+# committed seeds.
 FUZZ_BIN           := .build-fuzz/release/pix2pix-fuzz
-FUZZ_TARGETS       := checkpoint json architecture image hdf5
+FUZZ_TARGETS       := checkpoint json architecture image hdf5 pth
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 # hdf5 is left out of the smoke run while its open finding stands: libhdf5 1.10.8 segfaults in
 # H5HG_read (global heap) reading a forged variable-length string attribute (see Tests/Fuzz/README.md).
-FUZZ_SMOKE_TARGETS ?= checkpoint json architecture image
+FUZZ_SMOKE_TARGETS ?= checkpoint json architecture image pth
 
 all: build
 
@@ -88,7 +88,7 @@ bench-compare: bootstrap
 docs: bootstrap
 	PIX2PIX_DOCS=1 $(SWIFT) package --allow-writing-to-directory ./site generate-documentation \
 	  --target Pix2PixZoo --target Base --target Tensor --target NN --target Checkpoint --target Imaging \
-	  --target Reports --target Pix2Pix --target Zoo --enable-experimental-combined-documentation \
+	  --target Reports --target Pix2Pix --target Zoo --target TorchImport --enable-experimental-combined-documentation \
 	  --output-path ./site
 	@echo "documentation written to ./site"
 

@@ -103,7 +103,7 @@ if Context.environment["PIX2PIX_FUZZ"] == "1" {
     package.products.append(.executable(name: "pix2pix-fuzz", targets: ["Pix2PixFuzz"]))
     package.targets += [
         .systemLibrary(name: "CFuzzerDriver", path: "Tests/Fuzz/CFuzzerDriver"),
-        .executableTarget(name: "Pix2PixFuzz", dependencies: ["CFuzzerDriver", "Checkpoint", "Imaging", "Pix2Pix"],
+        .executableTarget(name: "Pix2PixFuzz", dependencies: ["CFuzzerDriver", "Checkpoint", "Imaging", "Pix2Pix", "TorchImport"],
                           path: "Tests/Fuzz/Pix2PixFuzz"),
     ]
 }
