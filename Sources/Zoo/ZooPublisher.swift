@@ -104,6 +104,12 @@ extension ZooStore {
     public func publish(_ request: PublishRequest, generator: any GeneratorNetwork, architecture: ModelArchitecture,
                         origin: ModelCard.Origin, trainedSize: Int?, progress: ((String) -> Void)? = nil) throws -> ZooEntry {
         try requireWritable()
+        // Before writing a model-sized temporary file: the id, the version, and no such version yet.
+        try ModelReference.validate(id: request.id)
+        let version = try SemanticVersion(parsing: request.version)
+        if FileManager.default.fileExists(atPath: directory(id: request.id, version: version).path) {
+            throw ZooError.versionExists(id: request.id, version: version.description, path: directory(id: request.id, version: version).path)
+        }
         let temporary = FileManager.default.temporaryDirectory
             .appendingPathComponent(".pix2pix-import-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).pzck")
         defer { try? FileManager.default.removeItem(at: temporary) }

@@ -1,6 +1,8 @@
 import Base
 import Foundation
+import NN
 import Pix2Pix
+import Tensor
 import Testing
 @testable import TorchImport
 
@@ -117,6 +119,17 @@ struct ImportErrorTests {
         var stray = Self.instance
         stray.append(.init(name: "model.model.1.model.0.running_mean", shape: [2], values: [0, 0]))
         #expect(try #require(mismatch(stray)).unexpected.map(\.name) == ["model.model.1.model.0.running_mean"])
+    }
+
+    @Test("a 2017-era file (Python 2 strings, _rebuild_tensor, CUDA storages, storage views) imports with the same weights")
+    func python2Era() throws {
+        let file = try PthFile(bytes: PthWriter.legacy(Self.batch, python2: true), name: "old.pth")
+        #expect(file.tensors.allSatisfy { $0.storageOffset == 1 })
+        let imported = try ReferenceImport.generator(from: file, options: .init(generator: "unet_64", dropout: false))
+        let reference = try importing(Self.batch)
+        for ((k1, a), (k2, b)) in zip(imported.network.stateEntries(), reference.network.stateEntries()) {
+            #expect(k1 == k2 && a.scalars == b.scalars, "\(k1)")
+        }
     }
 
     @Test("a dict of state dicts (netG / netD) is not taken for a state dict")

@@ -62,8 +62,12 @@ enum PthWriter {
         var storageClass = "FloatStorage"
     }
 
-    static func legacy(_ items: [Item]) -> [UInt8] {
+    /// `python2`: as torch 0.3 under Python 2 wrote it — byte-string keys (SHORT_BINSTRING),
+    /// `torch._utils._rebuild_tensor(storage, offset, size, stride)`, CUDA storage classes with
+    /// location 'cuda:0', and every tensor a view (offset 1, length n) of a root storage one element longer.
+    static func legacy(_ items: [Item], python2: Bool = false) -> [UInt8] {
         typealias P = PickleBytes
+        func text(_ s: String) -> [UInt8] { python2 ? [0x55, UInt8(s.utf8.count)] + Array(s.utf8) : P.unicode(s) }
         var out: [UInt8] = P.proto + [0x8A, 10] + PthFile.legacyMagic + [0x2E]
         out += P.proto + [0x4D] + P.le(UInt16(1001)) + [0x2E]
         out += P.proto + [0x7D, 0x28] + P.unicode("little_endian") + [0x88, 0x75, 0x2E]
@@ -73,16 +77,26 @@ enum PthWriter {
             var stride: [Int] = []
             var s = 1
             for d in item.shape.reversed() { stride.insert(s, at: 0); s *= d }
-            out += P.unicode(item.name) + P.global("torch._utils", "_rebuild_tensor_v2")
-            out += [0x28, 0x28] + P.unicode("storage") + P.global("torch", item.storageClass) + P.unicode(String(k))
-                + P.unicode("cpu") + P.int(count) + [0x4E, 0x74, 0x51]
-            out += P.int(0) + P.ints(item.shape) + P.ints(stride) + [0x89] + P.emptyOrderedDict + [0x74, 0x52]
+            if python2 {
+                let view = [0x28] + text("v\(k)") + P.int(1) + P.int(count) + [0x74]
+                out += text(item.name) + P.global("torch._utils", "_rebuild_tensor")
+                out += [0x28, 0x28] + text("storage") + P.global("torch.cuda", item.storageClass) + text(String(k))
+                    + text("cuda:0") + P.int(count + 1) + view + [0x74, 0x51]
+                out += P.int(0) + P.ints(item.shape) + P.ints(stride) + [0x74, 0x52]
+            } else {
+                out += P.unicode(item.name) + P.global("torch._utils", "_rebuild_tensor_v2")
+                out += [0x28, 0x28] + P.unicode("storage") + P.global("torch", item.storageClass) + P.unicode(String(k))
+                    + P.unicode("cpu") + P.int(count) + [0x4E, 0x74, 0x51]
+                out += P.int(0) + P.ints(item.shape) + P.ints(stride) + [0x89] + P.emptyOrderedDict + [0x74, 0x52]
+            }
         }
         out += [0x75, 0x2E]
-        out += P.proto + [0x5D, 0x28] + items.indices.flatMap { P.unicode(String($0)) } + [0x65, 0x2E]
+        out += P.proto + [0x5D, 0x28] + items.indices.flatMap { text(String($0)) } + [0x65, 0x2E]
         for item in items {
-            out += P.le(UInt64(item.values.count))
-            if item.storageClass == "LongStorage" {
+            out += P.le(UInt64(item.values.count + (python2 ? 1 : 0)))
+            let long = item.storageClass == "LongStorage"
+            if python2 { out += long ? P.le(UInt64(bitPattern: -99)) : P.le(Float(-99).bitPattern) }  // the element before each view
+            if long {
                 for v in item.values { out += P.le(UInt64(bitPattern: Int64(v))) }
             } else {
                 for v in item.values { out += P.le(v.bitPattern) }
