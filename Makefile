@@ -15,12 +15,12 @@ BENCH_BIN    := .build-bench/release/pix2pix
 
 # Fuzzing (scripts/fuzz.sh): `make fuzz` runs every target FUZZ_SECONDS (new inputs kept in
 # .build-fuzz/corpus, reproducers in .build-fuzz/crashes); `make test` runs each FUZZ_SMOKE_SECONDS on the
-# committed seeds. The `.pth` reader gets a target here once it exists (Tests/Fuzz/Pix2PixFuzz/main.swift).
+# committed seeds.
 FUZZ_BIN           := .build-fuzz/release/pix2pix-fuzz
-FUZZ_TARGETS       := checkpoint json architecture image hdf5
+FUZZ_TARGETS       := checkpoint json architecture image hdf5 pth
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_SMOKE_TARGETS ?= checkpoint json architecture image
+FUZZ_SMOKE_TARGETS ?= checkpoint json architecture image pth
 # hdf5's seeds, with the reproducers of its fixed attribute findings, are replayed without mutation:
 # fuzzing it stops within seconds at an open libhdf5 crash in group traversal (Tests/Fuzz/README.md).
 FUZZ_REPLAY_TARGETS ?= hdf5
@@ -90,7 +90,7 @@ bench-compare: bootstrap
 docs: bootstrap
 	PIX2PIX_DOCS=1 $(SWIFT) package --allow-writing-to-directory ./site generate-documentation \
 	  --target Pix2PixZoo --target Base --target Tensor --target NN --target Checkpoint --target Imaging \
-	  --target Reports --target Pix2Pix --target Zoo --enable-experimental-combined-documentation \
+	  --target Reports --target Pix2Pix --target Zoo --target TorchImport --enable-experimental-combined-documentation \
 	  --output-path ./site
 	@echo "documentation written to ./site"
 

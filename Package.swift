@@ -9,6 +9,8 @@
 //     ├─► SeedNetworks (the seed Keras project's G and D as plug-in variants: public registry API only)
 //     │     └─► Pix2Pix, NN, Tensor, Base
 //     ├─► Export (ONNX and safetensors writers, safetensors reader) ─► Pix2Pix, Checkpoint, CKernels
+//     ├─► TorchImport (the PyTorch .pth reader: zip / legacy stream, a pickle machine that never
+//     │     calls anything; the reference's generators onto the registry's) ─► Pix2Pix, NN, Tensor, CKernels
 //     └─► Zoo (cards, publish / verify, Translator)
 //           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
 //                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
@@ -28,7 +30,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export", "TorchImport"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -62,8 +64,11 @@ let package = Package(
         .target(name: "SeedNetworks", dependencies: ["Base", "NN", "Tensor", "Pix2Pix"]),
         // ONNX and safetensors export, and the safetensors reader that brings such files back (Base, NN, Pix2Pix).
         .target(name: "Export", dependencies: ["Base", "Checkpoint", "CKernels", "NN", "Pix2Pix", "Tensor"]),
+        // PyTorch .pth files in, nothing executed: zip and legacy formats, the allowlisted pickle machine,
+        // the reference's U-Net state dicts onto the registry's networks (`pix2pix zoo import`).
+        .target(name: "TorchImport", dependencies: ["Base", "CKernels", "NN", "Pix2Pix", "Tensor"]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Export", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks",
+            "Base", "Export", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,6 +99,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Base", "Checkpoint", "NN", "Pix2Pix", "Tensor", "Zoo", "pix2pix",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "pix2pix", "Base", "Checkpoint", "Imaging", "NN", "Pix2Pix", "Tensor", "Zoo",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
@@ -106,7 +114,7 @@ if Context.environment["PIX2PIX_FUZZ"] == "1" {
     package.products.append(.executable(name: "pix2pix-fuzz", targets: ["Pix2PixFuzz"]))
     package.targets += [
         .systemLibrary(name: "CFuzzerDriver", path: "Tests/Fuzz/CFuzzerDriver"),
-        .executableTarget(name: "Pix2PixFuzz", dependencies: ["CFuzzerDriver", "Checkpoint", "Imaging", "Pix2Pix"],
+        .executableTarget(name: "Pix2PixFuzz", dependencies: ["CFuzzerDriver", "Checkpoint", "Imaging", "Pix2Pix", "TorchImport"],
                           path: "Tests/Fuzz/Pix2PixFuzz"),
     ]
 }

@@ -57,9 +57,13 @@ public struct ModelCard: Codable, Sendable, Equatable {
     /// cards written before it was recorded.
     public var inputRecipe: InputRecipe? = nil
 
+    /// Where a model imported from another framework came from (`pix2pix zoo import`); nil for
+    /// models trained with Pix2PixZoo.
+    public var origin: Origin? = nil
+
     enum CodingKeys: String, CodingKey {
         case schema, id, version, summary, license, created, framework, task, architecture, input, output, preprocessing, postprocessing, storage, training, metrics, golden, samples, samplesSource = "samples_source", intendedUse = "intended_use", limitations, files, precision
-        case inputRecipe = "input_recipe"
+        case inputRecipe = "input_recipe", origin
     }
 
     /// The transform that made the model's training inputs from photos.
@@ -96,6 +100,45 @@ public struct ModelCard: Codable, Sendable, Equatable {
             default:
                 return "an image with the model's input channels"
             }
+        }
+    }
+
+    /// The file an imported model was read from, and how.
+    public struct Origin: Codable, Sendable, Equatable {
+        /// The format read, e.g. "PyTorch .pth, zip archive (torch ≥ 1.6)".
+        public var format: String
+        /// The file's name (without its folder).
+        public var file: String
+        public var size: Int
+        /// SHA-256 of the original file, so anyone can check it is the one published elsewhere.
+        public var sha256: String
+        /// The code that defined the network and its flags.
+        public var reference: String
+        /// How the file's state-dict keys became ours.
+        public var keyMapping: String
+        /// Keys of the file dropped by rule (BatchNorm's `num_batches_tracked`, …).
+        public var droppedKeys: [String]
+        /// Which half of an aligned A|B pair is the input (the reference's `--direction`).
+        public var direction: String
+        /// The test-time mode (batch norm and dropout) the card's metrics and samples used, and the reference's.
+        public var testMode: String
+
+        public init(format: String, file: String, size: Int, sha256: String, reference: String, keyMapping: String,
+                    droppedKeys: [String], direction: String, testMode: String) {
+            self.format = format
+            self.file = file
+            self.size = size
+            self.sha256 = sha256
+            self.reference = reference
+            self.keyMapping = keyMapping
+            self.droppedKeys = droppedKeys
+            self.direction = direction
+            self.testMode = testMode
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case format, file, size, sha256, reference, keyMapping = "key_mapping", droppedKeys = "dropped_keys", direction
+            case testMode = "test_mode"
         }
     }
 

@@ -36,6 +36,9 @@ public struct PublishRequest: Sendable {
     public var samplesDescription: String?
     /// Also measure train-mode metrics (dropout on, batch statistics).
     public var trainModeMetrics = true
+    /// Which side of the validation and sample pairs is the model's input (default: the run's
+    /// `--direction`, A → B without a run).
+    public var direction: PairDirection?
     /// The arithmetic of the convolutions for the metrics and the sample images (recorded in the
     /// card); the golden pair is always computed in fp32, as `zoo verify` reproduces it.
     public var precision: Precision = .fp32
@@ -62,6 +65,21 @@ extension ZooCatalog {
         }
         return try target.publish(request, progress: progress)
     }
+
+    /// Publishes a generator held in memory (``ZooStore/publish(_:generator:architecture:origin:trainedSize:progress:)``)
+    /// into ``target`` after the same check.
+    public func publish(_ request: PublishRequest, generator: any GeneratorNetwork, architecture: ModelArchitecture,
+                        origin: ModelCard.Origin, trainedSize: Int?, progress: ((String) -> Void)? = nil) throws -> ZooEntry {
+        if let version = try? SemanticVersion(parsing: request.version) {
+            for store in stores.dropFirst() {
+                if let existing = store.entry(id: request.id, version: version) {
+                    throw ZooError.versionExists(id: request.id, version: request.version, path: existing.directory.path)
+                }
+            }
+        }
+        return try target.publish(request, generator: generator, architecture: architecture, origin: origin,
+                                  trainedSize: trainedSize, progress: progress)
+    }
 }
 
 extension ZooStore {
@@ -74,6 +92,34 @@ extension ZooStore {
     /// leaves the zoo as it was. An existing version is never replaced.
     @discardableResult
     public func publish(_ request: PublishRequest, progress: ((String) -> Void)? = nil) throws -> ZooEntry {
+        try publish(request, source: { try PublishSource(path: request.source) }, origin: nil, progress: progress)
+    }
+
+    /// Publishes a generator held in memory — one imported from another framework, described by
+    /// `origin` (recorded in the card) — exactly as a trained one: it is written to a temporary F32
+    /// checkpoint and published from there, so it passes the same checks (architecture, finite
+    /// weights) and gets the same card, metrics, samples and checksums. `request.source` names the
+    /// original file in messages; `trainedSize` is the side it was trained at, when known.
+    @discardableResult
+    public func publish(_ request: PublishRequest, generator: any GeneratorNetwork, architecture: ModelArchitecture,
+                        origin: ModelCard.Origin, trainedSize: Int?, progress: ((String) -> Void)? = nil) throws -> ZooEntry {
+        try requireWritable()
+        // Before writing a model-sized temporary file: the id, the version, and no such version yet.
+        try ModelReference.validate(id: request.id)
+        let version = try SemanticVersion(parsing: request.version)
+        if FileManager.default.fileExists(atPath: directory(id: request.id, version: version).path) {
+            throw ZooError.versionExists(id: request.id, version: version.description, path: directory(id: request.id, version: version).path)
+        }
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent(".pix2pix-import-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).pzck")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        try ModelCheckpoint.saveInference(generator: generator, architecture: architecture, to: temporary, storage: .f32,
+                                          compressionLevel: 1, metadata: trainedSize.map { ["crop_size": .int($0)] } ?? [:])
+        return try publish(request, source: { PublishSource(checkpoint: temporary) }, origin: origin, progress: progress)
+    }
+
+    private func publish(_ request: PublishRequest, source makeSource: () throws -> PublishSource, origin: ModelCard.Origin?,
+                         progress: ((String) -> Void)?) throws -> ZooEntry {
         try requireWritable()
         try ModelReference.validate(id: request.id)
         let version = try SemanticVersion(parsing: request.version)
@@ -86,8 +132,8 @@ extension ZooStore {
             _ = try? withLock { try repairUnlocked() }
             throw ZooError.versionExists(id: request.id, version: version.description, path: final.path)
         }
-        let source = try PublishSource(path: request.source)
-        progress?("loading \(source.checkpoint.path)")
+        let source = try makeSource()
+        progress?("loading \(origin == nil ? source.checkpoint.path : request.source)")
         // Refuses configs outside their bounds and NaN / infinite weights (ModelFileError), before publishing anything.
         let loaded = try ModelCheckpoint.loadGenerator(from: source.checkpoint)
         // The discriminator description is copied into the card: it must be one `zoo verify` accepts.
@@ -121,7 +167,7 @@ extension ZooStore {
             let card: ModelCard
             do {
                 card = try ZooCardBuilder(request: request, version: version, source: source, loaded: loaded,
-                                          directory: staged.url, progress: progress).build()
+                                          directory: staged.url, progress: progress, origin: origin).build()
                 try staged.commit(replacing: false)
             } catch {
                 staged.abandon()
@@ -152,6 +198,11 @@ struct PublishSource {
     var checkpoint: URL
     var run: RunDirectory?
     var config: TrainingRunConfig?
+
+    /// A checkpoint with no run behind it (an imported model).
+    init(checkpoint: URL) {
+        self.checkpoint = checkpoint
+    }
 
     init(path: String) throws {
         let url = URL(fileURLWithPath: path).standardizedFileURL
@@ -197,6 +248,7 @@ struct ZooCardBuilder {
     let loaded: LoadedGenerator
     let directory: URL
     let progress: ((String) -> Void)?
+    var origin: ModelCard.Origin? = nil
 
     func build() throws -> ModelCard {
         let architecture = loaded.architecture
@@ -248,7 +300,7 @@ struct ZooCardBuilder {
             postprocessing: "Map [-1, 1] back to bytes (round((v + 1) · 127.5), clamped) and crop the padding away: the output has the input's size.",
             storage: request.storage.rawValue, training: training, metrics: metrics, golden: golden, samples: samples,
             samplesSource: samplesSource, intendedUse: intendedUse, limitations: limitations, files: [],
-            precision: request.precision.rawValue, inputRecipe: Self.inputRecipe(datasetInfo))
+            precision: request.precision.rawValue, inputRecipe: Self.inputRecipe(datasetInfo), origin: origin)
 
         // Hashes: README lists every file but itself, the card every file but itself.
         card.files = try records(excluding: [ZooLayout.cardFile, ZooLayout.readmeFile])
@@ -290,7 +342,7 @@ struct ZooCardBuilder {
         guard let path = request.validationData ?? fromRun else { return nil }
         let split = request.validationData != nil ? (request.validationSplit ?? "val") : (request.validationSplit ?? source.config?.validationSplit ?? "val")
         let dataset: any PairedDataset
-        do { dataset = try openPairedDataset(path: path, split: split, direction: source.config?.options.direction ?? .aToB) } catch {
+        do { dataset = try openPairedDataset(path: path, split: split, direction: request.direction ?? source.config?.options.direction ?? .aToB) } catch {
             throw ZooError.invalidSource(path: path, reason: "cannot open the validation data (split \(split)) for the card's metrics: \(error). Pass --val-data PATH [--val-split SPLIT]")
         }
         guard dataset.count > 0 else { return nil }
@@ -371,7 +423,7 @@ struct ZooCardBuilder {
             let dataset: any PairedDataset
             do {
                 dataset = try openPairedDataset(path: candidate.path, split: candidate.split,
-                                                direction: request.sampleData == nil ? (source.config?.options.direction ?? .aToB) : .aToB)
+                                                direction: request.direction ?? (request.sampleData == nil ? (source.config?.options.direction ?? .aToB) : .aToB))
             } catch {
                 if request.sampleData != nil {
                     throw ZooError.invalidSource(path: candidate.path, reason: "cannot open the sample data (split \(candidate.split)): \(error)")

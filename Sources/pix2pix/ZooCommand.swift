@@ -56,7 +56,7 @@ struct ZooCommand: ParsableCommand {
         A publish or remove that is killed leaves no partial version, only hidden debris and perhaps a stale \
         index.json: list and verify report them, and gc (or the next publish or remove) repairs both.
         """,
-        subcommands: [Publish.self, List.self, Show.self, Verify.self, Remove.self, Index.self, GC.self]
+        subcommands: [Publish.self, Import.self, List.self, Show.self, Verify.self, Remove.self, Index.self, GC.self]
     )
 
     struct Publish: ParsableCommand {

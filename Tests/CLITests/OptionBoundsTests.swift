@@ -67,6 +67,7 @@ struct OptionBoundsTests {
         Row(file: "BenchCheckpointCommand.swift", command: ["bench", "ckpt"], flag: "--iters", value: "0"),
         Row(file: "CheckpointCommand.swift", command: ["ckpt", "convert", "in.pzck", "--storage", "f16", "-o", "out.pzck"], flag: "--level", value: "100"),
         Row(file: "ZooCommand.swift", command: ["zoo", "publish", "run", "--id", "x", "--version", "1.0.0"], flag: "--samples", value: "0"),
+        Row(file: "ZooImportCommand.swift", command: ["zoo", "import", "m.pth", "--id", "x", "--version", "1.0.0"], flag: "--samples", value: "0"),
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--steps", value: "0"),
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--width", value: "100000"),
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--side", value: "100000"),

@@ -7,7 +7,7 @@
 // bytes through the same public API the commands use and must never crash, trap, hang or allocate
 // beyond -malloc_limit_mb / -rss_limit_mb: every malformed input has to end in a thrown error.
 //
-// Adding a target (e.g. `pth` once the PyTorch .pth reader exists): one file here with an
+// Adding a target: one file here with an
 // `enum …Fuzz { static func run(_ bytes: [UInt8]) }`, one row in `FuzzTarget.all`, a seed folder
 // Tests/Fuzz/Corpus/<name>/ (a few small files), and the name in FUZZ_TARGETS in the Makefile.
 import CFuzzerDriver
@@ -29,7 +29,8 @@ struct FuzzTarget: Sendable {
                    run: ImageFuzz.run),
         FuzzTarget(name: "hdf5", summary: "HDF5 pair files: layout detection, opening every split, first and last pair",
                    run: HDF5Fuzz.run),
-        // pth: the PyTorch .pth (zip + pickle) reader, when it exists (issue 16, item 5).
+        FuzzTarget(name: "pth", summary: "PyTorch .pth: zip directory or legacy stream, the pickle machine, tensors, U-Net import",
+                   run: PthFuzz.run),
     ]
 }
 
