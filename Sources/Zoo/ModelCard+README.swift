@@ -242,6 +242,19 @@ extension ModelCard {
             add("None: no held-out data was available when the model was published.")
         }
         add()
+        if let o = origin {
+            add("## Origin")
+            add()
+            add("- file: `\(o.file)` (\(o.size) bytes, \(o.format)), SHA-256 `\(o.sha256)`")
+            add("- network: \(o.reference)")
+            add("- keys: \(o.keyMapping)")
+            if !o.droppedKeys.isEmpty {
+                add("- dropped: \(o.droppedKeys.count) key(s) by rule: \(o.droppedKeys.prefix(4).map { "`\($0)`" }.joined(separator: ", "))\(o.droppedKeys.count > 4 ? ", …" : "")")
+            }
+            add("- direction: \(o.direction)")
+            add("- test-time mode: \(o.testMode)")
+            add()
+        }
         add("## Training")
         add()
         if let t = training {
@@ -259,7 +272,7 @@ extension ModelCard {
                 add("```")
             }
         } else {
-            add("Unknown: published from a bare checkpoint without its run directory.")
+            add(origin == nil ? "Unknown: published from a bare checkpoint without its run directory." : "Trained elsewhere: see Origin.")
         }
         add()
         add("## Samples")
