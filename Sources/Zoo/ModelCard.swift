@@ -180,6 +180,25 @@ public struct ModelCard: Codable, Sendable, Equatable {
         /// The same metrics for the input itself as the output (converted to the output's
         /// channels): what the model has to beat.
         public var identity: Baseline?
+        /// The same metrics for a flat image of the training set's mean output colour (nil when
+        /// the training data was not available, and in cards written before it was measured).
+        public var meanColour: Baseline?
+
+        public init(data: String, split: String, count: Int, size: Int, eval: EvaluationResult, train: EvaluationResult?,
+                    identity: Baseline?, meanColour: Baseline? = nil) {
+            self.data = data
+            self.split = split
+            self.count = count
+            self.size = size
+            self.eval = eval
+            self.train = train
+            self.identity = identity
+            self.meanColour = meanColour
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case data, split, count, size, eval, train, identity, meanColour = "mean_colour"
+        }
     }
 
     /// Mean L1 / PSNR / SSIM of a baseline.

@@ -49,6 +49,17 @@ struct RoundTripTests {
         let identity = try #require(metrics.identity)
         #expect(identity.l1 > 0 && identity.psnr.isFinite && identity.ssim <= 1 && identity != ModelCard.Baseline(l1: metrics.eval.l1, psnr: metrics.eval.psnr, ssim: metrics.eval.ssim))
         #expect(card.readme.contains("input as output (baseline)"))
+        // The mean-colour baseline: the training set's mean B as a flat image, on the same pairs.
+        let meanColour = try #require(metrics.meanColour)
+        #expect(meanColour.l1 > 0 && meanColour.psnr.isFinite && meanColour != identity)
+        #expect(card.readme.contains("training mean colour (baseline)"))
+        // A card written before the mean colour existed (no `mean_colour` key) still loads.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(card.encoded())) as? [String: Any])
+        var oldMetrics = try #require(object["metrics"] as? [String: Any])
+        #expect(oldMetrics.removeValue(forKey: "mean_colour") != nil)
+        object["metrics"] = oldMetrics
+        let legacy = try ModelCard.decode(try JSONSerialization.data(withJSONObject: object), path: "old card.json")
+        #expect(legacy.metrics?.meanColour == nil && legacy.metrics?.identity == identity)
         #expect(card.files.map(\.path) == files.filter { $0 != "card.json" }, "the card lists every file but itself, sorted")
         #expect(card.golden.inputShape == [1, 64, 64, 1] && card.golden.outputShape == [1, 64, 64, 3])
         #expect(try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8) == card.readme)
