@@ -74,7 +74,9 @@ extension ModelCard {
                 add("| training mean colour (baseline) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
             }
             add()
-            add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). The baseline rows score the input itself (converted to the output's channels) and a flat image of the training set's mean colour against the target.")
+            add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). "
+                + (m.meanColour == nil ? "The baseline row scores the input itself (converted to the output's channels) against the target."
+                    : "The baseline rows score the input itself (converted to the output's channels) and a flat image of the training set's mean colour against the target."))
         } else {
             add("None: no held-out data was available when the model was published.")
         }

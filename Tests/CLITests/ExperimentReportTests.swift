@@ -27,12 +27,12 @@ struct ExperimentReportTests {
     func tamperedArticleFails() throws {
         let text = try String(contentsOfFile: Self.article, encoding: .utf8)
         // Change the first test-L1 value inside the first generated block.
-        let begin = try #require(text.range(of: "<!-- experiment-results "))
-        let end = try #require(text.range(of: "<!-- /experiment-results ", range: begin.upperBound..<text.endIndex))
+        let begin = try #require(text.range(of: "\n<!-- experiment-results "))
+        let end = try #require(text.range(of: "\n<!-- /experiment-results ", range: begin.upperBound..<text.endIndex))
         let block = text[begin.upperBound..<end.lowerBound]
-        let number = try #require(block.range(of: #"\| 0\.\d{4} \|"#, options: .regularExpression))
+        let number = try #require(block.range(of: #"0\.\d{4}(?= \|)"#, options: .regularExpression))
         var tampered = text
-        tampered.replaceSubrange(number, with: "| 0.9999 |")
+        tampered.replaceSubrange(number, with: text[number] == "0.9999" ? "0.9998" : "0.9999")
         #expect(tampered != text)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pix2pix-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
