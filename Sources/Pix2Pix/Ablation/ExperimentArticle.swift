@@ -37,7 +37,8 @@ public enum ExperimentArticle {
             text += "> Warning: **Quick look** (`--steps-scale \(Experiment.format(bundle.stepsScale))`): "
             text += "\(Self.percent(bundle.stepsScale)) of the stated budget. These numbers prove the pipeline end to end; they do not answer the question.\n\n"
         }
-        let showConvergence = bundle.parts.contains { $0.runs.contains { $0.convergence != nil } }
+        // Time to convergence is a question for single-pair parts (①); with more pairs one batch's L1 is noise.
+        let showConvergence = bundle.parts.contains { $0.trainPairs == 1 && $0.runs.contains { $0.convergence != nil } }
         var columns = ["Part", "Answer", "Budget", "train L1", "test L1", "test PSNR (dB)", "test SSIM"]
         if showConvergence { columns.append("train L1 under 0.02") }
         var table = Table(columns: columns.map { Table.Column($0) })
