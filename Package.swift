@@ -80,7 +80,8 @@ let package = Package(
                                      permissions: [.writeToPackageDirectory(reason: "Publishes the model into the package's Zoo/ folder")])),
         // The DocC catalog lives in the top-level Docs/ (product card). Its Swift file imports nothing;
         // the dependencies let the combined documentation link into the modules (`make docs`).
-        .target(name: "Pix2PixZoo", dependencies: ["Tensor", "NN"], path: "Docs"),
+        // Docs/Results holds the committed experiment result bundles (data, not sources or resources).
+        .target(name: "Pix2PixZoo", dependencies: ["Tensor", "NN"], path: "Docs", exclude: ["Results"]),
 
         // Test-only code shared by the test targets: the golden-tensor loader (PyTorch fixtures) and the
         // plain-Swift reference convolution the oneDNN kernels are checked against. Not part of the product.

@@ -78,12 +78,16 @@ extension ModelCard {
             if let b = m.identity {
                 add("| input as output (baseline) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
             }
+            if let b = m.meanColour {
+                add("| training mean colour (baseline) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
             if let e = m.storageEffect {
                 add()
                 add("Storage effect (\(storage) − \(e.reference), eval mode, same pairs): L1 \(signed(e.l1, 5)), PSNR \(signed(e.psnr, 3)) dB, SSIM \(signed(e.ssim, 5)).")
             }
             add()
-            add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). The baseline row scores the input itself (converted to the output's channels) against the target.")
+            add("L1 on [0, 1]; PSNR with data range 1; SSIM as scikit-image (Gaussian window 11, σ 1.5). Eval mode: dropout off, running statistics; train mode: dropout on, batch statistics (as the paper tested). "
+                + (m.meanColour == nil ? "The baseline row scores the input itself (converted to the output's channels) against the target."
+                    : "The baseline rows score the input itself (converted to the output's channels) and a flat image of the training set's mean colour against the target."))
         } else {
             add("None: no held-out data was available when the model was published.")
         }
@@ -299,6 +303,7 @@ extension ModelCard {
     func baselineRows(_ m: Metrics) -> [(String, Baseline)] {
         var rows: [(String, Baseline)] = []
         if let b = m.identity { rows.append(("the input itself", b)) }
+        if let b = m.meanColour { rows.append(("the training set's mean colour", b)) }
         return rows
     }
 }

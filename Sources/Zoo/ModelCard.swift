@@ -268,13 +268,30 @@ public struct ModelCard: Codable, Sendable, Equatable {
         /// The same metrics for the input itself as the output (converted to the output's
         /// channels): what the model has to beat.
         public var identity: Baseline?
+        /// The same metrics for a flat image of the training set's mean output colour (nil when
+        /// the training data was not available, and in cards written before it was measured).
+        public var meanColour: Baseline?
+
         /// What the storage type cost: eval-mode metrics of the stored weights minus those of the
         /// source weights, both measured at publish time on these pairs; nil for F32 storage and
         /// on cards written before it was recorded.
         public var storageEffect: StorageEffect? = nil
 
+        public init(data: String, split: String, count: Int, size: Int, eval: EvaluationResult, train: EvaluationResult?,
+                    identity: Baseline?, meanColour: Baseline? = nil, storageEffect: StorageEffect? = nil) {
+            self.data = data
+            self.split = split
+            self.count = count
+            self.size = size
+            self.eval = eval
+            self.train = train
+            self.identity = identity
+            self.meanColour = meanColour
+            self.storageEffect = storageEffect
+        }
+
         enum CodingKeys: String, CodingKey {
-            case data, split, count, size, eval, train, identity, storageEffect = "storage_effect"
+            case data, split, count, size, eval, train, identity, meanColour = "mean_colour", storageEffect = "storage_effect"
         }
     }
 

@@ -358,9 +358,15 @@ struct ZooCardBuilder {
         let eval = try run(.eval)
         let train = request.trainModeMetrics ? try run(.train) : nil
         let outputChannels = loaded.network.channels.outputChannels
+        // The mean-colour baseline takes the training set's mean B; without the training data it is left out.
+        let training = source.config.flatMap { config in
+            (try? openPairedDataset(path: source.locate(config.data), split: config.split, direction: config.options.direction))
+        }
+        let baselines = try Baselines.measure(on: dataset, training: training, size: size, channels: outputChannels)
+        func card(_ b: BaselineResult?) -> ModelCard.Baseline? { b.map { ModelCard.Baseline(l1: $0.l1, psnr: $0.psnr, ssim: $0.ssim) } }
         var metrics = ModelCard.Metrics(data: request.validationData ?? source.config?.validationData ?? path, split: split,
                                         count: eval.count, size: size, eval: eval, train: train,
-                                        identity: try Self.identityBaseline(dataset, size: size, channels: outputChannels))
+                                        identity: card(baselines.identity), meanColour: card(baselines.meanColour))
         if request.storage != .f32 {
             metrics.storageEffect = try storageEffect(eval, dataset: dataset, size: size)
         }
@@ -380,28 +386,6 @@ struct ZooCardBuilder {
             .filter { $0.name.hasPrefix(ModelCheckpoint.generatorPrefix) }.map(\.dtype.rawValue)
         return ModelCard.StorageEffect(reference: Set(types).sorted().joined(separator: "+"),
                                        l1: stored.l1 - r.l1, psnr: stored.psnr - r.psnr, ssim: stored.ssim - r.ssim)
-    }
-
-    /// Mean L1 / PSNR / SSIM of A (converted to B's channels) against B, pairs loaded as for the metrics.
-    static func identityBaseline(_ dataset: any PairedDataset, size: Int, channels: Int) throws -> ModelCard.Baseline {
-        var options = PairLoaderOptions.evaluation(size: size, batchSize: 1)
-        options.channelsA = channels
-        options.channelsB = channels
-        let loader = try PairLoader(dataset: dataset, options: options)
-        var l1 = 0.0, psnr = 0.0, ssim = 0.0, n = 0
-        while let batch = try loader.nextBatch() {
-            let q = try batch.a.withUnsafeBufferPointer { a in
-                try batch.b.withUnsafeBufferPointer { b in
-                    try ImageMetrics.quality(a, b, height: batch.height, width: batch.width, channels: channels, range: .signed)
-                }
-            }
-            l1 += q.l1
-            psnr += q.psnr.isFinite ? q.psnr : 100
-            ssim += q.ssim
-            n += 1
-        }
-        let count = Double(max(1, n))
-        return ModelCard.Baseline(l1: l1 / count, psnr: psnr / count, ssim: ssim / count)
     }
 
     // MARK: Samples and the golden pair

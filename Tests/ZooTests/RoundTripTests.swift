@@ -55,13 +55,24 @@ struct RoundTripTests {
         #expect(card.schema == 2)
         for text in ["| ![](samples/input_0.png) | ![](samples/output_0.png) | ![](samples/target_0.png) |",
                      "| input | a gray (luma) photo", "| held-out metrics (eval mode) | L1 ", "| baseline: the input itself |",
-                     "| training budget | 3 steps (1 epoch(s)) of batch 1"] {
+                     "| training budget | 3 steps (1 epoch(s)) of batch 1", "| baseline: the training set's mean colour |"] {
             #expect(firstScreen.contains(text), "first screen lacks \(text)")
         }
         // A schema-1 card keeps the layout it was published with (zoo verify regenerates it).
         var old = card
         old.schema = 1
         #expect(old.readme.contains("| precision | metrics and samples computed with fp32 convolutions") && old.readme.contains("input as output (baseline)"))
+        // The mean-colour baseline: the training set's mean B as a flat image, on the same pairs.
+        let meanColour = try #require(metrics.meanColour)
+        #expect(meanColour.l1 > 0 && meanColour.psnr.isFinite && meanColour != identity)
+        #expect(card.readme.contains("| baseline: the training set's mean colour | \(String(format: "%.4f", meanColour.l1))"))
+        // A card written before the mean colour existed (no `mean_colour` key) still loads.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(card.encoded())) as? [String: Any])
+        var oldMetrics = try #require(object["metrics"] as? [String: Any])
+        #expect(oldMetrics.removeValue(forKey: "mean_colour") != nil)
+        object["metrics"] = oldMetrics
+        let legacy = try ModelCard.decode(try JSONSerialization.data(withJSONObject: object), path: "old card.json")
+        #expect(legacy.metrics?.meanColour == nil && legacy.metrics?.identity == identity)
         #expect(card.files.map(\.path) == files.filter { $0 != "card.json" }, "the card lists every file but itself, sorted")
         #expect(card.golden.inputShape == [1, 64, 64, 1] && card.golden.outputShape == [1, 64, 64, 3])
         #expect(try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8) == card.readme)

@@ -47,28 +47,61 @@ struct AblationReport {
         if !g.isEmpty || !d.isEmpty {
             rows.append(("Overrides", "G \(g.isEmpty ? "preset" : g.description); D \(d.isEmpty ? "preset" : d.description)"))
         }
+        if let b = results.baselines {
+            rows.append(("Train metrics", b.trainingPairs + ", eval mode, no jitter"))
+            if let colour = b.validation.colour {
+                rows.append(("Baselines", "identity = the input converted to the output's channels; mean colour = a flat image of the training set's mean B (" + colour.map { String(format: "%.3f", $0) }.joined(separator: ", ") + " on [0, 1]); same pairs, same metrics"))
+            }
+        }
         rows.append(("Framework", "Pix2PixZoo \(results.framework), \(Threads.count) threads, \(plan.base.precision.rawValue) convolutions"))
         return rows
     }
 
     func summaryTable() -> Table {
         let showTrain = results.summaries.contains { $0.trainL1 != nil }
+        let showConvergence = results.summaries.contains { $0.convergedSteps != nil }
         var columns: [Table.Column] = [Table.Column("Variant"), Table.Column("G params", alignment: .right),
                                        Table.Column("D params", alignment: .right)]
         columns += [Table.Column("L1 ↓", higherIsBetter: false), Table.Column("PSNR (dB) ↑", higherIsBetter: true),
                     Table.Column("SSIM ↑", higherIsBetter: true)]
         if showTrain { columns.append(Table.Column("train L1", higherIsBetter: false)) }
+        if showConvergence { columns.append(Table.Column("steps to L1 < \(Format.roundTrip(plan.convergenceL1))", alignment: .right)) }
         columns += [Table.Column("s/step", alignment: .right), Table.Column("seeds", alignment: .right)]
-        var table = Table(columns: columns, caption: "Validation metrics, eval mode: mean ± sd over seeds.")
+        var table = Table(columns: columns, caption: "Validation metrics, eval mode: mean ± sd over seeds; baselines on the same pairs.")
         for s in results.summaries {
             var row: [Table.Cell] = [.text(s.label), .integer(s.generatorParameters), .integer(s.discriminatorParameters),
                                      .meanSD(s.l1.mean, s.l1.sd, decimals: 4), .meanSD(s.psnr.mean, s.psnr.sd, decimals: 2),
                                      .meanSD(s.ssim.mean, s.ssim.sd, decimals: 4)]
             if showTrain { row.append(s.trainL1.map { .meanSD($0.mean, $0.sd, decimals: 4) } ?? .empty) }
+            if showConvergence {
+                row.append(.text(s.convergedSteps.map { "\(Int($0.mean.rounded())) (\(s.convergedSeeds)/\(s.seeds) seeds)" } ?? "not reached"))
+            }
             row += [.number(s.secondsPerStep.mean, decimals: 3), .integer(s.seeds)]
             try? table.append(row)
         }
+        // Baseline rows as text, so that they never take a column's bold "best" mark.
+        if let b = results.baselines {
+            for (label, validation, training) in Self.baselineRows(b) {
+                var row: [Table.Cell] = [.text(label), .empty, .empty, .text(Self.fixed(validation.l1, 4)),
+                                         .text(Self.fixed(validation.psnr, 2)), .text(Self.fixed(validation.ssim, 4))]
+                if showTrain { row.append(training.map { .text(Self.fixed($0.l1, 4)) } ?? .empty) }
+                if showConvergence { row.append(.empty) }
+                row += [.empty, .empty]
+                try? table.append(row)
+            }
+        }
         return table
+    }
+
+    /// (label, validation, training) for each baseline present.
+    static func baselineRows(_ b: AblationBaselines) -> [(String, BaselineResult, BaselineResult?)] {
+        var rows: [(String, BaselineResult, BaselineResult?)] = [("baseline: identity (input as output)", b.validation.identity, b.training?.identity)]
+        if let m = b.validation.meanColour { rows.append(("baseline: mean colour (training mean B)", m, b.training?.meanColour)) }
+        return rows
+    }
+
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        value.isFinite ? String(format: "%.\(decimals)f", value) : "\(value)"
     }
 
     func metricCharts() throws -> [(String, BarChart)] {

@@ -21,12 +21,17 @@ public struct AblationPlan: Codable, Sendable, Equatable {
     /// Everything else (sizes, widths, learning rate, …); generator, discriminator, objective, seed
     /// and steps are set per run.
     public var base: TrainingOptions
-    /// Training pairs also evaluated (without jitter) to show memorisation next to generalisation.
+    /// Training pairs also evaluated (without jitter) to show memorisation next to generalisation:
+    /// all of them when the set has at most this many, else a seeded random sample of this many
+    /// spanning the whole set (``TrainingSample``); 0 skips the train metrics.
     public var trainEvaluationPairs: Int
+    /// The training-batch L1 (on [0, 1], train mode) below which a run counts as converged; the
+    /// first step that reaches it is reported (``Convergence``).
+    public var convergenceL1: Double
 
     public init(title: String = "Ablation", generators: [String], discriminators: [String], objectives: [Objective] = [.l1Cgan],
                 seeds: [UInt64] = [1], steps: Int, data: String, validationData: String? = nil,
-                base: TrainingOptions = TrainingOptions(), trainEvaluationPairs: Int = 16) {
+                base: TrainingOptions = TrainingOptions(), trainEvaluationPairs: Int = 256, convergenceL1: Double = 0.02) {
         self.title = title
         self.generators = generators
         self.discriminators = discriminators
@@ -37,7 +42,30 @@ public struct AblationPlan: Codable, Sendable, Equatable {
         self.validationData = validationData
         self.base = base
         self.trainEvaluationPairs = trainEvaluationPairs
+        self.convergenceL1 = convergenceL1
     }
+
+    enum CodingKeys: String, CodingKey {
+        case title, generators, discriminators, objectives, seeds, steps, data, validationData, base, trainEvaluationPairs, convergenceL1
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        title = try c.decode(String.self, forKey: .title)
+        generators = try c.decode([String].self, forKey: .generators)
+        discriminators = try c.decode([String].self, forKey: .discriminators)
+        objectives = try c.decode([Objective].self, forKey: .objectives)
+        seeds = try c.decode([UInt64].self, forKey: .seeds)
+        steps = try c.decode(Int.self, forKey: .steps)
+        data = try c.decode(String.self, forKey: .data)
+        validationData = try c.decodeIfPresent(String.self, forKey: .validationData)
+        base = try c.decode(TrainingOptions.self, forKey: .base)
+        trainEvaluationPairs = try c.decode(Int.self, forKey: .trainEvaluationPairs)
+        convergenceL1 = try c.decodeIfPresent(Double.self, forKey: .convergenceL1) ?? 0.02
+    }
+
+    /// The train-metric sample of this plan (the same pairs for every variant and seed).
+    public var trainingSample: TrainingSample { TrainingSample(limit: trainEvaluationPairs) }
 
     /// The combinations, in table order (generators outermost).
     public var variants: [AblationVariant] {
@@ -116,10 +144,51 @@ public struct AblationRunResult: Codable, Sendable, Equatable {
     public var secondsPerStep: Double
     /// On the validation pairs, eval mode.
     public var validation: EvaluationResult
-    /// On the first training pairs (no jitter), eval mode.
+    /// On the training pairs (no jitter), eval mode: all, or the plan's seeded sample (``TrainingSample``).
     public var training: EvaluationResult?
     /// The last logged losses, smoothed (EMA) over the run's log.
     public var finalLosses: StepLosses
+    /// When the training-batch L1 first fell below the plan's threshold (nil for objectives without L1).
+    public var convergence: Convergence?
+}
+
+/// The first step at which the training-batch L1 (the logged λ·L1 divided by λ and by 2, i.e. on
+/// [0, 1]; train mode, dropout on) fell below `threshold`, and the training seconds until then.
+/// `step` nil: not within the budget.
+public struct Convergence: Codable, Sendable, Equatable {
+    public var threshold: Double
+    public var step: Int?
+    public var seconds: Double?
+    /// The lowest training-batch L1 seen, and the last one.
+    public var lowestL1: Double
+    public var finalL1: Double
+
+    public init(threshold: Double, step: Int?, seconds: Double?, lowestL1: Double, finalL1: Double) {
+        self.threshold = threshold
+        self.step = step
+        self.seconds = seconds
+        self.lowestL1 = lowestL1
+        self.finalL1 = finalL1
+    }
+
+    /// From a run's log; nil when the log is empty or λ is 0 (no L1 term logged).
+    public static func from(log: [TrainingLogRecord], lambda: Float, threshold: Double) -> Convergence? {
+        guard lambda > 0, let last = log.last else { return nil }
+        func l1(_ r: TrainingLogRecord) -> Double { Double(r.losses.gL1) / Double(lambda) / 2 }
+        let hit = log.first { l1($0) < threshold }
+        return Convergence(threshold: threshold, step: hit?.step, seconds: hit?.seconds,
+                           lowestL1: log.map(l1).min() ?? .nan, finalL1: l1(last))
+    }
+}
+
+/// The baselines of an ablation (the same for every variant: they depend only on the data).
+public struct AblationBaselines: Codable, Sendable, Equatable {
+    /// On the validation pairs.
+    public var validation: Baselines
+    /// On the training pairs the train metrics use.
+    public var training: Baselines?
+    /// Which training pairs those are ("all 120 training pairs", or the sample).
+    public var trainingPairs: String
 }
 
 /// Mean ± standard deviation over seeds for one variant.
@@ -133,6 +202,11 @@ public struct AblationSummary: Codable, Sendable, Equatable {
     public var psnr: MeanSD
     public var ssim: MeanSD
     public var trainL1: MeanSD?
+    /// Steps and seconds until the training-batch L1 fell below the threshold, over the seeds that got there.
+    public var convergedSteps: MeanSD?
+    public var convergedSeconds: MeanSD?
+    /// Seeds that converged within the budget.
+    public var convergedSeeds: Int
     public var secondsPerStep: MeanSD
     public var trainingSeconds: MeanSD
 
@@ -154,6 +228,8 @@ public struct AblationResults: Codable, Sendable {
     public var runs: [AblationRunResult]
     public var summaries: [AblationSummary]
     public var framework: String
+    /// Identity and mean-colour baselines on the same pairs (nil in results written before they existed).
+    public var baselines: AblationBaselines?
 }
 
 /// Runs an ``AblationPlan`` into a directory: `runs/<variant>__seed<k>/` per run (ordinary trainer
@@ -242,7 +318,7 @@ public final class AblationRunner {
             if shouldStop() {  // a safe point between runs: nothing of this run is written yet
                 interrupted = true
                 onMessage?("\(prefix): not started (interrupted); rerun the same command to continue")
-                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string)
+                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string, baselines: nil)
             }
             let mode: Trainer.Mode = FileManager.default.fileExists(atPath: run.latest.path) ? .resume : (run.holdsRun ? .overwrite : .new)
             onMessage?("\(prefix): \(mode == .resume ? "resuming" : "training") \(plan.steps) steps")
@@ -253,7 +329,7 @@ public final class AblationRunner {
             case .interrupted:
                 interrupted = true
                 onMessage?("\(prefix): interrupted at step \(trainer.step); rerun the same command to resume")
-                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string)
+                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string, baselines: nil)
             case let .finished(steps, metrics):
                 guard let validation = metrics else {
                     throw TrainingError.invalidOption(option: "--data", message: "\(plan.data) has no val split; an ablation needs validation pairs (or --val-data)")
@@ -265,33 +341,65 @@ public final class AblationRunner {
                     generatorParameters: trainer.model.generator.parameterCount,
                     discriminatorParameters: variant.objective.usesGAN ? trainer.model.discriminator.parameterCount : 0,
                     trainingSeconds: log.last?.seconds ?? 0, secondsPerStep: (log.last?.seconds ?? 0) / Double(max(1, steps)),
-                    validation: validation, training: training, finalLosses: Self.smoothedLast(log))
+                    validation: validation, training: training, finalLosses: Self.smoothedLast(log),
+                    convergence: variant.objective.usesL1 ? Convergence.from(log: log, lambda: trainer.options.lambdaL1, threshold: plan.convergenceL1) : nil)
                 try AtomicFile.write([UInt8](try encoder.encode(result)), to: resultFile(run))
                 onMessage?("\(prefix): \(validation.summary)")
                 results.append(result)
             }
         }
         let summaries = summarise(results)
-        let all = AblationResults(plan: plan, runs: results, summaries: summaries, framework: Pix2PixZooVersion.string)
+        let all = AblationResults(plan: plan, runs: results, summaries: summaries, framework: Pix2PixZooVersion.string,
+                                  baselines: try measureBaselines())
         try AblationReport(results: all, runner: self).write()
         return all
     }
 
     func evaluateTraining(_ trainer: Trainer) throws -> EvaluationResult? {
         guard plan.trainEvaluationPairs > 0 else { return nil }
-        let set = trainer.loader.dataset
-        let prefix = PrefixDataset(base: set, count: min(plan.trainEvaluationPairs, set.count))
+        let sample = plan.trainingSample.subset(of: trainer.loader.dataset)
         let io = trainer.model.generator.channels
         defer { trainer.model.generator.train() }
-        return try Evaluator.evaluate(generator: trainer.model.generator, dataset: prefix, size: trainer.options.cropSize,
+        return try Evaluator.evaluate(generator: trainer.model.generator, dataset: sample, size: trainer.options.cropSize,
                                       channelsA: io.inputChannels, channelsB: io.outputChannels, mode: .eval,
                                       precision: trainer.options.precision)
+    }
+
+    /// Identity and mean-colour baselines on the validation pairs and on the train-metric pairs,
+    /// with the output channels of the first variant's generator and the plan's crop size.
+    public func measureBaselines() throws -> AblationBaselines {
+        let direction = plan.base.direction
+        let training = try openPairedDataset(path: plan.data, split: "train", direction: direction)
+        let validation: any PairedDataset
+        if let path = plan.validationData {
+            validation = try openPairedDataset(path: path, split: "val", direction: direction)
+        } else {
+            validation = try openPairedDataset(path: plan.data, split: "val", direction: direction)
+        }
+        let variant = plan.variants[0]
+        let model = try plan.options(for: variant, seed: plan.seeds[0]).makeModel(channelsA: training.channelsA, channelsB: training.channelsB)
+        let channels = model.generator.channels.outputChannels
+        let size = plan.base.cropSize
+        let colour = try Baselines.meanColour(of: training, size: size, channels: channels)
+        func both(_ set: any PairedDataset) throws -> Baselines {
+            Baselines(identity: try Baselines.identity(on: set, size: size, channels: channels),
+                      meanColour: try Baselines.meanColour(colour, on: set, size: size, channels: channels), colour: colour)
+        }
+        let sample = plan.trainingSample
+        return AblationBaselines(validation: try both(validation),
+                                 training: plan.trainEvaluationPairs > 0 ? try both(sample.subset(of: training)) : nil,
+                                 trainingPairs: plan.trainEvaluationPairs > 0 ? sample.describe(count: training.count) : "none")
     }
 
     static func smoothedLast(_ log: [TrainingLogRecord]) -> StepLosses {
         guard var s = log.first?.losses else { return StepLosses() }
         for r in log.dropFirst() { s.smooth(toward: r.losses) }
         return s
+    }
+
+    static func converged(_ runs: [AblationRunResult], _ value: (Convergence) -> Double?) -> AblationSummary.MeanSD? {
+        let values = runs.compactMap { $0.convergence.flatMap(value) }
+        return values.isEmpty ? nil : .init(values)
     }
 
     func summarise(_ results: [AblationRunResult]) -> [AblationSummary] {
@@ -303,23 +411,10 @@ public final class AblationRunner {
                 generatorParameters: first.generatorParameters, discriminatorParameters: first.discriminatorParameters,
                 l1: .init(runs.map(\.validation.l1)), psnr: .init(runs.map(\.validation.psnr)), ssim: .init(runs.map(\.validation.ssim)),
                 trainL1: runs.allSatisfy { $0.training != nil } ? .init(runs.compactMap { $0.training?.l1 }) : nil,
+                convergedSteps: Self.converged(runs) { $0.step.map(Double.init) },
+                convergedSeconds: Self.converged(runs) { $0.seconds },
+                convergedSeeds: runs.filter { $0.convergence?.step != nil }.count,
                 secondsPerStep: .init(runs.map(\.secondsPerStep)), trainingSeconds: .init(runs.map(\.trainingSeconds)))
         }
     }
-}
-
-/// The first `count` pairs of a dataset.
-final class PrefixDataset: PairedDataset, @unchecked Sendable {
-    let base: any PairedDataset
-    let count: Int
-    init(base: any PairedDataset, count: Int) {
-        self.base = base
-        self.count = count
-    }
-    var name: String { "\(base.name) (first \(count))" }
-    var width: Int { base.width }
-    var height: Int { base.height }
-    var channelsA: Int { base.channelsA }
-    var channelsB: Int { base.channelsB }
-    func pair(at index: Int) throws -> (a: Image, b: Image) { try base.pair(at: index) }
 }

@@ -31,6 +31,12 @@ enum AblationCLI {
         for s in results.summaries {
             print("  \(s.label.padding(toLength: 36, withPad: " ", startingAt: 0)) L1 \(String(format: "%.4f", s.l1.mean)) PSNR \(String(format: "%.2f", s.psnr.mean)) SSIM \(String(format: "%.4f", s.ssim.mean))")
         }
+        if let b = results.baselines {
+            print("  \("baseline: identity".padding(toLength: 36, withPad: " ", startingAt: 0)) \(b.validation.identity.summary)")
+            if let m = b.validation.meanColour {
+                print("  \("baseline: mean colour".padding(toLength: 36, withPad: " ", startingAt: 0)) \(m.summary)")
+            }
+        }
         print("report: \(runner.directory.appendingPathComponent("report.html").path)")
         return results
     }
