@@ -80,6 +80,7 @@ extension ModelCard {
             }
             if let b = m.meanColour {
                 add("| training mean colour (baseline) | \(number(b.l1, 4)) | \(number(b.psnr, 2)) | \(number(b.ssim, 4)) |")
+            }
             if let e = m.storageEffect {
                 add()
                 add("Storage effect (\(storage) − \(e.reference), eval mode, same pairs): L1 \(signed(e.l1, 5)), PSNR \(signed(e.psnr, 3)) dB, SSIM \(signed(e.ssim, 5)).")
