@@ -29,7 +29,7 @@ struct ExportCommandTests {
         }
     }
 
-    @Test("export onnx --model gray2color: ONNX Runtime gives the Translator's eval-mode output on a 64×192 image, and the card's conventions are in the metadata")
+    @Test("export onnx --model gray2color: ONNX Runtime gives the Translator's eval-mode output on a 128×256 image, and the card's conventions are in the metadata")
     func zooModelInRuntime() throws {
         let dir = try ExportFixtures.temporaryDirectory("cli-onnx")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -37,28 +37,28 @@ struct ExportCommandTests {
         try Self.cli(["export", "onnx", "--model", "gray2color", "--zoo", Self.zoo, "-o", url.path])
 
         let translator = try Translator(model: "gray2color", catalog: ZooCatalog.resolve(zoo: Self.zoo))
-        let x = ExportFixtures.input([1, 64, 192, 1], seed: 11)
+        let x = ExportFixtures.input([1, 128, 256, 1], seed: 11)
         let ours = ExportFixtures.nhwcToNCHW(try translator.run(x))
         let input = dir.appendingPathComponent("x.f32"), output = dir.appendingPathComponent("y.f32")
         try ExportFixtures.writeFloats(ExportFixtures.nhwcToNCHW(x), to: input)
-        let run = try ExportFixtures.json(try ExportFixtures.python(["onnx-run", url.path, input.path, "1", "1", "64", "192", output.path]))
-        #expect(run["shape"] as? [Int] == [1, 3, 64, 192])
+        let run = try ExportFixtures.json(try ExportFixtures.python(["onnx-run", url.path, input.path, "1", "1", "128", "256", output.path]))
+        #expect(run["shape"] as? [Int] == [1, 3, 128, 256])
         let error = ExportFixtures.relativeError(try ExportFixtures.readFloats(output), ours)
         #expect(error <= 1e-4, "relative error \(error)")
 
         let metadata = try #require(run["metadata"] as? [String: String])
         let card = try #require(translator.card)
-        #expect(metadata["pix2pix.model"] == "gray2color@1.0.0")
+        #expect(metadata["pix2pix.model"] == "gray2color@2.0.0")
         #expect(metadata["pix2pix.input_color"] == "gray" && metadata["pix2pix.output_color"] == "rgb")
         #expect(metadata["pix2pix.input_channels"] == "1" && metadata["pix2pix.output_channels"] == "3")
-        #expect(metadata["pix2pix.size_multiple"] == "64" && metadata["pix2pix.value_range"] == "[-1, 1]")
+        #expect(metadata["pix2pix.size_multiple"] == "128" && metadata["pix2pix.value_range"] == "[-1, 1]")
         #expect(metadata["pix2pix.preprocessing"] == card.preprocessing && metadata["pix2pix.license"] == card.license)
         let architecture = try ModelArchitecture(json: try JSONValue(parsing: try #require(metadata[ExportMetadata.architectureKey])), file: "m")
         #expect(architecture == translator.architecture)
 
         // --checkpoint exports the same graph from the zoo's model file.
         let fromFile = dir.appendingPathComponent("file.onnx")
-        try Self.cli(["export", "onnx", "--checkpoint", Self.zoo + "/gray2color/1.0.0/model.pzck", "-o", fromFile.path])
+        try Self.cli(["export", "onnx", "--checkpoint", Self.zoo + "/gray2color/2.0.0/model.pzck", "-o", fromFile.path])
         let check = try ExportFixtures.json(try ExportFixtures.python(["onnx-check", fromFile.path]))
         #expect((check["metadata"] as? [String: String])?["pix2pix.model"] == "model.pzck")
         #expect(check["operators"] as? [String: Int] == (try ExportFixtures.json(try ExportFixtures.python(["onnx-check", url.path])))["operators"] as? [String: Int])
@@ -74,7 +74,7 @@ struct ExportCommandTests {
         let zooModel = try Translator(model: "edges2photo", catalog: ZooCatalog.resolve(zoo: Self.zoo))
         let converted = try Translator(checkpoint: pzck)
         #expect(converted.architecture == zooModel.architecture)
-        let x = ExportFixtures.input([1, 64, 128, zooModel.inputChannels], seed: 5)
+        let x = ExportFixtures.input([1, 128, 256, zooModel.inputChannels], seed: 5)
         #expect(try converted.run(x).scalars.map(\.bitPattern) == (try zooModel.run(x)).scalars.map(\.bitPattern))
 
         // Flags name another architecture: refused with the mismatch, nothing written.
@@ -94,7 +94,7 @@ struct ExportCommandTests {
         #expect(Self.parseError(["export", "safetensors", "--model", "gray2colour", "--zoo", Self.zoo, "-o", out])?.contains("gray2color") == true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: out))
         #expect(Self.parseError(["export", "onnx", "--model", "gray2color", "--zoo", Self.zoo, "-o", out])?.contains("--force") == true)
-        #expect(Self.parseError(["ckpt", "convert", Self.zoo + "/gray2color/1.0.0/model.pzck", "--storage", "f32", "-o", dir.appendingPathComponent("y.pzck").path,
+        #expect(Self.parseError(["ckpt", "convert", Self.zoo + "/gray2color/2.0.0/model.pzck", "--storage", "f32", "-o", dir.appendingPathComponent("y.pzck").path,
                                  "--generator", "unet_64"])?.contains("safetensors input") == true)
         let st = dir.appendingPathComponent("z.safetensors")
         try Data([1, 2, 3]).write(to: st)
