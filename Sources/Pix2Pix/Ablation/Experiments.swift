@@ -86,10 +86,7 @@ public struct Experiment: Sendable {
     /// Our Canny (5×5 blur, thresholds 50 / 100, black edges on white).
     static func canny() -> PairTransform { .canny(CannyOptions(invert: true)) }
     /// The seed's Canny: `cv2.Canny(gray, 128, 128)` without a blur, then inverted.
-    // LEAD: switch to the named seed preset (`CannyOptions.seed`, `--canny-preset seed`) when it lands.
-    static func seedCanny() -> PairTransform {
-        .canny(CannyOptions(lowThreshold: 128, highThreshold: 128, aperture: 3, l2Gradient: false, blurKernel: 0, invert: true))
-    }
+    static func seedCanny() -> PairTransform { .canny(CannyOptions.seed) }
 
     static func part(_ name: String, _ transform: PairTransform, _ data: DataRecipe, generators: [String] = ["unet_64"],
                      discriminators: [String] = ["patchgan_70"], objectives: [Objective] = [.l1Cgan], seeds: [UInt64] = [1],
