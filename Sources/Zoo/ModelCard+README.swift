@@ -93,19 +93,7 @@ extension ModelCard {
             add("None: no held-out data was available when the model was published.")
         }
         add()
-        if let o = origin {
-            add("## Origin")
-            add()
-            add("- file: `\(o.file)` (\(o.size) bytes, \(o.format)), SHA-256 `\(o.sha256)`")
-            add("- network: \(o.reference)")
-            add("- keys: \(o.keyMapping)")
-            if !o.droppedKeys.isEmpty {
-                add("- dropped: \(o.droppedKeys.count) key(s) by rule: \(o.droppedKeys.prefix(4).map { "`\($0)`" }.joined(separator: ", "))\(o.droppedKeys.count > 4 ? ", …" : "")")
-            }
-            add("- direction: \(o.direction)")
-            add("- test-time mode: \(o.testMode)")
-            add()
-        }
+        lines += originSection
         add("## Training")
         add()
         if let t = training {
@@ -113,37 +101,14 @@ extension ModelCard {
             if let d = t.dataDescription { add("- description: \(d)") }
             if let p = t.provenance { add("- provenance: \(p)") }
             if let v = t.validationData { add("- validation: `\(v)` (split `\(t.validationSplit ?? "val")`)") }
-            add("- recipe: \(t.steps) steps (\(t.epochs) epoch(s)), batch \(t.batchSize), Adam lr \(t.learningRate.shortest) β1 \(t.beta1.shortest), λ_L1 \(t.lambdaL1.shortest)\(t.options.l1Reduction == .channelSum ? " on the channel-summed L1" : ""), \(t.ganMode) GAN loss, objective \(t.objective), \(t.lrPolicy) schedule, load \(t.loadSize) / crop \(t.cropSize)\(t.flip ? ", flips" : ""), seed \(t.seed)\(t.options.preset.map { " (--preset \($0.rawValue))" } ?? "")")
+            add("- recipe: \(t.recipeText)")
             add("- hardware: \(t.hardware); \(t.wallSeconds < 90 ? number(t.wallSeconds, 0) + " s" : number(t.wallSeconds / 60, 1) + " minutes") in training steps")
-            if let c = t.command {
-                add()
-                add("Command:")
-                add()
-                add("```sh")
-                add(c)
-                add("```")
-            }
+            if let c = t.command { lines += ["", "Command:", "", "```sh", c, "```"] }
         } else {
             add(origin == nil ? "Unknown: published from a bare checkpoint without its run directory." : "Trained elsewhere: see Origin.")
         }
         add()
-        add("## Samples")
-        add()
-        add("From \(samplesSource). Input, output\(samples.contains { $0.target != nil } ? ", target" : ""):")
-        add()
-        for s in samples {
-            add(([s.input, s.output] + (s.target.map { [$0] } ?? [])).map { "![](\($0))" }.joined(separator: " "))
-        }
-        add()
-        add("## Files")
-        add()
-        add("| file | bytes | sha256 |")
-        add("|---|---|---|")
-        for f in files where f.path != ZooLayout.readmeFile {
-            add("| `\(f.path)` | \(f.size) | `\(f.sha256)` |")
-        }
-        add()
-        add("Generated from `card.json` by `pix2pix zoo publish`; `pix2pix zoo verify \(id)` checks every file and reproduces `\(golden.file)` within \(golden.tolerance).")
+        lines += samplesAndFilesSections
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -247,56 +212,21 @@ extension ModelCard {
             add("None: no held-out data was available when the model was published.")
         }
         add()
-        if let o = origin {
-            add("## Origin")
-            add()
-            add("- file: `\(o.file)` (\(o.size) bytes, \(o.format)), SHA-256 `\(o.sha256)`")
-            add("- network: \(o.reference)")
-            add("- keys: \(o.keyMapping)")
-            if !o.droppedKeys.isEmpty {
-                add("- dropped: \(o.droppedKeys.count) key(s) by rule: \(o.droppedKeys.prefix(4).map { "`\($0)`" }.joined(separator: ", "))\(o.droppedKeys.count > 4 ? ", …" : "")")
-            }
-            add("- direction: \(o.direction)")
-            add("- test-time mode: \(o.testMode)")
-            add()
-        }
+        lines += originSection
         add("## Training")
         add()
         if let t = training {
             add("- data: `\(t.data)` (split `\(t.split)`\(t.pairs.map { ", \($0) pairs" } ?? ""))")
             if let d = t.dataDescription { add("- description: \(d)") }
             if let v = t.validationData { add("- validation: `\(v)` (split `\(t.validationSplit ?? "val")`)") }
-            add("- recipe: \(t.steps) steps (\(t.epochs) epoch(s)), batch \(t.batchSize), Adam lr \(t.learningRate.shortest) β1 \(t.beta1.shortest), λ_L1 \(t.lambdaL1.shortest)\(t.options.l1Reduction == .channelSum ? " on the channel-summed L1" : ""), \(t.ganMode) GAN loss, objective \(t.objective), \(t.lrPolicy) schedule, load \(t.loadSize) / crop \(t.cropSize)\(t.flip ? ", flips" : ""), seed \(t.seed)\(t.options.preset.map { " (--preset \($0.rawValue))" } ?? "")")
+            add("- recipe: \(t.recipeText)")
             add("- hardware: \(t.hardware)")
-            if let c = t.command {
-                add()
-                add("Command:")
-                add()
-                add("```sh")
-                add(c)
-                add("```")
-            }
+            if let c = t.command { lines += ["", "Command:", "", "```sh", c, "```"] }
         } else {
             add(origin == nil ? "Unknown: published from a bare checkpoint without its run directory." : "Trained elsewhere: see Origin.")
         }
         add()
-        add("## Samples")
-        add()
-        add("From \(samplesSource). Input, output\(samples.contains { $0.target != nil } ? ", target" : ""):")
-        add()
-        for s in samples {
-            add(([s.input, s.output] + (s.target.map { [$0] } ?? [])).map { "![](\($0))" }.joined(separator: " "))
-        }
-        add()
-        add("## Files")
-        add()
-        add("| file | bytes | sha256 |")
-        add("|---|---|---|")
-        for f in files where f.path != ZooLayout.readmeFile {
-            add("| `\(f.path)` | \(f.size) | `\(f.sha256)` |")
-        }
-        add()
-        add("Generated from `card.json` by `pix2pix zoo publish`; `pix2pix zoo verify \(id)` checks every file and reproduces `\(golden.file)` within \(golden.tolerance).")
+        lines += samplesAndFilesSections
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -306,6 +236,42 @@ extension ModelCard {
         if let b = m.identity { rows.append(("the input itself", b)) }
         if let b = m.meanColour { rows.append(("the training set's mean colour", b)) }
         return rows
+    }
+}
+
+extension ModelCard {
+    /// The Origin section of an imported model (empty for models trained here), in both layouts.
+    var originSection: [String] {
+        guard let o = origin else { return [] }
+        var lines = ["## Origin", "",
+                     "- file: `\(o.file)` (\(o.size) bytes, \(o.format)), SHA-256 `\(o.sha256)`",
+                     "- network: \(o.reference)",
+                     "- keys: \(o.keyMapping)"]
+        if !o.droppedKeys.isEmpty {
+            lines.append("- dropped: \(o.droppedKeys.count) key(s) by rule: \(o.droppedKeys.prefix(4).map { "`\($0)`" }.joined(separator: ", "))\(o.droppedKeys.count > 4 ? ", …" : "")")
+        }
+        return lines + ["- direction: \(o.direction)", "- test-time mode: \(o.testMode)", ""]
+    }
+
+    /// The Samples and Files sections and the closing line, in both layouts.
+    var samplesAndFilesSections: [String] {
+        var lines = ["## Samples", "",
+                     "From \(samplesSource). Input, output\(samples.contains { $0.target != nil } ? ", target" : ""):", ""]
+        for s in samples {
+            lines.append(([s.input, s.output] + (s.target.map { [$0] } ?? [])).map { "![](\($0))" }.joined(separator: " "))
+        }
+        lines += ["", "## Files", "", "| file | bytes | sha256 |", "|---|---|---|"]
+        for f in files where f.path != ZooLayout.readmeFile {
+            lines.append("| `\(f.path)` | \(f.size) | `\(f.sha256)` |")
+        }
+        return lines + ["", "Generated from `card.json` by `pix2pix zoo publish`; `pix2pix zoo verify \(id)` checks every file and reproduces `\(golden.file)` within \(golden.tolerance)."]
+    }
+}
+
+extension ModelCard.Training {
+    /// The optimisation recipe in one line (both README layouts).
+    var recipeText: String {
+        "\(steps) steps (\(epochs) epoch(s)), batch \(batchSize), Adam lr \(learningRate.shortest) β1 \(beta1.shortest), λ_L1 \(lambdaL1.shortest)\(options.l1Reduction == .channelSum ? " on the channel-summed L1" : ""), \(ganMode) GAN loss, objective \(objective), \(lrPolicy) schedule, load \(loadSize) / crop \(cropSize)\(flip ? ", flips" : ""), seed \(seed)\(options.preset.map { " (--preset \($0.rawValue))" } ?? "")"
     }
 }
 
