@@ -17,8 +17,8 @@ struct TrainCommand: ParsableCommand {
         --preset paper names these optimisation settings; --preset seed-keras is the seed Keras code's (batch 5, \
         Adam lr 1e-3 β1 0.9, λ_L1 10 on the channel-summed L1, constant rate); flags given with a preset override it.
 
-        The run directory receives \(F.config), \(F.latest) (every --checkpoint-every steps and at each \
-        epoch end), \(F.log), \(F.samples)/, \(F.lossChart) and, with validation data, \(F.metrics). Ctrl-C \
+        The run directory receives \(F.config), \(F.latest) (every --checkpoint-every steps, and at each \
+        epoch end with --epoch-snapshots), \(F.log), \(F.samples)/, \(F.lossChart) and, with validation data, \(F.metrics). Ctrl-C \
         (or SIGTERM) finishes the current step and its writes, saves \(F.latest) and exits with status 130 \
         (143 for SIGTERM); another Ctrl-C does not abort a save (kill -9 does, leaving the previous \
         checkpoint intact). `pix2pix train --resume DIR` continues exactly where it stopped, with the \

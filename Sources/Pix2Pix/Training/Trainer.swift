@@ -297,7 +297,7 @@ public final class Trainer {
         let finished = loader.epoch
         loader.startNextEpoch()
         stepper.setLearningRate(schedule.learningRate(base: options.learningRate, epoch: min(loader.epoch, options.totalEpochs - 1)))
-        try saveCheckpoint(snapshotEpoch: finished + 1)
+        if options.epochSnapshots { try saveCheckpoint(snapshotEpoch: finished + 1) }
     }
 
     private func openLog() throws -> FileHandle {

@@ -78,9 +78,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// A budget in optimizer steps (for ablations); nil = run every epoch.
     public var steps: Int?
-    /// Save `latest.pzck` every this many steps (and at each epoch end).
+    /// Save `latest.pzck` every this many steps (and on a stop and at the end).
     public var checkpointEvery = 500
-    /// Also keep `epoch_<n>.pzck` at each epoch end.
+    /// Also save at each epoch end and keep `epoch_<n>.pzck` (off by default: an epoch of one
+    /// pair is one step, and a checkpoint per step would cost more than the step).
     public var epochSnapshots = false
     /// Write a sample grid every this many steps (0: only at the end).
     public var sampleEvery = 500

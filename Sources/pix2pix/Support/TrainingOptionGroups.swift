@@ -77,12 +77,12 @@ struct ScheduleOptions: ParsableArguments {
 
 /// How often a run saves, samples and logs: `train`.
 struct RunControlOptions: ParsableArguments {
-    @Option(name: .customLong("checkpoint-every"), help: Bounds.steps.help("Save \(RunDirectory.FileName.latest) every this many steps (and at each epoch end; default: 500)."))
+    @Option(name: .customLong("checkpoint-every"), help: Bounds.steps.help("Save \(RunDirectory.FileName.latest) every this many steps (default: 500; also at each epoch end with --epoch-snapshots)."))
     var checkpointEvery: Int?
     @Option(name: .customLong("sample-every"), help: Bounds.sampleEvery.help("Write a sample grid every this many steps (0: only at the end; default: 500)."))
     var sampleEvery: Int?
     @Option(name: .customLong("log-every"), help: Bounds.steps.help("A log line every this many steps (default: 10).")) var logEvery: Int?
-    @Flag(name: .customLong("epoch-snapshots"), help: "Keep epoch_<n>.pzck at every epoch end.") var epochSnapshots = false
+    @Flag(name: .customLong("epoch-snapshots"), help: "Save at every epoch end and keep epoch_<n>.pzck.") var epochSnapshots = false
 
     func validate() throws {
         try Bounds.steps.check(checkpointEvery, "--checkpoint-every")
