@@ -158,10 +158,10 @@ enum BF16Sum {
             let function: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?,
                                           UnsafeMutablePointer<MPI_Datatype?>?) -> Void = { input, inout_, length, _ in
                 guard let input, let inout_, let length else { return }
-                let a = input.assumingMemoryBound(to: UInt16.self), b = inout_.assumingMemoryBound(to: UInt16.self)
-                for i in 0..<Int(length.pointee) {
-                    let sum = Float(bitPattern: UInt32(a[i]) << 16) + Float(bitPattern: UInt32(b[i]) << 16)
-                    b[i] = BFloat16Bits.rounding(sum)
+                let a = UnsafeBufferPointer(start: input.assumingMemoryBound(to: UInt16.self), count: Int(length.pointee))
+                let b = UnsafeMutableBufferPointer(start: inout_.assumingMemoryBound(to: UInt16.self), count: Int(length.pointee))
+                for i in 0..<a.count {
+                    b[i] = BFloat16Bits.rounding(Float(bitPattern: UInt32(a[i]) << 16) + Float(bitPattern: UInt32(b[i]) << 16))
                 }
             }
             try MPICommunicator.check(MPI_Op_create(function, 1, &op), "MPI_Op_create(bfloat16 sum)", rank: -1)

@@ -47,8 +47,9 @@ public enum MPIRuntime {
         }
     }
 
-    /// `MPI_Finalize` if MPI is running (registered with `atexit` by ``start()``).
-    static func finalize() {
+    /// `MPI_Finalize` if MPI is running and not yet finalised: call it once every rank is done with
+    /// collectives (it waits for the others). ``start()`` also registers it with `atexit`.
+    public static func finalize() {
         var initialized: Int32 = 0, finalized: Int32 = 0
         MPI_Initialized(&initialized)
         MPI_Finalized(&finalized)

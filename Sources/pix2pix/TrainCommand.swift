@@ -32,7 +32,8 @@ struct TrainCommand: ParsableCommand {
         --batch-size pairs of every step (N ranks × batch b see the pairs of one process with batch N·b) \
         and averaging gradients over all of them; --sync-batchnorm shares batch-norm statistics across \
         ranks. Rank 0 alone writes the run directory. Each rank computes with the threads of its CPU set \
-        unless --threads is given. See the "Distributed training" article.
+        unless --threads is given. To stop such a run with a checkpoint, send SIGUSR1 to mpirun (it forwards \
+        it to every rank; Ctrl-C makes mpirun kill the ranks a second later). See the "Distributed training" article.
         """
     )
 

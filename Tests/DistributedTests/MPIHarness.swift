@@ -85,6 +85,17 @@ enum MPIHarness {
                           in: directory, timeout: timeout, whileRunning: whileRunning)
     }
 
+    /// The processes whose parent is `pid` (from /proc/<pid>/stat: the field after the state is the parent).
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { candidate in
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
+        }
+    }
+
     final class Collected: @unchecked Sendable {
         private let lock = NSLock()
         private var o = Data(), e = Data(), n = 0
@@ -141,6 +152,19 @@ enum MPIHarness {
             if relative > worst.value || relative.isNaN { worst = (name, relative) }
         }
         return worst
+    }
+
+    /// ‖a − b‖ / ‖b‖ over every tensor of `b` together.
+    static func relativeDifference(_ a: [String: [Float]], _ b: [String: [Float]]) -> Double {
+        var diff = 0.0, norm = 0.0
+        for (name, y) in b {
+            guard let x = a[name], x.count == y.count else { return .infinity }
+            for i in y.indices {
+                diff += (Double(x[i]) - Double(y[i])) * (Double(x[i]) - Double(y[i]))
+                norm += Double(y[i]) * Double(y[i])
+            }
+        }
+        return (diff / max(norm, 1e-300)).squareRoot()
     }
 
     static func temporaryDirectory(_ label: String) throws -> URL {

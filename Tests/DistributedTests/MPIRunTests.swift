@@ -60,8 +60,9 @@ struct MPIRunTests {
         #expect(logA == logB)
     }
 
-    /// Starts a long 2-rank run, waits for its first checkpoint, then sends `signal` to rank 1 alone.
-    static func signalRankOne(_ signal: Int32, label: String) throws -> (outcome: MPIHarness.Outcome, dir: URL, sentAfter: Double) {
+    /// Starts a long 2-rank run, waits for its first checkpoint, then sends `signal` to rank 1 alone
+    /// (or, with `toMpirun`, to mpirun, which forwards some signals to every rank).
+    static func signalRankOne(_ signal: Int32, label: String, toMpirun: Bool = false) throws -> (outcome: MPIHarness.Outcome, dir: URL, sentAfter: Double) {
         let dir = try MPIHarness.temporaryDirectory(label)
         let data = dir.appendingPathComponent("pairs.h5").path
         try MPIHarness.makePairs(at: data, indices: Array(0..<4))
@@ -74,7 +75,13 @@ struct MPIRunTests {
             while process.isRunning && Date().timeIntervalSince(start) < 90
                     && !(FileManager.default.fileExists(atPath: latest) && FileManager.default.fileExists(atPath: pidFile)) { usleep(20_000) }
             usleep(300_000)
-            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if toMpirun {
+                // The harness runs `timeout … mpirun …`: mpirun is timeout's child.
+                if let pid = MPIHarness.children(of: process.processIdentifier).first {
+                    kill(pid, signal)
+                    sent = Date()
+                }
+            } else if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 kill(pid, signal)
                 sent = Date()
             }
@@ -110,5 +117,16 @@ struct MPIRunTests {
         #expect(text.contains("interrupted at step \(step);"), "\(outcome.text)")
         #expect(try run.readLog().last?.step == step)
         #expect(!text.contains("MPI_ABORT"), "\(outcome.text)")
+    }
+
+    @Test("SIGUSR1 to mpirun (forwarded to every rank) stops them at one step with a saved checkpoint; exit 138")
+    func stopThroughMpirun() throws {
+        let (outcome, dir, _) = try Self.signalRankOne(SIGUSR1, label: "usr1", toMpirun: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(outcome.status == 138, "\(outcome.text)")
+        let run = RunDirectory(dir.appendingPathComponent("rank0/run"))
+        let step = try #require(try CheckpointFile(contentsOf: run.latest).header.sections["training"]?["progress"]?["step"]?.intValue)
+        #expect((outcome.stdout + outcome.stderr).contains("interrupted at step \(step);"), "\(outcome.text)")
+        #expect(try run.readLog().last?.step == step)
     }
 }

@@ -111,9 +111,11 @@ public final class SingleProcess: Communicator {
 /// bfloat16 as bit patterns: the high 16 bits of a float.
 public enum BFloat16Bits {
     /// The bfloat16 nearest to `value` (ties to even; NaN stays a quiet NaN).
+    /// Branch-free (a select), so that loops over it vectorise.
     @inline(__always) public static func rounding(_ value: Float) -> UInt16 {
         let bits = value.bitPattern
-        if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x40 }
-        return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+        let rounded = UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+        let quietNaN = UInt16(truncatingIfNeeded: bits >> 16) | 0x40
+        return (bits & 0x7FFF_FFFF) > 0x7F80_0000 ? quietNaN : rounded
     }
 }

@@ -41,10 +41,15 @@ enum DistributedLaunch {
     /// Runs `body`. When it throws on a rank of a multi-rank job, the rank prints the error with its
     /// rank and host and ends the whole job (`MPI_Abort`): the other ranks would otherwise wait for
     /// it in their next collective. An `ExitCode` (an agreed stop) passes through.
+    /// MPI is finalised here, on the main thread at a known point, before the process exits (not
+    /// only from `atexit`, where other libraries' teardown may already run).
     static func run<R>(_ world: any Communicator, _ body: () throws -> R) throws -> R {
         do {
-            return try body()
+            let result = try body()
+            MPIRuntime.finalize()
+            return result
         } catch let error as ExitCode {
+            MPIRuntime.finalize()
             throw error
         } catch {
             guard let mpi = world as? MPICommunicator, mpi.isDistributed else { throw error }

@@ -9,8 +9,13 @@ import Synchronization
 /// so it is async-signal-safe whatever the interrupted thread was doing). Everything else happens
 /// in ordinary code: the trainer polls ``isSet`` between steps (after the step's checkpoint and
 /// sample writes, and before the first step), saves `latest.pzck` and returns; the command then
-/// exits with ``exitCode`` (130 for Ctrl-C, 143 for SIGTERM). A watcher on a background queue
-/// prints the notice a moment after the signal.
+/// exits with ``exitCode`` (130 for Ctrl-C, 143 for SIGTERM, 138 for SIGUSR1). A watcher on a
+/// background queue prints the notice a moment after the signal.
+///
+/// SIGUSR1 is a stop request too, for data-parallel runs: `mpirun` turns Ctrl-C into an abort
+/// (SIGTERM to every rank, SIGKILL one second later, too soon to finish a step and save), but it
+/// forwards SIGUSR1 to every rank, so `kill -USR1 <mpirun's pid>` stops them all at one step with
+/// the checkpoint saved.
 ///
 /// A second Ctrl-C (or SIGTERM) does not abort: the run still stops at the next safe point with its
 /// checkpoint saved, so no write is ever cut short. To abort without saving, send SIGKILL
@@ -21,13 +26,13 @@ final class InterruptFlag: @unchecked Sendable {  // `noticed` is guarded by `lo
     var isSet: Bool { count > 0 }
 
     /// The status to exit with after stopping: 128 + the first signal's number (130 for SIGINT,
-    /// 143 for SIGTERM).
+    /// 143 for SIGTERM, 138 for SIGUSR1).
     var exitCode: Int32 {
         let signal = Self.firstSignal
         return 128 + (signal == 0 ? SIGINT : signal)
     }
 
-    /// Installs the handler for SIGINT and SIGTERM (once per process) and returns the flag.
+    /// Installs the handler for SIGINT, SIGTERM and SIGUSR1 (once per process) and returns the flag.
     static func install() -> InterruptFlag { shared }
 
     private static let shared: InterruptFlag = {
@@ -35,7 +40,7 @@ final class InterruptFlag: @unchecked Sendable {  // `noticed` is guarded by `lo
             // Initialise the counters here, not lazily inside the handler.
             SignalState.count.store(0, ordering: .sequentiallyConsistent)
             SignalState.first.store(0, ordering: .sequentiallyConsistent)
-            for signo in [SIGINT, SIGTERM] {
+            for signo in [SIGINT, SIGTERM, SIGUSR1] {
                 var action = sigaction()
                 #if os(Linux)
                 action.__sigaction_handler.sa_handler = signalHandler
@@ -53,6 +58,7 @@ final class InterruptFlag: @unchecked Sendable {  // `noticed` is guarded by `lo
             sigemptyset(&wanted)
             sigaddset(&wanted, SIGINT)
             sigaddset(&wanted, SIGTERM)
+            sigaddset(&wanted, SIGUSR1)
             pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         }
         let flag = InterruptFlag()
