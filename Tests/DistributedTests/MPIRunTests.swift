@@ -129,4 +129,18 @@ struct MPIRunTests {
         #expect((outcome.stdout + outcome.stderr).contains("interrupted at step \(step);"), "\(outcome.text)")
         #expect(try run.readLog().last?.step == step)
     }
+
+    @Test("A rank that fails (its data is missing) ends the whole job at once with its error, naming the rank")
+    func failingRank() throws {
+        let dir = try MPIHarness.temporaryDirectory("fail")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A relative --data that only rank 0's directory holds.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("rank0"), withIntermediateDirectories: true)
+        try MPIHarness.makePairs(at: dir.appendingPathComponent("rank0/pairs.h5").path, indices: Array(0..<4))
+        let run = try MPIHarness.mpirun(ranks: 2, Self.common("pairs.h5", steps: 1000) + ["--out", "run"], in: dir, timeout: 60)
+        #expect(run.status != 0 && run.status != 124, "\(run.text)")
+        #expect(run.seconds < 30, "\(run.text)")
+        let text = run.stdout + run.stderr
+        #expect(text.contains("rank 1 of 2") && text.contains("pairs.h5: cannot open the training data"), "\(run.text)")
+    }
 }
