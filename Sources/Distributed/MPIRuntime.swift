@@ -21,6 +21,15 @@ public enum MPIRuntime {
         }
     }
 
+    /// Whether a launcher started this process as one of several ranks, as far as the environment
+    /// tells before MPI starts: a world size above 1, or a rank above 0.
+    public static func isOneOfSeveralRanks(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        if environment["PIX2PIX_MPI"] == "0" { return false }
+        let sizes = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"].compactMap { environment[$0].flatMap { Int($0) } }
+        let ranks = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"].compactMap { environment[$0].flatMap { Int($0) } }
+        return sizes.contains { $0 > 1 } || ranks.contains { $0 > 0 }
+    }
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var world: (any Communicator)?
 

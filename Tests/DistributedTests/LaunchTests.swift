@@ -23,3 +23,17 @@ struct LaunchTests {
         #expect(MPIRuntime.threadsPerRank(availableCPUs: 8, processors: 8, localRanks: 1) == 8)
     }
 }
+
+@Suite("Ranks of an MPI job, before MPI starts")
+struct RankEnvironmentTests {
+    @Test("One of several ranks: a world size above 1 or a rank above 0; never with PIX2PIX_MPI=0")
+    func severalRanks() {
+        #expect(!MPIRuntime.isOneOfSeveralRanks(environment: [:]))
+        #expect(!MPIRuntime.isOneOfSeveralRanks(environment: ["OMPI_COMM_WORLD_SIZE": "1", "OMPI_COMM_WORLD_RANK": "0"]))
+        #expect(MPIRuntime.isOneOfSeveralRanks(environment: ["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "0"]))
+        #expect(MPIRuntime.isOneOfSeveralRanks(environment: ["PMIX_RANK": "3"]))
+        #expect(!MPIRuntime.isOneOfSeveralRanks(environment: ["PMIX_RANK": "0"]))
+        #expect(MPIRuntime.isOneOfSeveralRanks(environment: ["PMI_SIZE": "2", "PMI_RANK": "0"]))
+        #expect(!MPIRuntime.isOneOfSeveralRanks(environment: ["OMPI_COMM_WORLD_SIZE": "4", "PIX2PIX_MPI": "0"]))
+    }
+}

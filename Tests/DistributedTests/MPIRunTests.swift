@@ -143,4 +143,15 @@ struct MPIRunTests {
         let text = run.stdout + run.stderr
         #expect(text.contains("rank 1 of 2") && text.contains("pairs.h5: cannot open the training data"), "\(run.text)")
     }
+
+    @Test("Commands that do not run as ranks refuse under mpirun instead of running once per rank")
+    func otherCommandsRefuse() throws {
+        let dir = try MPIHarness.temporaryDirectory("refuse")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try MPIHarness.mpirun(ranks: 2, ["models"], in: dir, timeout: 60)
+        #expect(run.status != 0 && run.status != 124, "\(run.text)")
+        #expect((run.stdout + run.stderr).contains("pix2pix models does not run as several MPI ranks"), "\(run.text)")
+        let single = try MPIHarness.launch(["mpirun", "-np", "1", try MPIHarness.executable.path, "models"], in: dir, timeout: 60)
+        #expect(single.status == 0, "\(single.text)")
+    }
 }
