@@ -15,7 +15,7 @@ is left out: with 4 MiB buckets it adds about 2 (N - 1) x (S / 4 MiB) x the per-
 slow-latency networks. Pairs per second = N * b / T(N).
 
     python3 benchmarks/distributed_scaling.py            # the article's table (its measured inputs)
-    python3 benchmarks/distributed_scaling.py --compute 0.72 --fp32-rate 3.5 --bf16-rate 0.7
+    python3 benchmarks/distributed_scaling.py --compute 0.72 --fp32-rate 3.5 --bf16-rate 1.5
 """
 import argparse
 
@@ -41,7 +41,7 @@ def main():
     p.add_argument("--compute", type=float, default=0.45, help="t_c: seconds per step of one rank (default: unet_256 + patchgan_70, batch 1, 2 threads)")
     p.add_argument("--parameters", type=float, default=57_182_660, help="trained parameters of G and D (default: unet_256 + patchgan_70)")
     p.add_argument("--fp32-rate", type=float, default=3.5, help="GB/s a rank reduces fp32 payload at (shared-memory all-reduce)")
-    p.add_argument("--bf16-rate", type=float, default=0.7, help="GB/s a rank reduces bf16 payload at (shared-memory all-reduce)")
+    p.add_argument("--bf16-rate", type=float, default=1.5, help="GB/s a rank reduces bf16 payload at (shared-memory all-reduce)")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--ranks", default="1,2,4,8,16,32,64")
     p.add_argument("--networks", default="1,10,100", help="Gb/s")
