@@ -42,11 +42,15 @@ enum MPIHarness {
     }
 
     /// `timeout` around `arguments[0] arguments[1...]`, in `directory`. `whileRunning` gets the process.
+    ///
+    /// Foundation's `Process` starts children with signals blocked, which mpirun would inherit (it
+    /// would then never forward SIGUSR1): python3 clears the mask and execs `timeout` in place.
     static func launch(_ arguments: [String], in directory: URL, timeout: Int,
                        whileRunning: ((Process) throws -> Void)? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["-k", "5", "\(timeout)"] + arguments
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                             "/usr/bin/timeout", "-k", "5", "\(timeout)"] + arguments
         process.currentDirectoryURL = directory
         process.environment = environment
         let out = Pipe(), err = Pipe()

@@ -357,9 +357,10 @@ public final class Trainer {
             var losses: StepLosses
             if communicator.isDistributed {
                 // Every rank's gradients weigh its pairs as the whole step's batch would.
-                let share = Float(batch.count) / Float(batch.globalCount)
-                losses = try stepper.run(a: a, b: b, lossScale: share * Float(communicator.size))
-                losses = try meanOverRanks(losses, weight: share)
+                // (1 exactly when the ranks' shares are equal.)
+                let lossScale = Float(batch.count * communicator.size) / Float(batch.globalCount)
+                losses = try stepper.run(a: a, b: b, lossScale: lossScale)
+                losses = try meanOverRanks(losses, weight: Float(batch.count) / Float(batch.globalCount))
                 if !options.syncBatchNorm {
                     try model.generator.averageBuffers(over: communicator)
                     try model.discriminator.averageBuffers(over: communicator)
