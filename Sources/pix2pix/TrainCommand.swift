@@ -1,5 +1,6 @@
 import ArgumentParser
 import Base
+import Distributed
 import Foundation
 import Logging
 import Pix2Pix
@@ -78,14 +79,14 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        // MPI first (under mpirun / srun only): its start-up must not replace the signal handlers.
+        // First: a Ctrl-C from here on is a request to stop at the next safe point. Under mpirun /
+        // srun the signals are received by a thread of their own, set up before MPI starts its threads.
+        let interrupt = InterruptFlag.install(ownThread: MPIRuntime.isLaunched())
         let world = try DistributedLaunch.start(threads: threads)
-        try DistributedLaunch.run(world) { try train(world: world) }
+        try DistributedLaunch.run(world) { try train(world: world, interrupt: interrupt) }
     }
 
-    private func train(world: any Communicator) throws {
-        // Then: a Ctrl-C from here on is a request to stop at the next safe point.
-        let interrupt = InterruptFlag.install()
+    private func train(world: any Communicator, interrupt: InterruptFlag) throws {
         threads.apply()
         // Ranks other than 0 print only warnings and errors.
         let quiet = self.quiet || !world.isWriter
@@ -139,7 +140,7 @@ struct TrainCommand: ParsableCommand {
                 let relaunch = world.isDistributed ? "mpirun -np \(world.size) " : ""
                 FileHandle.standardError.write(Data("\ninterrupted at step \(step); saved \(checkpoint)\nresume with: \(relaunch)pix2pix train --resume \(trainer.run.url.path)\n".utf8))
             }
-            throw ExitCode(interrupt.exitCode)
+            throw ExitCode(try interrupt.exitCode(agreedOver: world))
         }
     }
 
