@@ -146,6 +146,22 @@ struct HDF5StructureTests {
         Self.expectCorrupt(Self.readAll(compact.bytes, in: dir), "stores 16 bytes compactly but its shape and type need 1152", "compact", dir: dir)
     }
 
+    @Test("a variable-length string type declaring another size than its heap reference hides the attributes with a note (libhdf5 would copy 16 bytes out of 12)")
+    func forgedVariableLengthType() throws {
+        var forged = Surgery(bytes: try fileBytes(Fixtures.path("hdf5/legacy_vlen_attributes.h5")))
+        // A variable-length string datatype: class 9 version 1 (string, UTF-8), size 16 (4 + an 8-byte address + 4).
+        let type = try forged.find([0x19, 0x01, 0x01, 0, 0x10, 0, 0, 0])
+        forged.set(12, at: type + 4, size: 4)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("forged.h5")
+        try AtomicFile.write(forged.bytes, to: URL(fileURLWithPath: path))
+        let description = try HDF5PairedDataset.describe(path: path)
+        #expect(description.attributes.isEmpty)
+        #expect(description.notes.contains { $0.contains("is variable-length but declares 12 bytes (16 expected)") }, "\(description.notes)")
+        #expect(try HDF5PairedDataset(path: path, split: "train").pair(at: 0).a.width == 16, "the pairs still read")
+    }
+
     @Test("files in the 1.8+ format and compact datasets read; links in dense storage are refused as unsupported")
     func formats() throws {
         let latest = try HDF5PairedDataset(path: Fixtures.path("hdf5/latest_format.h5"), split: "train")

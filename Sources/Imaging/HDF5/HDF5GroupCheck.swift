@@ -422,7 +422,15 @@ enum HDF5GroupCheck {
             try t.skip(3)
             let declared = try t.int(4)
             guard declared > 0 else { throw Problem(description: "\(t.what) has a size of 0 bytes") }
-            return typeClass == 9 ? 4 + sizeofOffsets + 4 : declared
+            if typeClass == 9 {
+                // A variable-length element in the file is its heap reference; libhdf5 sizes the
+                // value's buffer from the declared size and copies the reference's size into it.
+                let reference = 4 + sizeofOffsets + 4
+                guard declared == reference else {
+                    throw Problem(description: "\(t.what) is variable-length but declares \(declared) bytes (\(reference) expected)")
+                }
+            }
+            return declared
         }
 
         /// A dataspace message's element count (`Int.max` when it overflows); nil for a null
