@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "TorchImport", dependencies: ["Base", "CKernels", "NN", "Pix2Pix", "Tensor"]),
         // `pix2pix serve`: the zoo as a local web app and HTTP API (Hummingbird 2); pages and API over Zoo's Translator.
         .target(name: "Serve", dependencies: [
-            "Base", "Imaging", "Pix2Pix", "Tensor", "Zoo",
+            "Base", "Checkpoint", "Imaging", "Pix2Pix", "Tensor", "Zoo",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

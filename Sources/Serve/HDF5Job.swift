@@ -42,7 +42,7 @@ struct HDF5Job: Sendable {
         if mode == .train { arguments.append("--train-mode") }
         process.arguments = arguments
         let errorFile = folder.appendingPathComponent("stderr.txt")
-        fm.createFile(atPath: errorFile.path, contents: nil)
+        _ = fm.createFile(atPath: errorFile.path, contents: nil)
         let errorHandle = try FileHandle(forWritingTo: errorFile)
         defer { try? errorHandle.close() }
         process.standardError = errorHandle

@@ -84,7 +84,7 @@ struct ServeCommand: ParsableCommand {
             do {
                 try await ServeServer.run(configuration: configuration, logger: logger) { port in
                     print("serving \(models) model(s) from \(zoos) at http://\(hostText):\(port)/ (\(limits.maxConcurrent) translation(s) at once, \(configuration.precision.rawValue); Ctrl-C stops)")
-                    fflush(stdout)
+                    fflush(nil)  // all streams: piped stdout is fully buffered, and tests read this line
                 }
             } catch {
                 failure.error = error

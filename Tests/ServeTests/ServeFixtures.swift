@@ -141,6 +141,16 @@ enum ServeFixtures {
         try picture(variant, width: width, height: height).pngData()
     }
 
+    /// PNG bytes of seeded noise: incompressible, so the file is about 3 bytes per pixel.
+    static func noisePNG(width: Int, height: Int, seed: UInt64 = 1) throws -> [UInt8] {
+        var state = seed
+        let pixels = (0..<(width * height * 3)).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        return try Image(width: width, height: height, channels: 3, pixels: pixels).pngData()
+    }
+
     /// A PNG that declares `width` × `height` RGB pixels but carries almost no data: a
     /// decompression bomb's header (IHDR, a token IDAT, IEND, with valid CRCs).
     static func bombPNG(width: UInt32, height: UInt32) -> [UInt8] {
