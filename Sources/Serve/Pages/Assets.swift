@@ -15,6 +15,7 @@ enum Assets {
     th, td { border: 1px solid var(--line); padding: .35em .6em; vertical-align: top; text-align: left; }
     th { background: #f1f3f8; }
     table.zoo { width: 100%; background: #fff; }
+    table.zoo td:nth-child(4) { min-width: 30em; }
     .metric.model { font-weight: 600; }
     .beats { color: var(--good); font-size: .85em; } .loses { color: var(--bad); font-size: .85em; }
     .crumbs { color: var(--muted); }

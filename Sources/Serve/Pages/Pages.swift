@@ -103,7 +103,7 @@ enum Pages {
         let panel = """
         <section id="try" class="try" data-ref="\(HTML.escape(entry.reference))" data-edges="\(edges)" data-samples="\(card.samples.count)" data-model-url="\(HTML.escape(modelURL(entry)))">
         <h2>Try it</h2>
-        <p class="muted">Input: \(HTML.escape(inputHelp)). Any size works: large pictures run in tiles, as <code>pix2pix translate</code> does.</p>
+        <p class="muted">Input: \(Markdown { _ in nil }.inline(inputHelp)). Any size works: large pictures run in tiles, as <code>pix2pix translate</code> does.</p>
         <div id="drop" class="drop" tabindex="0">Drop a PNG or JPEG here, paste one (Ctrl+V), or
         <label class="file">choose a file <input type="file" id="file" accept="image/png,image/jpeg,.h5,.hdf5"></label>.
         An HDF5 pair file comes back as rows of input | output | target.</div>
