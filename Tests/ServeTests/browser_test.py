@@ -37,6 +37,11 @@ def browser():
     return webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
 
 
+def reset_state(driver):
+    """Forgets the previous translation's state, so the next wait sees the next one finish."""
+    driver.execute_script('document.getElementById("try").dataset.state = ""')
+
+
 def wait_for_translation(driver, timeout=120):
     """Waits until the try-it panel says done (or error); returns the output's natural size."""
     panel = driver.find_element(By.ID, 'try')
@@ -85,6 +90,7 @@ def main():
             return 0
 
         # A random held-out sample shows its target too.
+        reset_state(driver)
         driver.find_element(By.ID, 'random-sample').click()
         wait_for_translation(driver)
         assert driver.find_element(By.ID, 'target-figure').is_displayed(), 'no target beside a held-out sample'
@@ -105,6 +111,7 @@ def main():
         driver.find_element(By.ID, 'clear').click()
         assert driver.execute_script('return document.getElementById("canvas").toDataURL()') == blank, 'clear left ink'
         ActionChains(driver).move_to_element_with_offset(canvas, -50, -50).click_and_hold().move_by_offset(100, 100).release().perform()
+        reset_state(driver)
         driver.find_element(By.ID, 'translate-drawing').click()
         size = wait_for_translation(driver)
         assert size == (256, 256), f'the drawing came back {size}'
