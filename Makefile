@@ -11,7 +11,7 @@ BUILD_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/pix2pix
 BENCH_BIN    := .build-bench/release/pix2pix
 
-.PHONY: all bootstrap build test demo bench bench-compare docs clean fuzz fuzz-build fuzz-smoke
+.PHONY: all bootstrap build test demo serve bench bench-compare docs clean fuzz fuzz-build fuzz-smoke
 
 # Fuzzing (scripts/fuzz.sh): `make fuzz` runs every target FUZZ_SECONDS (new inputs kept in
 # .build-fuzz/corpus, reproducers in .build-fuzz/crashes); `make test` runs each FUZZ_SMOKE_SECONDS on the
@@ -61,6 +61,12 @@ fuzz-smoke: fuzz-build
 demo: bootstrap
 	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
 	$(BIN) demo
+
+# The shipped zoo as a local web app and HTTP API on http://127.0.0.1:8080/ (SERVE_ARGS: e.g. --port 9000).
+SERVE_ARGS ?=
+serve: bootstrap
+	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
+	$(BIN) serve --zoo Zoo $(SERVE_ARGS)
 
 bench: bootstrap
 	$(SWIFT) build -c release --scratch-path .build-bench --product pix2pix -q
