@@ -11,8 +11,9 @@ import Glibc
 /// An uploaded HDF5 pair file, translated by a child `pix2pix translate` process into the seed's
 /// grid of input | output | target rows.
 ///
-/// libhdf5 1.10.8 can be crashed by a forged file (Tests/Fuzz/README.md, "Open finding"), so the
-/// file never reaches the server's own process: the child reads it, writes one grid row per pair
+/// libhdf5 1.10.8 trusts a file's structures; every crash fuzzing found is refused before libhdf5
+/// reads a file (HDF5GroupCheck, Tests/Fuzz/README.md), but as defence in depth the file never
+/// reaches the server's own process: the child reads it, writes one grid row per pair
 /// into a private temporary folder, and a crash or a timeout ends only the child (400 or 503).
 /// The temporary folder (mode 0700, a random name) is removed afterwards whatever happened.
 struct HDF5Job: Sendable {
