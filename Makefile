@@ -11,7 +11,7 @@ BUILD_FLAGS  := -c release -Xswiftc -enable-testing
 BIN          := .build/release/pix2pix
 BENCH_BIN    := .build-bench/release/pix2pix
 
-.PHONY: all bootstrap build test demo bench bench-compare docs clean fuzz fuzz-build fuzz-smoke
+.PHONY: all bootstrap build test demo serve bench bench-compare docs clean fuzz fuzz-build fuzz-smoke
 
 # Fuzzing (scripts/fuzz.sh): `make fuzz` runs every target FUZZ_SECONDS (new inputs kept in
 # .build-fuzz/corpus, reproducers in .build-fuzz/crashes); `make test` runs each FUZZ_SMOKE_SECONDS on the
@@ -20,10 +20,10 @@ FUZZ_BIN           := .build-fuzz/release/pix2pix-fuzz
 FUZZ_TARGETS       := checkpoint json architecture image hdf5 pth
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_SMOKE_TARGETS ?= checkpoint json architecture image pth
-# hdf5's seeds, with the reproducers of its fixed attribute findings, are replayed without mutation:
-# fuzzing it stops within seconds at an open libhdf5 crash in group traversal (Tests/Fuzz/README.md).
-FUZZ_REPLAY_TARGETS ?= hdf5
+FUZZ_SMOKE_TARGETS ?= checkpoint json architecture image hdf5 pth
+# Targets with an open finding have their seeds replayed without mutation instead (none at present;
+# hdf5 was one until its group structures were checked before libhdf5 reads them, Tests/Fuzz/README.md).
+FUZZ_REPLAY_TARGETS ?=
 
 all: build
 
@@ -56,11 +56,17 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	scripts/fuzz.sh --smoke $(FUZZ_BIN) $(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_TARGETS)
-	scripts/fuzz.sh --replay $(FUZZ_BIN) 0 $(FUZZ_REPLAY_TARGETS)
+	$(if $(strip $(FUZZ_REPLAY_TARGETS)),scripts/fuzz.sh --replay $(FUZZ_BIN) 0 $(FUZZ_REPLAY_TARGETS))
 
 demo: bootstrap
 	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
 	$(BIN) demo
+
+# The shipped zoo as a local web app and HTTP API on http://127.0.0.1:8080/ (SERVE_ARGS: e.g. --port 9000).
+SERVE_ARGS ?=
+serve: bootstrap
+	$(SWIFT) build $(BUILD_FLAGS) --product pix2pix -q
+	$(BIN) serve --zoo Zoo $(SERVE_ARGS)
 
 bench: bootstrap
 	$(SWIFT) build -c release --scratch-path .build-bench --product pix2pix -q

@@ -12,6 +12,7 @@
 //     ├─► Export (ONNX and safetensors writers, safetensors reader) ─► Pix2Pix, Checkpoint, CKernels
 //     ├─► TorchImport (the PyTorch .pth reader: zip / legacy stream, a pickle machine that never
 //     │     calls anything; the reference's generators onto the registry's) ─► Pix2Pix, NN, Tensor, CKernels
+//     ├─► Serve (`pix2pix serve`: pages and HTTP API on Hummingbird 2, limits, model cache) ─► Zoo, Imaging
 //     └─► Zoo (cards, publish / verify, Translator)
 //           └─► Pix2Pix (registry, networks, trainer, ablation, experiments)
 //                 ├─► NN (Module, layers, Adam, schedules) ─► Tensor (autograd, oneDNN) ─► COneDNN, CKernels
@@ -31,12 +32,16 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export", "TorchImport", "Distributed"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export", "TorchImport", "Serve", "Distributed"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // `pix2pix serve` (the Serve module): the HTTP server, its event loops and its signal-driven shutdown.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages, installed by scripts/bootstrap).
@@ -71,8 +76,16 @@ let package = Package(
         // PyTorch .pth files in, nothing executed: zip and legacy formats, the allowlisted pickle machine,
         // the reference's U-Net state dicts onto the registry's networks (`pix2pix zoo import`).
         .target(name: "TorchImport", dependencies: ["Base", "CKernels", "NN", "Pix2Pix", "Tensor"]),
+        // `pix2pix serve`: the zoo as a local web app and HTTP API (Hummingbird 2); pages and API over Zoo's Translator.
+        .target(name: "Serve", dependencies: [
+            "Base", "Checkpoint", "Imaging", "Pix2Pix", "Tensor", "Zoo",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Distributed", "Export", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
+            "Base", "Distributed", "Export", "Serve", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -108,6 +121,8 @@ let package = Package(
         .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "pix2pix", "Base", "Checkpoint", "Imaging", "NN", "Pix2Pix", "Tensor", "Zoo",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     resources: [.copy("Fixtures")]),
+        // Starts the server on an ephemeral port and drives it over HTTP (and headless Chromium: browser_test.py).
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "Imaging", "Pix2Pix", "Zoo"], exclude: ["browser_test.py"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]

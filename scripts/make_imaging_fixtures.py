@@ -164,11 +164,40 @@ def hdf5_fixtures():
         f.create_group("group").create_dataset("labels", data=np.arange(5, dtype=np.int32))
 
 
+def hdf5_format_fixtures():
+    """Files in the HDF5 1.8+ format (version-2 object headers, compact and dense link storage)
+    and a compact dataset: the structural check (HDF5GroupCheck) walks the first three and refuses
+    the fourth, whose links are in a fractal heap."""
+    N, H, W = 2, 16, 12
+    n, c, y, x = np.meshgrid(np.arange(N), np.arange(3), np.arange(H), np.arange(W), indexing="ij")
+    full = pixel_full(n, c, y, x).astype(np.uint8)
+    sketch = full[:, :1]
+    with h5py.File(out("hdf5", "latest_format.h5"), "w", libver="latest") as f:
+        f["train_data_full"] = full
+        f["train_data_sketch"] = sketch
+        f.attrs["note"] = "written with libver=latest"
+        f.create_group("extra/nested").attrs["values"] = np.arange(4)
+        f["extra/soft"] = h5py.SoftLink("/train_data_full")
+    with h5py.File(out("hdf5", "compact_layout.h5"), "w") as f:
+        for name, data in (("train_data_full", full), ("train_data_sketch", sketch)):
+            dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            dcpl.set_layout(h5py.h5d.COMPACT)
+            space = h5py.h5s.create_simple(data.shape)
+            h5py.h5d.create(f.id, name.encode(), h5py.h5t.STD_U8LE, space, dcpl=dcpl)
+            f[name][...] = data
+    with h5py.File(out("hdf5", "dense_links.h5"), "w", libver="latest") as f:
+        f["train_data_full"] = full
+        f["train_data_sketch"] = sketch
+        for i in range(10):
+            f[f"extra_{i}"] = np.zeros(1, np.uint8)
+
+
 if __name__ == "__main__":
     canny_fixtures()
     color_fixtures()
     png_fixtures()
     hdf5_fixtures()
+    hdf5_format_fixtures()
     total = 0
     for dirpath, _, files in os.walk(ROOT):
         for name in files:

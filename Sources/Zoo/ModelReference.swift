@@ -108,6 +108,14 @@ extension Character {
     var isASCIILowercase: Bool { isASCII && isLowercase }
 }
 
+extension ModelReference {
+    /// The ids of `known` close to `id` (closest first, at most `limit`): the "did you mean" of
+    /// ``ZooError/unknownModel(id:searched:suggestions:)``, for callers that keep their own list.
+    public static func closeIDs(to id: String, among known: [String], limit: Int = 3) -> [String] {
+        suggestions(for: id, among: known, limit: limit)
+    }
+}
+
 /// Close ids for "did you mean" hints: Levenshtein distance ≤ max(2, a third of the length), or a
 /// prefix / substring match, closest first.
 func suggestions(for id: String, among known: [String], limit: Int = 3) -> [String] {

@@ -104,6 +104,8 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("experiment \(name) has no part \"\(part!)\"; parts: \(experiment.parts.map(\.name).joined(separator: ", "))")
         }
         let started = Date()
+        // Taken before training: the code that runs is the code of this moment.
+        let commit = Self.commit()
         let bundleDirectory = URL(fileURLWithPath: results).appendingPathComponent(experiment.name)
         var reports: [String] = []
         var bundleParts: [ExperimentBundle.Part] = []
@@ -140,7 +142,7 @@ struct ExperimentCommand: ParsableCommand {
             print("no result bundle written (--part ran only part of the experiment)")
             return
         }
-        let bundle = ExperimentBundle(experiment: experiment, commit: Self.commit(), date: Date(), threads: Threads.count,
+        let bundle = ExperimentBundle(experiment: experiment, commit: commit, date: Date(), threads: Threads.count,
                                       precision: precision.resolved.rawValue, stepsScale: stepsScale,
                                       wallSeconds: Date().timeIntervalSince(started), parts: bundleParts)
         try bundle.write(to: bundleDirectory)
@@ -160,7 +162,8 @@ struct ExperimentCommand: ParsableCommand {
         }
     }
 
-    /// `git rev-parse HEAD` (+dirty with uncommitted tracked changes), or "unknown".
+    /// `git rev-parse HEAD` (+dirty with uncommitted changes to the code: Sources/ or
+    /// Package.swift; result bundles and docs being edited do not change what runs), or "unknown".
     static func commit() -> String {
         func git(_ arguments: [String]) -> String? {
             let process = Process()
@@ -175,7 +178,7 @@ struct ExperimentCommand: ParsableCommand {
             return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
         }
         guard let head = git(["rev-parse", "HEAD"]), !head.isEmpty else { return "unknown" }
-        let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+        let dirty = !(git(["status", "--porcelain", "--untracked-files=no", "--", "Sources", "Package.swift"]) ?? "").isEmpty
         return head + (dirty ? "+dirty" : "")
     }
 }

@@ -8,7 +8,7 @@ struct Pix2PixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pix2pix",
         abstract: "pix2pix image-to-image translation: train, publish to a model zoo, translate.",
-        subcommands: [DemoCommand.self, ModelsCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, AblateCommand.self, ExperimentCommand.self, CheckpointCommand.self, ExportCommand.self, ZooCommand.self, TranslateCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, ModelsCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, AblateCommand.self, ExperimentCommand.self, CheckpointCommand.self, ExportCommand.self, ZooCommand.self, TranslateCommand.self, ServeCommand.self, BenchCommand.self]
     )
 
     /// Start-up: plug-in variants join the shared registry before any command looks a name up. The

@@ -7,7 +7,7 @@ import Testing
 struct CLITests {
     /// The subcommands the tool is meant to have: adding or dropping one must be a deliberate change here.
     static let expectedSubcommands = ["demo", "models", "data", "train", "eval", "ablate", "experiment", "ckpt", "export", "zoo",
-                                      "translate", "bench"]
+                                      "translate", "serve", "bench"]
 
     /// ArgumentParser's message for a command line that fails to parse or validate.
     static func parseError(_ arguments: [String]) -> String? {

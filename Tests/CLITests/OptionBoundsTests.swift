@@ -73,6 +73,13 @@ struct OptionBoundsTests {
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--width", value: "100000"),
         Row(file: "DemoCommand.swift", command: ["demo"], flag: "--side", value: "100000"),
         Row(file: "ExperimentCommand.swift", command: ["experiment", "gray"], flag: "--steps-scale", value: "0"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--port", value: "65536"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--max-body-mb", value: "0"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--max-megapixels", value: "0"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--concurrency", value: "0"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--queue", value: "-1"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--timeout", value: "0"),
+        Row(file: "ServeCommand.swift", command: ["serve"], flag: "--cache-mb", value: "-1"),
         Row(file: "PixelBudgetOption.swift", command: ["translate", "--model", "m", "i.png", "--out", "o"], flag: "--max-megapixels", value: "0"),
     ]
 

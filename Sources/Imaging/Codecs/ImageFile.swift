@@ -63,11 +63,16 @@ extension Image {
 
     /// Reads only the header of a PNG or JPEG file.
     public static func readInfo(path: String) throws -> ImageInfo {
-        let bytes = try FileIO.readAll(path)
-        return try bytes.withUnsafeBytes { raw in
-            switch try sniff(raw, name: path) {
-            case .png: return try PNGCodec.info(raw, path: path)
-            case .jpeg: return try JPEGCodec.info(raw, path: path)
+        try info(of: try FileIO.readAll(path), name: path)
+    }
+
+    /// The header of PNG or JPEG bytes, without decoding a pixel: what a server checks against its
+    /// pixel budget before it queues an upload for decoding. `name` is used in error messages.
+    public static func info(of bytes: [UInt8], name: String) throws -> ImageInfo {
+        try bytes.withUnsafeBytes { raw in
+            switch try sniff(raw, name: name) {
+            case .png: return try PNGCodec.info(raw, path: name)
+            case .jpeg: return try JPEGCodec.info(raw, path: name)
             }
         }
     }

@@ -176,8 +176,13 @@ extension HDF5File {
             defer { H5Oclose(obj) }
             var scan = AttributeScan()
             var info = H5O_info_t()
-            guard H5Oget_info2(obj, &info, UInt32(H5O_INFO_NUM_ATTRS | H5O_INFO_HDR)) >= 0 else {
+            guard H5Oget_info2(obj, &info, UInt32(H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS | H5O_INFO_HDR)) >= 0 else {
                 scan.problem = "the object header of '\(where_)' is unreadable: \(HDF5Lib.errorStack())"
+                scan.damaged = true
+                return scan
+            }
+            if let problem = damagedAttributes[UInt64(info.addr)] {
+                scan.problem = "the attribute messages of '\(where_)' are damaged: \(problem)"
                 scan.damaged = true
                 return scan
             }

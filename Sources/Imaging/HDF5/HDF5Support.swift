@@ -88,6 +88,11 @@ enum HDF5Lib {
     static let lock = NSRecursiveLock()
 
     private static let setUp: Bool = {
+        // No flock() on files: libhdf5 1.10 locks every file it opens, and a lock another handle
+        // of this process still holds fails an open with "unable to lock file, errno = 11" (seen
+        // once in parallel tests). Our writers never share a file (each writes a staging file and
+        // renames it), so the lock protects nothing here. A value the user set is kept.
+        setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0)
         _ = chdf5_silence_errors()
         HDF5RawHeapID.register()
         return true
@@ -169,6 +174,9 @@ final class HDF5File: @unchecked Sendable {
     /// The first failed write; the file is then only good for closing.
     private(set) var writeFailure: ImagingError?
     private var discarding = false
+    /// Objects (header address) whose attribute messages the structural check found damaged:
+    /// libhdf5 would read past them, so their attributes are never listed.
+    private(set) var damagedAttributes: [UInt64: String] = [:]
     private var closed = false
 
     private init(id: hid_t, path: String) {
@@ -188,12 +196,16 @@ final class HDF5File: @unchecked Sendable {
                 let detail = isHDF5 < 0 ? HDF5Lib.errorStack() : "no HDF5 signature found"
                 throw ImagingError.corrupt(path: path, format: "HDF5", reason: detail)
             }
+            // libhdf5 follows group structures unchecked (HDF5GroupCheck): check them first.
+            let damagedAttributes = try HDF5GroupCheck.check(path: path)
             let fapl = H5Pcreate(chdf5_p_file_access())
             defer { H5Pclose(fapl) }
             _ = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
             let id = H5Fopen(path, writable ? chdf5_acc_rdwr() : chdf5_acc_rdonly(), fapl)
             guard id >= 0 else { throw ImagingError.corrupt(path: path, format: "HDF5", reason: HDF5Lib.errorStack()) }
-            return HDF5File(id: id, path: path)
+            let file = HDF5File(id: id, path: path)
+            file.damagedAttributes = damagedAttributes
+            return file
         }
     }
 
@@ -426,6 +438,7 @@ final class HDF5Dataset: @unchecked Sendable {
             guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &s, nil, &c, nil) >= 0 else {
                 throw HDF5Lib.fail(file.path, "select \(start)+\(count) in '\(name)'")
             }
+            try checkChunks(start: start, count: count)
             let memSpace = H5Screate_simple(Int32(c.count), &c, nil)
             defer { H5Sclose(memSpace) }
             guard H5Dread(id, memType, memSpace, fileSpace, chdf5_p_default(), buffer) >= 0 else {
@@ -433,6 +446,72 @@ final class HDF5Dataset: @unchecked Sendable {
                                            reason: "reading '\(name)' \(start)+\(count) failed: \(HDF5Lib.errorStack())")
             }
         }
+    }
+
+    /// The chunk shape and bytes of a chunked dataset (nil for other layouts); `filtered` chunks
+    /// are decoded by their filter, which checks their size.
+    private lazy var chunking: (shape: [Int], bytes: Int, filtered: Bool)?? = nil
+
+    /// libhdf5 1.10 copies a whole chunk's worth of bytes (chunk shape × element size) out of
+    /// the buffer it read an unfiltered chunk into, whose size is the chunk's stored size from
+    /// the file's chunk index: a forged chunk shape or stored size reads past that buffer. So
+    /// every allocated chunk a read touches must store exactly chunk shape × element size bytes.
+    /// Called with the library's lock held.
+    private func checkChunks(start: [Int], count: [Int]) throws {
+        if chunking == nil { chunking = .some(chunkLayout()) }
+        guard let layout = chunking!, count.allSatisfy({ $0 > 0 }) else { return }
+        guard layout.shape.count == shape.count, layout.shape.allSatisfy({ $0 > 0 }), layout.bytes > 0 else {
+            throw ImagingError.corrupt(path: file.path, format: "HDF5",
+                                       reason: "dataset '\(name)' has chunks of shape \(layout.shape) (\(layout.bytes) bytes) for data of shape \(shape)")
+        }
+        guard !layout.filtered else { return }
+        let first = zip(start, layout.shape).map { $0 / $1 }
+        let last = zip(zip(start, count), layout.shape).map { ($0.0 + $0.1 - 1) / $1 }
+        let chunks = HDF5Limits.product(zip(first, last).map { $1 - $0 + 1 }) ?? .max
+        guard chunks <= 65_536 else {
+            throw ImagingError.unsupported(path: file.path, reason: "dataset '\(name)' has chunks of shape \(layout.shape): one read would touch \(chunks) of them. Hint: rewrite it with larger chunks (h5repack -l CHUNK=...)")
+        }
+        var index = first
+        while true {
+            var offset = zip(index, layout.shape).map { hsize_t($0 * $1) }
+            var mask: UInt32 = 0
+            var address: haddr_t = 0
+            var size: hsize_t = 0
+            if H5Dget_chunk_info_by_coord(id, &offset, &mask, &address, &size) >= 0 {
+                if address != haddr_t.max, Int(clamping: size) != layout.bytes {
+                    throw ImagingError.corrupt(path: file.path, format: "HDF5",
+                                               reason: "chunk \(index) of dataset '\(name)' stores \(size) bytes where its shape \(layout.shape) needs \(layout.bytes)")
+                }
+            } else {
+                throw ImagingError.corrupt(path: file.path, format: "HDF5",
+                                           reason: "the chunk index of dataset '\(name)' is damaged: \(HDF5Lib.errorStack())")
+            }
+            // Next chunk coordinate (last axis fastest).
+            var axis = index.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] <= last[axis] { break }
+                index[axis] = first[axis]
+                axis -= 1
+            }
+            if axis < 0 { return }
+        }
+    }
+
+    /// See ``chunking``.
+    private func chunkLayout() -> (shape: [Int], bytes: Int, filtered: Bool)? {
+        let dcpl = H5Dget_create_plist(id)
+        guard dcpl >= 0 else { return nil }
+        defer { H5Pclose(dcpl) }
+        guard H5Pget_layout(dcpl) == H5D_CHUNKED else { return nil }
+        let filtered = H5Pget_nfilters(dcpl) != 0
+        var dims = [hsize_t](repeating: 0, count: 32)
+        let rank = Int(H5Pget_chunk(dcpl, 32, &dims))
+        let type = H5Dget_type(id)
+        defer { H5Tclose(type) }
+        guard rank > 0 else { return ([], 0, filtered) }
+        let shape = dims.prefix(rank).map { Int(clamping: $0) }
+        return (shape, HDF5Limits.product(shape + [H5Tget_size(type)]) ?? .max, filtered)
     }
 
     /// The whole dataset as bytes (1-D uint8 datasets such as the JSON manifest), at most

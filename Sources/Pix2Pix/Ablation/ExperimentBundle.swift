@@ -16,8 +16,8 @@ public struct ExperimentBundle: Codable, Sendable, Equatable {
     public var experiment: String
     public var summary: String
     public var question: String
-    /// `git rev-parse HEAD` of the tree that ran it ("unknown" outside a checkout), "+dirty" when
-    /// the tree had uncommitted changes.
+    /// `git rev-parse HEAD` of the tree that ran it, taken when the run started ("unknown"
+    /// outside a checkout), "+dirty" when its code (Sources/, Package.swift) had uncommitted changes.
     public var commit: String
     /// ISO 8601, UTC.
     public var date: String

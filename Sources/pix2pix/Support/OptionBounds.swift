@@ -55,6 +55,20 @@ enum Bounds {
     static let stepsScale = NumberRange<Double>(0, 1000, lowerOpen: true)
     /// `ckpt convert --level` (zstd's negative fast levels through 22).
     static let zstdLevel = NumberRange(-131_072, 22)
+    /// `serve --port` (0: an ephemeral port).
+    static let port = NumberRange(0, 65_535)
+    /// `serve --max-body-mb` (MiB).
+    static let bodyMegabytes = NumberRange(1, 4_096)
+    /// `serve --max-megapixels`.
+    static let serveMegapixels = NumberRange<Double>(0.001, 10_000)
+    /// `serve --concurrency`.
+    static let concurrency = NumberRange(1, 64)
+    /// `serve --queue`.
+    static let queue = NumberRange(0, 10_000)
+    /// `serve --timeout` (seconds).
+    static let timeoutSeconds = NumberRange(1, 86_400)
+    /// `serve --cache-mb` (MiB).
+    static let cacheMegabytes = NumberRange(0, 1_048_576)
 }
 
 /// A closed (or half-open) interval that checks a flag's value and says itself in help texts.
