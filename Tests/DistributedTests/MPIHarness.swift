@@ -112,10 +112,11 @@ enum MPIHarness {
 
     // MARK: Data and checkpoints
 
-    /// `count` 64² RGB pairs (distinct textures; B a colour transform of A) in a new HDF5 file.
-    static func makePairs(at path: String, indices: [Int]) throws {
-        let writer = try HDF5PairWriter(path: path, width: 64, height: 64, channelsA: 3, channelsB: 3, splits: ["train"])
-        for v in indices {
+    /// 64² RGB pairs (distinct textures; B a colour transform of A) in a new HDF5 file: one training
+    /// pair per index, and a val split with the `val` indices when there are any.
+    static func makePairs(at path: String, indices: [Int], val: [Int] = []) throws {
+        let writer = try HDF5PairWriter(path: path, width: 64, height: 64, channelsA: 3, channelsB: 3, splits: val.isEmpty ? ["train"] : ["train", "val"])
+        for (v, split) in indices.map({ ($0, "train") }) + val.map({ ($0, "val") }) {
             var a = [UInt8](repeating: 0, count: 64 * 64 * 3), b = a
             for i in 0..<(64 * 64) {
                 let x = i % 64, y = i / 64
@@ -125,7 +126,7 @@ enum MPIHarness {
                 }
             }
             try writer.append(a: Image(width: 64, height: 64, channels: 3, pixels: a),
-                              b: Image(width: 64, height: 64, channels: 3, pixels: b), split: "train")
+                              b: Image(width: 64, height: 64, channels: 3, pixels: b), split: split)
         }
         try writer.finish()
     }

@@ -40,7 +40,7 @@ enum DistributedLaunch {
 
     /// The commands that run as data-parallel ranks; any other command started as one of several
     /// ranks would run once per rank, each writing the same files.
-    static let rankCommands: [[String]] = [["train"], ["bench", "train"], ["bench", "allreduce"]]
+    static let rankCommands: [[String]] = [["train"], ["ablate"], ["bench", "train"], ["bench", "allreduce"]]
 
     /// The refusal to print when `arguments` (the command line) name a command that does not run
     /// under mpirun / srun with several ranks; nil when it does, or when this is a single process.
@@ -49,7 +49,7 @@ enum DistributedLaunch {
         let words = Array(arguments.dropFirst().prefix { !$0.hasPrefix("-") })
         if rankCommands.contains(where: { words.starts(with: $0) }) { return nil }
         return "pix2pix \(words.joined(separator: " ")) does not run as several MPI ranks (each rank would do the whole job and write the same files). "
-            + "Hint: under mpirun / srun, run `pix2pix train`, `pix2pix bench train` or `pix2pix bench allreduce`; run other commands as one process"
+            + "Hint: under mpirun / srun, run `pix2pix train`, `pix2pix ablate` (one run per rank), `pix2pix bench train` or `pix2pix bench allreduce`; run other commands as one process"
     }
 
     /// Runs `body`. When it throws on a rank of a multi-rank job, the rank prints the error with its
