@@ -96,7 +96,7 @@ bench-compare: bootstrap
 docs: bootstrap
 	PIX2PIX_DOCS=1 $(SWIFT) package --allow-writing-to-directory ./site generate-documentation \
 	  --target Pix2PixZoo --target Base --target Tensor --target NN --target Checkpoint --target Imaging \
-	  --target Reports --target Pix2Pix --target Zoo --target TorchImport --target Export --target SeedNetworks --enable-experimental-combined-documentation \
+	  --target Reports --target Pix2Pix --target Zoo --target TorchImport --target Export --target SeedNetworks --target Distributed --enable-experimental-combined-documentation \
 	  --output-path ./site
 	@echo "documentation written to ./site"
 

@@ -6,6 +6,7 @@
 // `make test`.
 //
 //   pix2pix (executable: argument parsing, progress display, exit codes)
+//     ├─► Distributed (MPI: Base's Communicator for `mpirun -np N pix2pix train`) ─► Base, CMPI
 //     ├─► SeedNetworks (the seed Keras project's G and D as plug-in variants: public registry API only)
 //     │     └─► Pix2Pix, NN, Tensor, Base
 //     ├─► Export (ONNX and safetensors writers, safetensors reader) ─► Pix2Pix, Checkpoint, CKernels
@@ -31,7 +32,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pix2pix", targets: ["pix2pix"]),
-        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export", "TorchImport", "Serve"]),
+        .library(name: "Pix2PixZoo", targets: ["Base", "Tensor", "NN", "Checkpoint", "Imaging", "Reports", "Pix2Pix", "Zoo", "SeedNetworks", "Export", "TorchImport", "Serve", "Distributed"]),
         .plugin(name: "publish-model", targets: ["PublishModel"]),
     ],
     dependencies: [
@@ -49,6 +50,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CImageCodecs", pkgConfig: "libpng16",
                        providers: [.apt(["libpng-dev", "libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // Vectorised elementwise kernels, conversions and checksums in C (run-time CPU dispatch).
         .target(name: "CKernels", cSettings: cKernelFlags, linkerSettings: [.linkedLibrary("m")]),
 
@@ -64,6 +66,8 @@ let package = Package(
             "Base", "NN", "Tensor", "Checkpoint", "Imaging", "Reports",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // MPI for data-parallel training (`mpirun -np N pix2pix train`): the Communicator of Base over MPI.
+        .target(name: "Distributed", dependencies: ["Base", "CMPI"]),
         .target(name: "Zoo", dependencies: ["Base", "Pix2Pix", "Checkpoint", "Imaging", "NN", "Tensor"]),
         // The seed project's networks, registered from outside the built-in tables as a third party would.
         .target(name: "SeedNetworks", dependencies: ["Base", "NN", "Tensor", "Pix2Pix"]),
@@ -81,7 +85,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Export", "Serve", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
+            "Base", "Distributed", "Export", "Serve", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -103,6 +107,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Base", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["Base", "NN", "Tensor", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint", "CKernels", "CZstd"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Base", "Checkpoint", "Imaging", "NN", "Pix2Pix"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ImagingTests", dependencies: ["Base", "Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "Pix2PixTests", dependencies: ["Base", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "Reports"],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import Logging
 import Pix2Pix
@@ -14,6 +15,9 @@ struct AblateCommand: ParsableCommand {
         results.json, metric and loss SVG charts, samples.png (the same validation inputs through every variant) \
         and a self-contained report.html. Rerunning the same command skips finished runs and resumes an \
         interrupted one; Ctrl-C stops after the current step with the run saved.
+
+        Under mpirun -np N (or srun), run i trains on rank i mod N as a one-process run with the rank's \
+        threads; rank 0 writes the report when all have finished (OUT on a filesystem every rank sees).
 
         Example: pix2pix ablate --generators unet_64,encoder_decoder_64 --discriminators patchgan_70 \
         --data gray64.h5 --crop-size 64 --ngf 32 --ndf 32 --steps 1500 --seeds 1,2 --out runs/ablation-generator
@@ -61,9 +65,15 @@ struct AblateCommand: ParsableCommand {
     }
 
     func run() throws {
-        threads.apply()
-        LoggingSetup.bootstrap(quiet: true)
-        let runner = try AblationRunner(plan: plan(), directory: URL(fileURLWithPath: out))
-        try AblationCLI.run(runner, plain: progress.plain)
+        // Under mpirun / srun the runs are spread over the ranks; the stop signals are received by a
+        // thread of their own, set up before MPI starts its threads.
+        _ = InterruptFlag.install(ownThread: MPIRuntime.isLaunched())
+        let world = try DistributedLaunch.start(threads: threads)
+        try DistributedLaunch.run(world) {
+            threads.apply()
+            LoggingSetup.bootstrap(quiet: true)
+            let runner = try AblationRunner(plan: plan(), directory: URL(fileURLWithPath: out))
+            try AblationCLI.run(runner, plain: progress.plain, world: world)
+        }
     }
 }

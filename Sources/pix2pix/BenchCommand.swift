@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of the engine.",
-        subcommands: [BenchOpsCommand.self, BenchTrainCommand.self, BenchInferCommand.self, BenchCheckpointCommand.self]
+        subcommands: [BenchOpsCommand.self, BenchTrainCommand.self, BenchInferCommand.self, BenchCheckpointCommand.self, BenchAllReduceCommand.self]
     )
 }
 

@@ -76,12 +76,24 @@ struct BenchTrainCommand: ParsableCommand {
             0.5·(BCE(D(A, fake.detach()), 0) + BCE(D(A, B), 1)); G step on BCE(D(A, fake), 1) + 100·L1(fake, B) \
             with D frozen; Adam (lr 2e-4, β 0.5, 0.999) for each. benchmarks/torch_reference.py runs the same \
             step in PyTorch; `make bench-compare` runs both alternately and prints the ratios.
+
+            Under mpirun (`mpirun -np N pix2pix bench train …`) every rank runs the step on its own batch and \
+            averages the gradients over the ranks before each Adam step, as data-parallel training does; rank 0 \
+            prints the step time, the pairs per second over all ranks, and the all-reduce's share: seconds and \
+            bytes per step.
             """
     )
 
     @OptionGroup var options: BenchStepOptions
+    @Option(name: .customLong("allreduce-precision"), help: "Under mpirun: the arithmetic of the gradient all-reduce.")
+    var allReducePrecision: AllReducePrecision = .fp32
 
     func run() throws {
+        let world = try DistributedLaunch.start(threads: options.threads)
+        try DistributedLaunch.run(world) { try bench(world: world) }
+    }
+
+    private func bench(world: any Communicator) throws {
         options.applyThreads()
         let size = try options.imageSize()
         let precision = options.precision
@@ -94,6 +106,11 @@ struct BenchTrainCommand: ParsableCommand {
         var rng = RandomGenerator(seed: 7)
         let a = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
         let b = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
+        let reducer = world.isDistributed ? GradientAllReduce(communicator: world, precision: allReducePrecision) : nil
+        if world.isDistributed {
+            try g.broadcastState(over: world)
+            try d.broadcastState(over: world)
+        }
 
         func step() throws -> (lossD: Float, lossG: Float) {
             try Precision.with(precision) {
@@ -105,6 +122,7 @@ struct BenchTrainCommand: ParsableCommand {
                 let predReal = try d(model.discriminatorInput(a: a, b: b))
                 let lossD = (try Loss.bceWithLogits(predFake, label: 0) + (try Loss.bceWithLogits(predReal, label: 1))) * 0.5
                 try lossD.backward()
+                try reducer?.average(optD.parameters)
                 optD.step()
                 // G step: D frozen (no weight gradients for D).
                 d.setRequiresGrad(false)
@@ -112,12 +130,15 @@ struct BenchTrainCommand: ParsableCommand {
                 let predFake2 = try d(model.discriminatorInput(a: a, b: fake))
                 let lossG = try Loss.bceWithLogits(predFake2, label: 1) + (try Loss.l1(fake, b)) * 100
                 try lossG.backward()
+                try reducer?.average(optG.parameters)
                 optG.step()
                 return (lossD.item, lossG.item)
             }
         }
-        try BenchRunner(options: options, title: "train \(options.generator) + \(options.discriminator)", size: size)
-            .run(step)
+        var runner = BenchRunner(options: options, title: "train \(options.generator) + \(options.discriminator)", size: size)
+        runner.world = world
+        runner.reducer = reducer
+        try runner.run(step)
     }
 }
 
@@ -153,11 +174,16 @@ struct BenchRunner {
     let options: BenchStepOptions
     let title: String
     let size: Int
+    /// Data-parallel `bench train`: the ranks (only rank 0 prints) and their gradient all-reduce.
+    var world: any Communicator = SingleProcess()
+    var reducer: GradientAllReduce?
 
     func run(_ step: () throws -> (lossD: Float, lossG: Float)) throws {
-        if !options.json {
-            print("pix2pix bench \(title): \(size)², batch \(options.batch), \(options.precision.rawValue), "
-                  + "\(Threads.count) threads, \(OneDNNInfo.summary)")
+        let printing = world.isWriter
+        if !options.json && printing {
+            let ranks = world.isDistributed ? ", \(world.size) ranks (mpirun), \(reducer?.precision.rawValue ?? "fp32") all-reduce" : ""
+            print("pix2pix bench \(title): \(size)², batch \(options.batch)\(world.isDistributed ? " per rank" : ""), \(options.precision.rawValue), "
+                  + "\(Threads.count) threads\(world.isDistributed ? " per rank" : "")\(ranks), \(OneDNNInfo.summary)")
             fflush(nil)
         }
         for _ in 0..<options.warmup { _ = try step() }
@@ -172,6 +198,7 @@ struct BenchRunner {
 
         var times: [Double] = []
         var last: (lossD: Float, lossG: Float) = (0, 0)
+        let reduced = reducer?.statistics ?? GradientAllReduce.Statistics()
         for _ in 0..<options.iters {
             let start = DispatchTime.now().uptimeNanoseconds
             last = try step()
@@ -186,10 +213,20 @@ struct BenchRunner {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let rssMB = Double(usage.ru_maxrss) / 1024
 
+        // The all-reduce's share of the timed steps (data-parallel runs).
+        let after = reducer?.statistics ?? GradientAllReduce.Statistics()
+        let reduceSeconds = (after.seconds - reduced.seconds) / Double(options.iters)
+        let reduceBytes = (after.bytes - reduced.bytes) / options.iters
+        let pairsPerSecond = Double(world.size * options.batch) / median
+        guard printing else { return }
         if options.profile { printProfile(iterations: options.iters, stepSeconds: median) }
         if !options.json {
             print(String(format: "median %.4f s, min %.4f s per step; %.2f GFLOP (convolutions) per step, %.1f GF/s; peak RSS %.0f MB",
                          median, minimum, stepFlops / 1e9, stepFlops / median / 1e9, rssMB))
+            if world.isDistributed {
+                print(String(format: "%d ranks: %.2f pairs/s; gradient all-reduce %.4f s and %.1f MB per step and rank (%.2f GB/s)",
+                             world.size, pairsPerSecond, reduceSeconds, Double(reduceBytes) / 1e6, Double(reduceBytes) / max(reduceSeconds, 1e-12) / 1e9))
+            }
         }
         let fields: [String] = [
             "\"impl\": \"pix2pix\"", "\"title\": \"\(title)\"", "\"size\": \(size)", "\"batch\": \(options.batch)",
@@ -198,7 +235,9 @@ struct BenchRunner {
             String(format: "\"min_s\": %.6f", minimum), String(format: "\"gflop_per_step\": %.4f", stepFlops / 1e9),
             String(format: "\"gf_per_s\": %.2f", stepFlops / median / 1e9), String(format: "\"peak_rss_mb\": %.1f", rssMB),
             String(format: "\"losses\": [%.5f, %.5f]", Double(last.lossD), Double(last.lossG)),
-        ]
+        ] + (world.isDistributed ? ["\"ranks\": \(world.size)", String(format: "\"pairs_per_s\": %.3f", pairsPerSecond),
+                                    String(format: "\"allreduce_s\": %.6f", reduceSeconds), "\"allreduce_bytes\": \(reduceBytes)",
+                                    "\"allreduce_precision\": \"\(reducer?.precision.rawValue ?? "fp32")\""] : [])
         print("{" + fields.joined(separator: ", ") + "}")
         fflush(nil)  // all streams: piped stdout is fully buffered
     }

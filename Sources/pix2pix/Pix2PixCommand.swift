@@ -21,6 +21,10 @@ struct Pix2PixCommand: ParsableCommand {
             FileHandle.standardError.write(Data("pix2pix: cannot register the seed networks: \(error)\n".utf8))
             Foundation.exit(1)
         }
+        if let refusal = DistributedLaunch.unsupportedUnderMPI(CommandLine.arguments) {
+            FileHandle.standardError.write(Data("pix2pix: \(refusal)\n".utf8))
+            Foundation.exit(2)
+        }
         main(nil)
     }
 }

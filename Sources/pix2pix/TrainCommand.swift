@@ -1,5 +1,6 @@
 import ArgumentParser
 import Base
+import Distributed
 import Foundation
 import Logging
 import Pix2Pix
@@ -27,6 +28,13 @@ struct TrainCommand: ParsableCommand {
 
         --precision bf16 runs the convolutions of every step, sample and evaluation in bfloat16 (fp32 \
         accumulation; weights, norms, losses and Adam stay fp32); \(F.config) records it.
+
+        Data-parallel: `mpirun -np N pix2pix train …` (or srun) trains one model on N ranks, each taking \
+        --batch-size pairs of every step (N ranks × batch b see the pairs of one process with batch N·b) \
+        and averaging gradients over all of them; --sync-batchnorm shares batch-norm statistics across \
+        ranks. Rank 0 alone writes the run directory. Each rank computes with the threads of its CPU set \
+        unless --threads is given. To stop such a run with a checkpoint, send SIGUSR1 to mpirun (it forwards \
+        it to every rank; Ctrl-C makes mpirun kill the ranks a second later). See the "Distributed training" article.
         """
     )
 
@@ -46,6 +54,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Execution") var precision: PrecisionOption
     @OptionGroup(title: "Execution") var threads: ThreadsOption
     @OptionGroup(title: "Execution") var progress: ProgressOption
+    @OptionGroup(title: "Data-parallel training (under mpirun or srun)") var distributed: DistributedOptions
     @Flag(help: "Only warnings and errors.") var quiet = false
 
     func validate() throws {
@@ -65,36 +74,48 @@ struct TrainCommand: ParsableCommand {
         runControl.apply(to: &o)
         if let precision = precision.precision { o.precision = precision }
         if let threads = threads.threads { o.threads = threads }
+        distributed.apply(to: &o)
         return o
     }
 
     func run() throws {
-        // First: a Ctrl-C from here on is a request to stop at the next safe point.
-        let interrupt = InterruptFlag.install()
+        // First: a Ctrl-C from here on is a request to stop at the next safe point. Under mpirun /
+        // srun the signals are received by a thread of their own, set up before MPI starts its threads.
+        let interrupt = InterruptFlag.install(ownThread: MPIRuntime.isLaunched())
+        let world = try DistributedLaunch.start(threads: threads)
+        try DistributedLaunch.run(world) { try train(world: world, interrupt: interrupt) }
+    }
+
+    private func train(world: any Communicator, interrupt: InterruptFlag) throws {
         threads.apply()
+        // Ranks other than 0 print only warnings and errors.
+        let quiet = self.quiet || !world.isWriter
         LoggingSetup.bootstrap(quiet: quiet)
         let logger = Logger(label: "pix2pix.train")
         let trainer: Trainer
         if let resume {
             let dir = RunDirectory(path: resume)
-            var config = try dir.readConfig()
+            var config = try Self.readConfig(dir, world: world)
             if let preset = optimization.preset, preset != config.options.preset {
                 throw TrainingError.invalidOption(
                     option: "--preset",
                     message: "\(resume) started with \(config.options.preset.map { "--preset \($0.rawValue)" } ?? "no preset"), and a resume keeps the settings recorded in \(dir.config.path); drop --preset")
             }
             config.options = try config.options.resumed(with: options(base: config.options, resuming: true), configPath: dir.config.path)
-            trainer = try Trainer(config: config, runDirectory: dir, mode: .resume, logger: logger)
+            trainer = try Trainer(config: config, runDirectory: dir, mode: .resume, logger: logger, communicator: world)
         } else {
             let config = TrainingRunConfig(options: options(base: TrainingOptions()), data: data!, split: split,
                                            validationData: valData, command: CommandLine.arguments.joined(separator: " "))
             trainer = try Trainer(config: config, runDirectory: RunDirectory(path: out!), mode: overwrite ? .overwrite : .new,
-                                  logger: logger)
+                                  logger: logger, communicator: world)
         }
         let o = trainer.options
         let a = trainer.model.architecture
         if !quiet {
-            print("training \(a.generator.name) (\(Format.grouped(a.generator.parameters)) params) + \(a.discriminator?.name ?? "-") (\(Format.grouped(a.discriminator?.parameters ?? 0)) params), objective \(o.objective.rawValue), \(o.cropSize)², \(o.precision.rawValue), batch \(o.batchSize), \(o.threads.map { "\($0) threads" } ?? "\(Threads.count) threads"), \(trainer.loader.dataset.count) pairs; \(trainer.totalSteps) steps → \(trainer.run.url.path)")
+            let batch = world.isDistributed
+                ? "\(world.size) ranks × batch \(o.batchSize)\(o.syncBatchNorm ? " (synchronised batch norm)" : "")\(o.allReducePrecision == .fp32 ? "" : ", \(o.allReducePrecision.rawValue) all-reduce"), \(o.threads.map { "\($0)" } ?? "\(Threads.count)") threads per rank"
+                : "batch \(o.batchSize), \(o.threads.map { "\($0) threads" } ?? "\(Threads.count) threads")"
+            print("training \(a.generator.name) (\(Format.grouped(a.generator.parameters)) params) + \(a.discriminator?.name ?? "-") (\(Format.grouped(a.discriminator?.parameters ?? 0)) params), objective \(o.objective.rawValue), \(o.cropSize)², \(o.precision.rawValue), \(batch), \(trainer.loader.dataset.count) pairs; \(trainer.totalSteps) steps → \(trainer.run.url.path)")
             fflush(nil)
         }
         trainer.shouldStop = { interrupt.isSet }
@@ -115,8 +136,20 @@ struct TrainCommand: ParsableCommand {
                 if let m = metrics { print("validation (\(m.count) pairs, eval mode): \(m.summary)") }
             }
         case let .interrupted(step, checkpoint):
-            FileHandle.standardError.write(Data("\ninterrupted at step \(step); saved \(checkpoint)\nresume with: pix2pix train --resume \(trainer.run.url.path)\n".utf8))
-            throw ExitCode(interrupt.exitCode)
+            if world.isWriter {
+                let relaunch = world.isDistributed ? "mpirun -np \(world.size) " : ""
+                FileHandle.standardError.write(Data("\ninterrupted at step \(step); saved \(checkpoint)\nresume with: \(relaunch)pix2pix train --resume \(trainer.run.url.path)\n".utf8))
+            }
+            throw ExitCode(try interrupt.exitCode(agreedOver: world))
         }
+    }
+
+    /// The run's config: read by rank 0 and sent to the other ranks, which need no access to the
+    /// run directory.
+    static func readConfig(_ dir: RunDirectory, world: any Communicator) throws -> TrainingRunConfig {
+        guard world.isDistributed else { return try dir.readConfig() }
+        var bytes: [UInt8] = []
+        if world.isWriter { bytes = [UInt8](try JSONEncoder().encode(try dir.readConfig())) }
+        return try JSONDecoder().decode(TrainingRunConfig.self, from: Data(try world.broadcast(bytes)))
     }
 }

@@ -65,6 +65,7 @@ struct OptionBoundsTests {
         Row(file: "BenchTrainCommand.swift", command: ["bench", "train"], flag: "--warmup", value: "-1"),
         Row(file: "BenchTrainCommand.swift", command: ["bench", "train"], flag: "--profile-top", value: "1000000"),
         Row(file: "BenchCheckpointCommand.swift", command: ["bench", "ckpt"], flag: "--iters", value: "0"),
+        Row(file: "BenchAllReduceCommand.swift", command: ["bench", "allreduce"], flag: "--iters", value: "0"),
         Row(file: "CheckpointCommand.swift", command: ["ckpt", "convert", "in.pzck", "--storage", "f16", "-o", "out.pzck"], flag: "--level", value: "100"),
         Row(file: "ZooCommand.swift", command: ["zoo", "publish", "run", "--id", "x", "--version", "1.0.0"], flag: "--samples", value: "0"),
         Row(file: "ZooImportCommand.swift", command: ["zoo", "import", "m.pth", "--id", "x", "--version", "1.0.0"], flag: "--samples", value: "0"),

@@ -118,6 +118,8 @@ public struct PairBatch: Sendable {
     /// Dataset indices of the pairs, in batch order.
     public var indices: [Int]
     public var epoch: Int
+    /// The pairs of the whole step over every rank (``PairLoaderShard``); `count` with one rank.
+    public var globalCount: Int
     public var shapeA: [Int] { [count, height, width, channelsA] }
     public var shapeB: [Int] { [count, height, width, channelsB] }
 }
@@ -131,18 +133,34 @@ public struct PairBatch: Sendable {
 /// reproduces an uninterrupted run exactly.
 ///
 /// Not thread-safe: one loader per training loop.
+///
+/// With a ``PairLoaderShard`` of N ranks, each step takes the next N × batchSize positions of the
+/// epoch's order (the *global batch*) and this loader returns its rank's share: rank r gets
+/// positions [r·b, (r+1)·b) of it, so N ranks with batch b see together exactly the pairs, crops
+/// and flips one process with batch N·b sees. A final partial global batch of n pairs is split
+/// as evenly as possible (⌊n/N⌋ or ⌈n/N⌉ each); when fewer pairs than ranks remain, they are
+/// left out of that epoch (every rank needs at least one). The state (epoch, position) is global.
 public final class PairLoader {
     public let dataset: any PairedDataset
     public let options: PairLoaderOptions
+    /// Which share of every global batch this loader returns.
+    public let shard: PairLoaderShard
     public private(set) var epoch = 0
     public private(set) var position = 0
     private var order: [Int]
 
-    public init(dataset: any PairedDataset, options: PairLoaderOptions) throws {
+    public init(dataset: any PairedDataset, options: PairLoaderOptions, shard: PairLoaderShard = .whole) throws {
         try options.validate()
         guard dataset.count > 0 else { throw ImagingError.noImages(path: dataset.name, hint: "the dataset has no pairs") }
+        guard shard.ranks >= 1, (0..<shard.ranks).contains(shard.rank) else {
+            throw ImagingError.invalidArgument(operation: "PairLoader", message: "rank \(shard.rank) is outside 0..<\(shard.ranks)")
+        }
+        guard shard.ranks <= dataset.count else {
+            throw ImagingError.invalidArgument(operation: "PairLoader", message: "\(shard.ranks) ranks need at least \(shard.ranks) pairs (one each per step), but \(dataset.name) has \(dataset.count)")
+        }
         self.dataset = dataset
         self.options = options
+        self.shard = shard
         order = []
         order = orderFor(epoch: 0)
     }
@@ -150,9 +168,20 @@ public final class PairLoader {
     public var channelsA: Int { options.channelsA ?? dataset.channelsA }
     public var channelsB: Int { options.channelsB ?? dataset.channelsB }
 
-    /// Batches per epoch (a final partial batch counts unless dropLast).
+    /// Pairs per step over every rank: ranks × batchSize.
+    public var globalBatchSize: Int { shard.ranks * options.batchSize }
+
+    /// Batches (steps) per epoch: a final partial batch counts unless dropLast, or, with several
+    /// ranks, unless it holds fewer pairs than ranks.
     public var batchesPerEpoch: Int {
-        options.dropLast ? dataset.count / options.batchSize : (dataset.count + options.batchSize - 1) / options.batchSize
+        let g = globalBatchSize, rest = dataset.count % g
+        return dataset.count / g + (options.dropLast || rest < shard.ranks ? 0 : 1)
+    }
+
+    /// Whether the current epoch has no batch left (``nextBatch()`` would return nil).
+    public var isEpochFinished: Bool {
+        let remaining = dataset.count - position
+        return remaining <= 0 || remaining < shard.ranks || (options.dropLast && remaining < globalBatchSize)
     }
 
     public var state: PairLoaderState {
@@ -201,16 +230,19 @@ public final class PairLoader {
     }
 
     /// The next batch of the current epoch, or nil when the epoch is used up (call `startNextEpoch()`).
+    /// With several ranks: this rank's share of the next global batch (see the type's description).
     public func nextBatch() throws -> PairBatch? {
-        let remaining = dataset.count - position
-        let n = min(options.batchSize, remaining)
-        if n <= 0 || (options.dropLast && n < options.batchSize) { return nil }
+        if isEpochFinished { return nil }
+        let total = min(globalBatchSize, dataset.count - position)
+        let ranks = shard.ranks, base = total / ranks, extra = total % ranks
+        let start = position + shard.rank * base + min(shard.rank, extra)
+        let n = base + (shard.rank < extra ? 1 : 0)
         let size = options.cropSize, ca = channelsA, cb = channelsB
         let perA = size * size * ca, perB = size * size * cb
         var a = [Float](repeating: 0, count: n * perA)
         var b = [Float](repeating: 0, count: n * perB)
-        let indices = Array(order[position..<(position + n)])
-        let jitters = (0..<n).map { jitter(epoch: epoch, position: position + $0) }
+        let indices = Array(order[start..<(start + n)])
+        let jitters = (0..<n).map { jitter(epoch: epoch, position: start + $0) }
         try a.withUnsafeMutableBufferPointer { aBuf in
             try b.withUnsafeMutableBufferPointer { bBuf in
                 // Each index writes only its own slots of the two buffers.
@@ -224,8 +256,8 @@ public final class PairLoader {
             }
         }
         let batch = PairBatch(a: a, b: b, count: n, height: size, width: size, channelsA: ca, channelsB: cb,
-                              indices: indices, epoch: epoch)
-        position += n
+                              indices: indices, epoch: epoch, globalCount: total)
+        position += total
         return batch
     }
 
@@ -235,4 +267,17 @@ public final class PairLoader {
         position = 0
         order = orderFor(epoch: epoch)
     }
+}
+
+/// Which share of every global batch a ``PairLoader`` returns: rank `rank` of `ranks` data-parallel
+/// processes.
+public struct PairLoaderShard: Codable, Sendable, Equatable {
+    public var rank: Int
+    public var ranks: Int
+    public init(rank: Int, of ranks: Int) {
+        self.rank = rank
+        self.ranks = ranks
+    }
+    /// One process: every batch whole.
+    public static let whole = PairLoaderShard(rank: 0, of: 1)
 }

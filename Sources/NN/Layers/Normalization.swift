@@ -11,6 +11,10 @@ import Tensor
 /// running statistics in place: running = (1 − momentum)·running + momentum·batch, with the
 /// unbiased batch variance, as PyTorch does. In evaluation mode it normalises with the running
 /// statistics. PyTorch's `num_batches_tracked` is not kept (see ``Module/stateDict()``).
+///
+/// With a ``statisticsGroup`` of several ranks, training mode normalises with the statistics of
+/// the whole group's batch (synchronised batch norm, `Tensor.synchronizedBatchNorm`); by default
+/// each process uses its own batch's, as the paper's single-process training does.
 public final class BatchNorm2d: Module, UnaryLayer {
     public let channels: Int
     public let momentum: Float
@@ -23,6 +27,9 @@ public final class BatchNorm2d: Module, UnaryLayer {
     public let runningMean: Tensor
     /// `[channels]`, a buffer.
     public let runningVar: Tensor
+    /// The ranks whose batches share statistics in training mode (nil, or a group of one: this
+    /// process's batch alone). Set by a data-parallel trainer with `--sync-batchnorm`.
+    public var statisticsGroup: (any Communicator)?
 
     /// - Parameters:
     ///   - channels: channels of the NHWC input (its last axis).
@@ -55,6 +62,10 @@ public final class BatchNorm2d: Module, UnaryLayer {
 
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         try checkNHWC(layerDescription, input, channels: channels)
+        if isTraining, let group = statisticsGroup, group.isDistributed {
+            return try Tensor.synchronizedBatchNorm(input, weight: weight, bias: bias, runningMean: runningMean,
+                                                    runningVar: runningVar, momentum: momentum, eps: epsilon, group: group)
+        }
         if isTraining, input.shape[0] * input.shape[1] * input.shape[2] <= 1 {
             throw NNError.badInput(layer: layerDescription, shape: input.shape,
                                    message: "training needs more than one value per channel for batch statistics; "

@@ -248,8 +248,13 @@ public final class AblationRunner {
     /// Polled between runs and at every trainer safe point (``Trainer/shouldStop``): stop after
     /// saving the current run's checkpoint.
     public var shouldStop: () -> Bool = { false }
-    /// Set after `run()` when `shouldStop` ended it early.
+    /// Set after `run()` when `shouldStop` ended it early (on any rank of ``world``).
     public private(set) var interrupted = false
+    /// The ranks of an MPI job (`mpirun -np N pix2pix ablate`): run i of the plan trains on rank
+    /// i mod N as a one-process run with that rank's threads. Rank 0 alone writes `plan.json` and,
+    /// once every rank has finished, the report, reading the other ranks' results from their run
+    /// directories: `directory` must be on a filesystem every rank sees. Default: one process.
+    public var world: any Communicator = SingleProcess()
 
     public init(plan: AblationPlan, directory: URL, logger: Logger = Logger(label: "pix2pix.ablate")) throws {
         try plan.validate()
@@ -288,38 +293,58 @@ public final class AblationRunner {
         }
     }
 
-    /// Trains what is missing, then writes the report. Returns every run's result.
+    /// Trains what is missing, then writes the report. Returns every run's result (with several
+    /// ranks: rank 0 every run's, the other ranks their own, without summaries).
+    ///
+    /// With several ranks this is collective: the ranks go through the runs in rounds (round k:
+    /// run k·N + rank) and agree before each round whether any of them was asked to stop, so that
+    /// all stop between runs together; a rank asked to stop during a run saves it first.
     @discardableResult
     public func run() throws -> AblationResults {
         try checkCombinations()
-        try FileError.makeDirectories(directory.path, what: "ablation folder")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        if let data = FileManager.default.contents(atPath: planFile.path),
-           let previous = try? JSONDecoder().decode(AblationPlan.self, from: data), previous.steps != plan.steps || previous.base != plan.base || previous.data != plan.data {
-            throw TrainingError.invalidOption(option: "--out", message: "\(directory.path) holds an ablation with other data, budget or options; choose another --out (or delete it)")
-        }
-        try AtomicFile.write([UInt8](try encoder.encode(plan)), to: planFile)
-
-        var results: [AblationRunResult] = []
-        let jobs = plan.variants.flatMap { v in plan.seeds.map { (v, $0) } }
-        for (index, (variant, seed)) in jobs.enumerated() {
-            let run = runDirectory(variant, seed: seed)
-            let prefix = "[\(index + 1)/\(jobs.count)] \(variant.label(in: plan)) seed \(seed)"
-            if let data = FileManager.default.contents(atPath: resultFile(run).path),
-               let done = try? JSONDecoder().decode(AblationRunResult.self, from: data) {
-                onMessage?("\(prefix): done earlier — \(done.validation.summary)")
-                results.append(done)
-                continue
+        if world.isWriter {
+            try FileError.makeDirectories(directory.path, what: "ablation folder")
+            if let data = FileManager.default.contents(atPath: planFile.path),
+               let previous = try? JSONDecoder().decode(AblationPlan.self, from: data), previous.steps != plan.steps || previous.base != plan.base || previous.data != plan.data {
+                throw TrainingError.invalidOption(option: "--out", message: "\(directory.path) holds an ablation with other data, budget or options; choose another --out (or delete it)")
             }
+            try AtomicFile.write([UInt8](try encoder.encode(plan)), to: planFile)
+        }
+        // The other ranks start once rank 0 has accepted the folder (a refusal there ends the job).
+        try world.barrier()
+
+        var mine: [Int: AblationRunResult] = [:]
+        let jobs = plan.variants.flatMap { v in plan.seeds.map { (v, $0) } }
+        func prefix(_ index: Int) -> String { "[\(index + 1)/\(jobs.count)] \(jobs[index].0.label(in: plan)) seed \(jobs[index].1)" }
+        let rounds = (jobs.count + world.size - 1) / world.size
+        for round in 0..<rounds {
+            let slot = round * world.size + world.rank
+            var pending: Int?
+            var stop = interrupted
+            if slot < jobs.count && !interrupted {
+                let run = runDirectory(jobs[slot].0, seed: jobs[slot].1)
+                if let done = Self.readResult(resultFile(run)) {
+                    onMessage?("\(prefix(slot)): done earlier — \(done.validation.summary)")
+                    mine[slot] = done
+                } else {
+                    pending = slot
+                    stop = shouldStop()  // a safe point between runs: nothing of this run is written yet
+                }
+            }
+            if try world.anyTrue(stop) {
+                if !interrupted, let pending { onMessage?("\(prefix(pending)): not started (interrupted); rerun the same command to continue") }
+                interrupted = true
+                break
+            }
+            guard let index = pending else { continue }
+            let (variant, seed) = jobs[index]
+            let run = runDirectory(variant, seed: seed)
+            let prefix = prefix(index)
             let config = TrainingRunConfig(options: plan.options(for: variant, seed: seed), data: plan.data,
                                            validationData: plan.validationData,
-                                           command: "pix2pix ablate (\(directory.lastPathComponent))")
-            if shouldStop() {  // a safe point between runs: nothing of this run is written yet
-                interrupted = true
-                onMessage?("\(prefix): not started (interrupted); rerun the same command to continue")
-                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string, baselines: nil)
-            }
+                                           command: "pix2pix ablate (\(directory.lastPathComponent))" + (world.isDistributed ? " on rank \(world.rank) of \(world.size)" : ""))
             let mode: Trainer.Mode = FileManager.default.fileExists(atPath: run.latest.path) ? .resume : (run.holdsRun ? .overwrite : .new)
             onMessage?("\(prefix): \(mode == .resume ? "resuming" : "training") \(plan.steps) steps")
             let trainer = try Trainer(config: mode == .resume ? try run.readConfig() : config, runDirectory: run, mode: mode, logger: logger)
@@ -327,9 +352,8 @@ public final class AblationRunner {
             trainer.onProgress = { [weak self] p in self?.onProgress?(variant, seed, p) }
             switch try trainer.train() {
             case .interrupted:
-                interrupted = true
+                interrupted = true  // the next round's agreement stops every rank
                 onMessage?("\(prefix): interrupted at step \(trainer.step); rerun the same command to resume")
-                return AblationResults(plan: plan, runs: results, summaries: [], framework: Pix2PixZooVersion.string, baselines: nil)
             case let .finished(steps, metrics):
                 guard let validation = metrics else {
                     throw TrainingError.invalidOption(option: "--data", message: "\(plan.data) has no val split; an ablation needs validation pairs (or --val-data)")
@@ -345,14 +369,36 @@ public final class AblationRunner {
                     convergence: variant.objective.usesL1 ? Convergence.from(log: log, lambda: trainer.options.lambdaL1, threshold: plan.convergenceL1) : nil)
                 try AtomicFile.write([UInt8](try encoder.encode(result)), to: resultFile(run))
                 onMessage?("\(prefix): \(validation.summary)")
-                results.append(result)
+                mine[index] = result
             }
+        }
+        // Every rank has finished or stopped its runs.
+        interrupted = try world.anyTrue(interrupted)
+        let own = mine.keys.sorted().map { mine[$0]! }
+        guard !interrupted, world.isWriter else {
+            return AblationResults(plan: plan, runs: own, summaries: [], framework: Pix2PixZooVersion.string, baselines: nil)
+        }
+        var results: [AblationRunResult] = []
+        for (index, (variant, seed)) in jobs.enumerated() {
+            if let result = mine[index] { results.append(result); continue }
+            // Another rank's run: its result is in its run directory.
+            let file = resultFile(runDirectory(variant, seed: seed))
+            guard let result = Self.readResult(file) else {
+                throw TrainingError.io(path: file.path, message: "rank \(index % world.size) finished this run, but its result is not readable on rank 0; "
+                                       + "--out must be on a filesystem every rank sees (shared across hosts)")
+            }
+            onMessage?("\(prefix(index)): trained on rank \(index % world.size) — \(result.validation.summary)")
+            results.append(result)
         }
         let summaries = summarise(results)
         let all = AblationResults(plan: plan, runs: results, summaries: summaries, framework: Pix2PixZooVersion.string,
                                   baselines: try measureBaselines())
         try AblationReport(results: all, runner: self).write()
         return all
+    }
+
+    static func readResult(_ file: URL) -> AblationRunResult? {
+        FileManager.default.contents(atPath: file.path).flatMap { try? JSONDecoder().decode(AblationRunResult.self, from: $0) }
     }
 
     func evaluateTraining(_ trainer: Trainer) throws -> EvaluationResult? {

@@ -151,7 +151,15 @@ public enum ModelCheckpoint {
     @discardableResult
     public static func loadTraining(from url: URL, into model: Pix2PixModel, generatorOptimizer: Adam,
                                     discriminatorOptimizer: Adam) throws -> JSONValue {
-        let file = try CheckpointFile(contentsOf: url)
+        try loadTraining(from: CheckpointFile(contentsOf: url), into: model, generatorOptimizer: generatorOptimizer,
+                         discriminatorOptimizer: discriminatorOptimizer)
+    }
+
+    /// ``loadTraining(from:into:generatorOptimizer:discriminatorOptimizer:)`` from an opened file
+    /// (data-parallel ranks open the bytes rank 0 read and broadcast).
+    @discardableResult
+    public static func loadTraining(from file: CheckpointFile, into model: Pix2PixModel, generatorOptimizer: Adam,
+                                    discriminatorOptimizer: Adam) throws -> JSONValue {
         guard file.header.kind == .training else {
             throw ModelFileError.wrongKind(file: file.name, found: file.header.kind.rawValue, needed: "training")
         }

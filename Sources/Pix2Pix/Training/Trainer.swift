@@ -17,6 +17,16 @@ import Tensor
 ///                           runDirectory: RunDirectory(path: "runs/demo"))
 /// let outcome = try trainer.train()   // .finished or .interrupted
 /// ```
+///
+/// ## Data-parallel training
+/// With a ``communicator`` of N ranks (`mpirun -np N pix2pix train …`) every rank runs this trainer
+/// on its share of each step's pairs (``PairLoaderShard``: together the pairs one process with
+/// batch N·b would take). Rank 0's weights are broadcast at the start, the gradients are averaged
+/// before every optimizer step (``GradientAllReduce``), the logged losses are the means over all
+/// pairs of the step, and batch norm uses each rank's batch (default) or all of them
+/// (``TrainingOptions/syncBatchNorm``). Rank 0 alone writes the run directory; on a resume it
+/// reads the checkpoint and sends it to the others, so only rank 0 needs the run directory.
+/// Every rank stops at the same step when any of them is asked to (``shouldStop``).
 public final class Trainer {
     public let config: TrainingRunConfig
     public var options: TrainingOptions { config.options }
@@ -25,6 +35,10 @@ public final class Trainer {
     public let stepper: Pix2PixStep
     public let loader: PairLoader
     public let validation: (any PairedDataset)?
+    /// The ranks training together (``SingleProcess`` unless launched by `mpirun` / `srun`).
+    public let communicator: any Communicator
+    /// Averages gradients over the ranks; nil in a single process.
+    public let gradientAllReduce: GradientAllReduce?
     public private(set) var step = 0
     public var epoch: Int { loader.epoch }
     private var seconds = 0.0
@@ -43,23 +57,32 @@ public final class Trainer {
 
     /// Prepares a run: checks options, data and networks against each other before anything is
     /// written; then creates (or, with `.resume`, reopens) the run directory.
+    ///
+    /// With a `communicator` of several ranks, every rank calls this initializer (it is
+    /// collective): only rank 0 looks at and writes the run directory, and it broadcasts its
+    /// weights (or, on a resume, the checkpoint it read) to the others.
     public init(config: TrainingRunConfig, runDirectory: RunDirectory, mode: Mode = .new,
-                registry: Registry = .shared, logger: Logger = Logger(label: "pix2pix.train")) throws {
+                registry: Registry = .shared, logger: Logger = Logger(label: "pix2pix.train"),
+                communicator: any Communicator = SingleProcess()) throws {
         self.logger = logger
         self.run = runDirectory
+        self.communicator = communicator
+        let writer = communicator.isWriter
         var config = config
         if mode == .resume {
-            guard runDirectory.holdsRun, FileManager.default.fileExists(atPath: runDirectory.latest.path) else {
+            guard !writer || (runDirectory.holdsRun && FileManager.default.fileExists(atPath: runDirectory.latest.path)) else {
                 throw TrainingError.notResumable(path: runDirectory.url.path, reason: "no \(RunDirectory.FileName.latest); start a run there first (without --resume)")
             }
-        } else if runDirectory.holdsRun && mode == .new {
+        } else if writer && runDirectory.holdsRun && mode == .new {
             throw TrainingError.runExists(path: runDirectory.url.path)
         }
         // A new run records the thread count it computes with (the reductions' order depends on
-        // it) and the oneDNN kernels' instruction set; a resumed run keeps what it recorded.
+        // it), the oneDNN kernels' instruction set and the number of ranks; a resumed run keeps
+        // what it recorded.
         if mode != .resume {
             if config.options.threads == nil { config.options.threads = Threads.count }
             config.instructionSet = OneDNNInfo.instructionSet
+            config.worldSize = communicator.size
         }
         let options = config.options
         try options.validate()
@@ -70,7 +93,12 @@ public final class Trainer {
             throw TrainingError.io(path: config.data, message: "cannot open the training data: \(error)")
         }
         guard dataset.count > 0 else { throw TrainingError.emptyDataset(path: config.data, split: config.split) }
-        validation = try Self.openValidation(&config)
+        guard dataset.count >= communicator.size else {
+            throw TrainingError.incompatible(message: "\(communicator.size) ranks need at least \(communicator.size) training pairs (one each per step), but \(config.data) has \(dataset.count)",
+                                             hint: "start fewer ranks (mpirun -np), or train on more data")
+        }
+        // Samples and validation metrics are rank 0's work.
+        validation = writer ? try Self.openValidation(&config) : nil
         self.config = config
 
         // Networks, with the data's channels unless the options fix them.
@@ -89,26 +117,44 @@ public final class Trainer {
         let loaderOptions = PairLoaderOptions(batchSize: options.batchSize, loadSize: options.loadSize, cropSize: options.cropSize,
                                               flip: options.flip, shuffle: true, dropLast: false, seed: options.seed,
                                               channelsA: io.inputChannels, channelsB: io.outputChannels)
-        loader = try PairLoader(dataset: dataset, options: loaderOptions)
+        loader = try PairLoader(dataset: dataset, options: loaderOptions,
+                                shard: PairLoaderShard(rank: communicator.rank, of: communicator.size))
         stepper = try Pix2PixStep(model: model, learningRate: options.learningRate, beta1: options.beta1,
                                   lambdaL1: options.lambdaL1, l1Reduction: options.l1Reduction, ganMode: options.ganMode,
                                   objective: options.objective)
+        if communicator.isDistributed {
+            if options.syncBatchNorm {
+                model.generator.synchronizeBatchStatistics(over: communicator)
+                model.discriminator.synchronizeBatchStatistics(over: communicator)
+            }
+            gradientAllReduce = GradientAllReduce(communicator: communicator, precision: options.allReducePrecision)
+            stepper.gradientAllReduce = gradientAllReduce
+            // Each rank draws its own dropout masks (rank 0 keeps the single-process stream).
+            if communicator.rank > 0 { model.randomSource.generator = Self.dropoutStream(seed: options.seed, rank: communicator.rank) }
+        } else {
+            gradientAllReduce = nil
+        }
 
         if mode == .resume {
             try restore()
-            if let recorded = config.instructionSet, recorded != OneDNNInfo.instructionSet {
+            if writer, let recorded = config.instructionSet, recorded != OneDNNInfo.instructionSet {
                 logger.warning("\(runDirectory.url.path) was trained with oneDNN kernels for \(recorded); this machine uses \(OneDNNInfo.instructionSet), so the resumed steps will not be bit-identical to an uninterrupted run")
             }
         } else {
-            do {
-                if mode == .overwrite { try runDirectory.removeRunFiles() }
-                try FileError.makeDirectories(runDirectory.url.path, what: "run directory")
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try AtomicFile.write([UInt8](try encoder.encode(config)), to: runDirectory.config)
-            } catch {
-                throw TrainingError.io(path: runDirectory.url.path, message: "cannot prepare the run directory: \(error)")
+            if writer {
+                do {
+                    if mode == .overwrite { try runDirectory.removeRunFiles() }
+                    try FileError.makeDirectories(runDirectory.url.path, what: "run directory")
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    try AtomicFile.write([UInt8](try encoder.encode(config)), to: runDirectory.config)
+                } catch {
+                    throw TrainingError.io(path: runDirectory.url.path, message: "cannot prepare the run directory: \(error)")
+                }
             }
+            // Every rank built the same networks from the same seed; rank 0's weights make sure.
+            try model.generator.broadcastState(over: communicator)
+            try model.discriminator.broadcastState(over: communicator)
         }
         stepper.setLearningRate(options.schedule.learningRate(base: options.learningRate, epoch: min(loader.epoch, options.totalEpochs - 1)))
     }
@@ -134,6 +180,12 @@ public final class Trainer {
         return nil
     }
 
+    /// The dropout stream of rank `rank` > 0 of a data-parallel run (rank 0 draws from the model's
+    /// own stream, as a single process does).
+    static func dropoutStream(seed: UInt64, rank: Int) -> RandomGenerator {
+        RandomGenerator(seed: seed &+ 0x5EED, stream: [0x7261_6E6B, UInt64(rank)])  // "rank"
+    }
+
     /// Fails before training when the crop size does not suit G or D.
     static func checkSizes(_ model: Pix2PixModel, cropSize: Int, batch: Int) throws {
         let io = model.generator.channels
@@ -154,25 +206,35 @@ public final class Trainer {
 
     // MARK: Checkpoints
 
-    var progressJSON: JSONValue {
-        get throws {
-            .object([
-                "step": .int(step),
-                "epoch": .int(loader.epoch),
-                "loader": try JSONValue(encoding: loader.state),
-                "seconds": .double(seconds),
-                "options": try JSONValue(encoding: options),
-            ])
-        }
+    /// The trainer's position for the checkpoint: the step, the data order's global position, the
+    /// world size and (several ranks) every rank's dropout stream, which `rankDropoutStreams` holds.
+    func progressJSON(rankDropoutStreams: [JSONValue]? = nil) throws -> JSONValue {
+        var progress: [String: JSONValue] = [
+            "step": .int(step),
+            "epoch": .int(loader.epoch),
+            "loader": try JSONValue(encoding: loader.state),
+            "seconds": .double(seconds),
+            "options": try JSONValue(encoding: options),
+            "world_size": .int(communicator.size),
+        ]
+        if let rankDropoutStreams { progress["rank_dropout_rng"] = .array(rankDropoutStreams) }
+        return .object(progress)
     }
 
     /// Saves `latest.pzck` (atomically) and, at an epoch end with snapshots on, `epoch_<n>.pzck`.
+    /// Collective with several ranks: every rank calls it at the same step; rank 0 writes.
     public func saveCheckpoint(snapshotEpoch: Int? = nil) throws {
+        var streams: [JSONValue]?
+        if communicator.isDistributed {
+            let mine = try JSONEncoder().encode(model.randomSource.generator)
+            streams = try communicator.allGather([UInt8](mine)).map { try JSONDecoder().decode(JSONValue.self, from: Data($0)) }
+        }
+        guard communicator.isWriter else { return }
         let metadata: [String: JSONValue] = ["framework": .string(Pix2PixZooVersion.string),
                                              "data": .string(config.data), "crop_size": .int(options.cropSize)]
         try ModelCheckpoint.saveTraining(model, generatorOptimizer: stepper.generatorOptimizer,
                                          discriminatorOptimizer: stepper.discriminatorOptimizer,
-                                         progress: try progressJSON, to: run.latest,
+                                         progress: try progressJSON(rankDropoutStreams: streams), to: run.latest,
                                          compressionLevel: options.checkpointCompression, metadata: metadata)
         if let snapshotEpoch, options.epochSnapshots {
             let target = run.snapshot(epoch: snapshotEpoch)
@@ -180,9 +242,23 @@ public final class Trainer {
         }
     }
 
-    /// Restores everything from `latest.pzck` and trims the log to the checkpoint's step.
+    /// Restores everything from `latest.pzck` and trims the log to the checkpoint's step. With
+    /// several ranks, rank 0 reads the file and broadcasts its bytes; each rank then restores its
+    /// own dropout stream (a new rank, when the world grew, starts its stream afresh).
     func restore() throws {
-        let progress = try ModelCheckpoint.loadTraining(from: run.latest, into: model,
+        let file: CheckpointFile
+        if communicator.isDistributed {
+            var bytes: [UInt8] = []
+            if communicator.isWriter {
+                do { bytes = [UInt8](try Data(contentsOf: run.latest)) } catch {
+                    throw TrainingError.notResumable(path: run.url.path, reason: "\(RunDirectory.FileName.latest) cannot be read: \(error.localizedDescription)")
+                }
+            }
+            file = try CheckpointFile(bytes: try communicator.broadcast(bytes), name: run.latest.path)
+        } else {
+            file = try CheckpointFile(contentsOf: run.latest)
+        }
+        let progress = try ModelCheckpoint.loadTraining(from: file, into: model,
                                                         generatorOptimizer: stepper.generatorOptimizer,
                                                         discriminatorOptimizer: stepper.discriminatorOptimizer)
         guard let savedStep = progress["step"]?.intValue, let loaderJSON = progress["loader"] else {
@@ -195,9 +271,24 @@ public final class Trainer {
         }
         step = savedStep
         seconds = progress["seconds"]?.doubleValue ?? 0
+        let recordedWorld = progress["world_size"]?.intValue ?? 1
+        if communicator.rank > 0 {
+            let streams = progress["rank_dropout_rng"]?.arrayValue ?? []
+            if communicator.rank < streams.count {
+                do { model.randomSource.generator = try streams[communicator.rank].decode(RandomGenerator.self) } catch {
+                    throw TrainingError.notResumable(path: run.url.path, reason: "the dropout stream of rank \(communicator.rank) in \(RunDirectory.FileName.latest) does not decode: \(error)")
+                }
+            } else {
+                model.randomSource.generator = Self.dropoutStream(seed: options.seed, rank: communicator.rank)
+            }
+        }
+        guard communicator.isWriter else { return }
         // Drop log lines written after the checkpoint (they will be produced again).
         let kept = try run.readLog().filter { $0.step <= step }
         try writeLog(kept)
+        if recordedWorld != communicator.size {
+            logger.warning("\(run.url.path) was saved by \(recordedWorld) rank(s) and resumes on \(communicator.size): it continues from the same place in the data (epoch \(loader.epoch + 1), pair \(loader.position) of its order), but a step now takes \(loader.globalBatchSize) pairs instead of \(recordedWorld * options.batchSize), so the steps per epoch, the --steps budget's meaning and the training itself differ from an uninterrupted run\(options.syncBatchNorm ? "" : ", and batch norm sees batches of \(options.batchSize) per rank as before"); resume with \(recordedWorld) rank(s) to continue it exactly")
+        }
         logger.info("resumed \(run.url.path) at step \(step), epoch \(loader.epoch)")
     }
 
@@ -231,14 +322,21 @@ public final class Trainer {
     /// Saves `latest.pzck` and the loss chart and reports the stop.
     private func stop() throws -> TrainingOutcome {
         try saveCheckpoint()
+        guard communicator.isWriter else { return .interrupted(step: step, checkpoint: run.latest.path) }
         try? writeLossChart()
         logger.notice("interrupted at step \(step); saved \(run.latest.path)")
         return .interrupted(step: step, checkpoint: run.latest.path)
     }
 
+    /// Whether any rank was asked to stop (collective: every rank gets the same answer).
+    private func anyRankStops() throws -> Bool {
+        try communicator.anyTrue(shouldStop())
+    }
+
     private func trainingLoop() throws -> TrainingOutcome {
-        let logHandle = try openLog()
-        defer { try? logHandle.close() }
+        let writer = communicator.isWriter
+        let logHandle = writer ? try openLog() : nil
+        defer { try? logHandle?.close() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let schedule = options.schedule
@@ -248,7 +346,7 @@ public final class Trainer {
 
         while step < total, loader.epoch < options.totalEpochs {
             // The safe point: the previous step's writes are complete, the next has not begun.
-            if shouldStop() { return try stop() }
+            if try anyRankStops() { return try stop() }
             guard let batch = try loader.nextBatch() else {
                 try endEpoch(schedule)
                 continue
@@ -256,7 +354,20 @@ public final class Trainer {
             let started = DispatchTime.now().uptimeNanoseconds
             let a = try Tensor(shape: batch.shapeA, values: batch.a)
             let b = try Tensor(shape: batch.shapeB, values: batch.b)
-            let losses = try stepper.run(a: a, b: b)
+            var losses: StepLosses
+            if communicator.isDistributed {
+                // Every rank's gradients weigh its pairs as the whole step's batch would.
+                // (1 exactly when the ranks' shares are equal.)
+                let lossScale = Float(batch.count * communicator.size) / Float(batch.globalCount)
+                losses = try stepper.run(a: a, b: b, lossScale: lossScale)
+                losses = try meanOverRanks(losses, weight: Float(batch.count) / Float(batch.globalCount))
+                if !options.syncBatchNorm {
+                    try model.generator.averageBuffers(over: communicator)
+                    try model.discriminator.averageBuffers(over: communicator)
+                }
+            } else {
+                losses = try stepper.run(a: a, b: b)
+            }
             guard losses.isFinite else {
                 throw TrainingError.diverged(step: step + 1, losses: "\(losses)")
             }
@@ -269,15 +380,16 @@ public final class Trainer {
 
             let record = TrainingLogRecord(step: step, epoch: loader.epoch, losses: losses,
                                            lr: stepper.generatorOptimizer.learningRate, seconds: seconds)
-            logHandle.write(try encoder.encode(record) + Data([0x0A]))
+            logHandle?.write(try encoder.encode(record) + Data([0x0A]))
 
-            if loader.position >= loader.dataset.count { try endEpoch(schedule) }
+            if loader.isEpochFinished { try endEpoch(schedule) }
             if step % options.checkpointEvery == 0 { try saveCheckpoint() }
-            if options.sampleEvery > 0, step % options.sampleEvery == 0 { try writeSamples() }
-            if step % options.logEvery == 0 || step == total { report(losses, epoch: record.epoch, total: total) }
+            if writer, options.sampleEvery > 0, step % options.sampleEvery == 0 { try writeSamples() }
+            if writer, step % options.logEvery == 0 || step == total { report(losses, epoch: record.epoch, total: total) }
         }
-        if shouldStop() { return try stop() }
+        if try anyRankStops() { return try stop() }
         try saveCheckpoint()
+        guard writer else { return .finished(step: step, metrics: nil) }
         try writeSamples()
         try writeLossChart()
         var metrics: EvaluationResult?
@@ -291,6 +403,13 @@ public final class Trainer {
             model.generator.train()
         }
         return .finished(step: step, metrics: metrics)
+    }
+
+    /// The step's losses over every rank's pairs: each rank's mean weighted by its share of the pairs.
+    private func meanOverRanks(_ losses: StepLosses, weight: Float) throws -> StepLosses {
+        var values = [losses.gGAN, losses.gL1, losses.dReal, losses.dFake].map { $0 * weight }
+        try communicator.allReduce(&values, .sum)
+        return StepLosses(gGAN: values[0], gL1: values[1], dReal: values[2], dFake: values[3])
     }
 
     private func endEpoch(_ schedule: LRSchedule) throws {

@@ -98,6 +98,14 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// as the run started (a different `--threads` on resume is refused). Nil in configs written
     /// before it was recorded: such runs use the count in effect.
     public var threads: Int?
+    /// Data-parallel runs (`mpirun -np N`): batch norm normalises with the statistics of all ranks'
+    /// batches together (`--sync-batchnorm`), so N ranks × batch b train as one process with batch
+    /// N·b. Off (the default, the paper's behaviour): each rank uses its own batch's statistics.
+    /// No effect in a single process.
+    public var syncBatchNorm = false
+    /// Data-parallel runs: the arithmetic of the gradient all-reduce (`--allreduce-precision`):
+    /// fp32 (default), or bf16 on the wire (half the bytes; see `AllReducePrecision`).
+    public var allReducePrecision: AllReducePrecision = .fp32
     /// The named settings the run started from (`--preset`), recorded for the reader: the fields
     /// themselves hold the values (a flag given with the preset overrides its value). Nil when
     /// none was named.
@@ -175,7 +183,7 @@ extension TrainingOptions {
         case generator, discriminator, generatorOverrides, discriminatorOverrides, lambdaL1, l1Reduction, ganMode, objective
         case batchSize, epochs, epochsDecay, lrPolicy, lrDecayEpochs, learningRate, beta1, loadSize, cropSize, flip
         case direction, seed, steps, checkpointEvery, epochSnapshots, sampleEvery, logEvery, checkpointCompression
-        case precision, threads, preset
+        case precision, threads, preset, syncBatchNorm, allReducePrecision
     }
 
     /// The model fields of `config.json` files written before overrides existed.
@@ -222,6 +230,8 @@ extension TrainingOptions {
         try read(.precision, &precision)
         threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         preset = try c.decodeIfPresent(Preset.self, forKey: .preset)
+        try read(.syncBatchNorm, &syncBatchNorm)
+        try read(.allReducePrecision, &allReducePrecision)
 
         let legacy = try decoder.container(keyedBy: LegacyKeys.self)
         var g = ConfigOverrides(), d = ConfigOverrides()

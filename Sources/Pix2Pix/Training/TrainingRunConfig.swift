@@ -16,6 +16,10 @@ public struct TrainingRunConfig: Codable, Sendable, Equatable {
     /// another one gives other rounding, so a resume elsewhere warns that it is not bit-exact.
     /// Nil in configs written before it was recorded.
     public var instructionSet: String?
+    /// The number of data-parallel ranks the run started with (`mpirun -np N`; 1 for one process).
+    /// Nil in configs written before it was recorded (one process). Checkpoints record the world
+    /// size of the steps they end (`world_size` in their progress).
+    public var worldSize: Int?
 
     public init(options: TrainingOptions, data: String, split: String = "train", validationData: String? = nil,
                 validationSplit: String? = nil, command: String? = nil) {

@@ -52,6 +52,9 @@ public final class Pix2PixStep {
     public let l1Reduction: L1Reduction
     public let ganMode: GANMode
     public let objective: Objective
+    /// Data-parallel training: averages each network's gradients over the ranks between its
+    /// backward pass and its optimizer step, so every rank applies the same update. Nil: one process.
+    public var gradientAllReduce: GradientAllReduce?
 
     public init(model: Pix2PixModel, generatorOptimizer: Adam, discriminatorOptimizer: Adam,
                 lambdaL1: Float = 100, l1Reduction: L1Reduction = .mean, ganMode: GANMode = .vanilla,
@@ -90,8 +93,12 @@ public final class Pix2PixStep {
     }
 
     /// Runs one step on a batch (NHWC in [-1, 1]) and returns the losses.
+    ///
+    /// `lossScale` multiplies both losses before their backward passes (the returned losses are
+    /// unscaled). Data-parallel ranks with unequal shares of a step's pairs use it so that every
+    /// rank's gradients weigh its pairs as one process with the whole batch would; it is 1 otherwise.
     @discardableResult
-    public func run(a: Tensor, b: Tensor) throws -> StepLosses {
+    public func run(a: Tensor, b: Tensor, lossScale: Float = 1) throws -> StepLosses {
         var losses = StepLosses()
         let g = model.generator, d = model.discriminator
         let fake = try g(a)
@@ -101,8 +108,9 @@ public final class Pix2PixStep {
             discriminatorOptimizer.zeroGrad()
             let lossFake = try ganLoss(d(model.discriminatorInput(a: a, b: fake.detached())), real: false)
             let lossReal = try ganLoss(d(model.discriminatorInput(a: a, b: b)), real: true)
-            let lossD = (lossFake + lossReal) * 0.5
+            let lossD = (lossFake + lossReal) * (0.5 * lossScale)
             try lossD.backward()
+            try gradientAllReduce?.average(discriminatorOptimizer.parameters)
             discriminatorOptimizer.step()
             losses.dFake = lossFake.item
             losses.dReal = lossReal.item
@@ -121,7 +129,8 @@ public final class Pix2PixStep {
             losses.gL1 = l1.item
             lossG = lossG.map { $0 + l1 } ?? l1
         }
-        if let lossG { try lossG.backward() }
+        if let lossG { try (lossScale == 1 ? lossG : lossG * lossScale).backward() }
+        try gradientAllReduce?.average(generatorOptimizer.parameters)
         generatorOptimizer.step()
         if objective.usesGAN { d.setRequiresGrad(true) }
         return losses

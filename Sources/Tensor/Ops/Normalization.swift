@@ -114,7 +114,7 @@ extension Tensor {
     }
 
     /// Validates a normalisation's input and affine parameters; returns (N, H, W, C).
-    private static func normalizationShape(_ op: String, _ input: Tensor, _ weight: Tensor?, _ bias: Tensor?,
+    static func normalizationShape(_ op: String, _ input: Tensor, _ weight: Tensor?, _ bias: Tensor?,
                                            _ eps: Float) throws -> (Int, Int, Int, Int) {
         guard input.rank == 4 else {
             throw TensorError.invalidArgument(op: op, message: "input must be NHWC [N, H, W, C], got shape \(input.shape)")
