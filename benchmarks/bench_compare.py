@@ -94,8 +94,8 @@ class Case:
             self.peers = ['torch', 'openvino-default']
         bad = [p for p in self.peers if p not in PEERS or (self.mode == 'train' and p != 'torch')]
         if bad:
-            raise SystemExit(f"bench_compare: --case {text!r}: unknown peer {bad[0]!r}; training has torch, "
-                             f"inference {', '.join(PEERS)}")
+            raise SystemExit(f"bench_compare: --case {text!r}: {bad[0]!r} is not a peer for {self.mode}; training has "
+                             f"torch, inference {', '.join(PEERS)}")
         self.name = ':'.join(parts[:5])
 
     @property
