@@ -72,11 +72,14 @@ bench: bootstrap
 	$(SWIFT) build -c release --scratch-path .build-bench --product pix2pix -q
 	$(BENCH_BIN) bench ops
 
-# Ours and PyTorch's pix2pix step, alternately in one run, with the ratios (benchmarks/bench_compare.py).
-# torch comes from BENCH_PYTHON when it imports torch, else from a throwaway venv (.venv-bench, torch from PyPI).
+# Ours against PyTorch, ONNX Runtime and OpenVINO, alternately in one run, with the ratios
+# (benchmarks/bench_compare.py; raw lines into benchmarks/results/). torch comes from BENCH_PYTHON when it
+# imports torch, else from a throwaway venv (.venv-bench, torch from PyPI); onnx, onnxruntime and openvino
+# (PyPI) are installed into that same Python when missing. BENCH_ARGS: e.g. --only infer --iters 4 --rounds 1.
 BENCH_PYTHON ?= python3
 BENCH_VENV   := .venv-bench
 BENCH_ARGS   ?=
+BENCH_PEERS  := onnx onnxruntime openvino
 
 bench-compare: bootstrap
 	$(SWIFT) build -c release --scratch-path .build-bench --product pix2pix -q
@@ -87,9 +90,13 @@ bench-compare: bootstrap
 	  if ! $(BENCH_VENV)/bin/python -c 'import torch' 2>/dev/null; then \
 	    echo "installing torch (PyPI) into $(BENCH_VENV)"; \
 	    python3 -m venv $(BENCH_VENV) && \
-	    $(BENCH_VENV)/bin/pip install -q torch || exit 1; \
+	    $(BENCH_VENV)/bin/python -m pip install -q torch || exit 1; \
 	  fi; \
 	  py=$(BENCH_VENV)/bin/python; \
+	fi; \
+	if ! $$py -c 'import onnx, onnxruntime, openvino' 2>/dev/null; then \
+	  echo "installing $(BENCH_PEERS) (PyPI) for $$py"; \
+	  $$py -m pip install -q --disable-pip-version-check $(BENCH_PEERS) || exit 1; \
 	fi; \
 	$$py benchmarks/bench_compare.py --pix2pix $(BENCH_BIN) --python $$py $(BENCH_ARGS)
 

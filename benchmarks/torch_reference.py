@@ -17,13 +17,27 @@ Inference: G in eval mode under torch.inference_mode().
 weights and both Adams stay fp32 (mixed precision).
 
 Prints one JSON line: {"impl": "torch", ..., "median_s", "min_s", "peak_rss_mb", "losses"}.
+
+Same weights for every engine (make bench-compare's inference rows):
+    --prepare DIR  writes, untimed, DIR/<generator>.pth (the generator's state dict, made once per
+                   generator: the reference's init plus 3 train-mode forward passes at 256² so that
+                   BatchNorm's running statistics are not the trivial 0 and 1; later sizes load it),
+                   DIR/<generator>-<size>-b<batch>.input.f32 (uniform in [-1, 1]),
+                   DIR/<generator>-<size>-b<batch>.torch-fp32.f32 (PyTorch's fp32 eval-mode output: the
+                   reference every engine's output is compared with) and, with --onnx,
+                   DIR/<generator>-<size>-b<batch>.onnx (torch.onnx.export, static shape).
+    --weights/--input/--output  (inference) time those weights on that input and write the output.
+All .f32 files are raw little-endian float32 in NCHW order (numpy tofile / fromfile).
 """
 import argparse
+import array
 import json
+import os
 import resource
 import statistics
 import sys
 import time
+import warnings
 
 import torch
 import torch.nn as nn
@@ -194,6 +208,70 @@ class Pix2PixStep:
         return loss_D.item(), loss_G.item()
 
 
+# ---------------------------------------------------------------- same weights for every engine
+
+def read_f32(path, shape):
+    data = open(path, 'rb').read()
+    want = 4
+    for d in shape:
+        want *= d
+    if len(data) != want:
+        raise SystemExit(f"torch_reference.py: {path} has {len(data)} bytes, float32 {list(shape)} needs {want}")
+    return torch.frombuffer(bytearray(data), dtype=torch.float32).reshape(shape)
+
+
+def write_f32(path, t):
+    # Atomic: a temporary file in the same folder, then rename.
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, 'wb') as f:
+        f.write(array.array('f', t.detach().float().flatten().tolist()).tobytes())  # no numpy needed
+    os.replace(tmp, path)
+
+
+def prepare(args, size):
+    """Writes the weights (once per generator), the input, PyTorch's fp32 eval output and the ONNX file."""
+    os.makedirs(args.prepare, exist_ok=True)
+    stem = os.path.join(args.prepare, f"{args.generator}-{size}-b{args.batch}")
+    weights = os.path.join(args.prepare, f"{args.generator}.pth")
+    G = make_generator(args.generator)
+    wrote = []
+    if os.path.exists(weights):
+        G.load_state_dict(torch.load(weights, weights_only=True))
+    else:
+        init_weights(G)
+        # Running statistics that are not the trivial mean 0, variance 1: a few train-mode passes.
+        G.train()
+        with torch.no_grad():
+            for _ in range(3):
+                G(torch.rand(1, 3, 256, 256) * 2 - 1)
+        tmp = f"{weights}.tmp-{os.getpid()}"
+        torch.save(G.state_dict(), tmp)
+        os.replace(tmp, weights)
+        wrote.append(weights)
+    G.eval()
+    x = torch.rand(args.batch, 3, size, size) * 2 - 1
+    with torch.inference_mode():
+        y = G(x)
+    write_f32(stem + '.input.f32', x)
+    write_f32(stem + '.torch-fp32.f32', y)
+    wrote += [stem + '.input.f32', stem + '.torch-fp32.f32']
+    export_s = None
+    if args.onnx:
+        t0 = time.perf_counter()
+        tmp = f"{stem}.onnx.tmp-{os.getpid()}"
+        # The TorchScript exporter (dynamo=False): no onnxscript needed; it warns that it is deprecated.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)
+            torch.onnx.export(G, (x,), tmp, input_names=['input'], output_names=['output'], opset_version=17,
+                              dynamo=False)
+        os.replace(tmp, stem + '.onnx')
+        export_s = round(time.perf_counter() - t0, 2)
+        wrote.append(stem + '.onnx')
+    print(json.dumps({'impl': 'torch', 'torch': torch.__version__, 'prepare': [os.path.basename(p) for p in wrote],
+                      'generator': args.generator, 'size': size, 'batch': args.batch, 'onnx_export_s': export_s}))
+    sys.stdout.flush()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--generator', default='unet_256')
@@ -206,6 +284,11 @@ def main(argv=None):
     ap.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
     ap.add_argument('--mode', choices=['train', 'infer'], default='train')
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--prepare', metavar='DIR', help='write the weights, input, reference output (and ONNX) into DIR; no timing')
+    ap.add_argument('--onnx', action='store_true', help='with --prepare: also export the generator to ONNX')
+    ap.add_argument('--weights', help='inference: load this state dict into the generator (from --prepare)')
+    ap.add_argument('--input', help='inference: the input batch, float32 NCHW (from --prepare)')
+    ap.add_argument('--output', help="inference: write the last timed pass's output, float32 NCHW")
     args = ap.parse_args(argv)
     size = args.size or int(args.generator.split('_')[-1])
     if args.batch < 1 or args.iters < 1 or args.warmup < 0 or args.threads < 1:
@@ -213,11 +296,19 @@ def main(argv=None):
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    if args.prepare:
+        return prepare(args, size)
     G = make_generator(args.generator)
-    init_weights(G)
+    if args.weights:
+        G.load_state_dict(torch.load(args.weights, weights_only=True))
+    else:
+        init_weights(G)
     A = torch.rand(args.batch, 3, size, size) * 2 - 1
     B = torch.rand(args.batch, 3, size, size) * 2 - 1
+    if args.input:
+        A = read_f32(args.input, (args.batch, 3, size, size))
     bf16 = args.precision == 'bf16'
+    rss_after_load_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
     if args.mode == 'train':
         D = make_discriminator(args.discriminator)
@@ -228,9 +319,14 @@ def main(argv=None):
     else:
         G.eval()
 
+        last = []
+
         def run():
             with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-                return float(G(A).float().mean()), 0.0
+                y = G(A).float()
+                if args.output:
+                    last[:] = [y]
+                return float(y.mean()), 0.0
 
     times, losses = [], []
     for i in range(args.warmup + args.iters):
@@ -246,9 +342,12 @@ def main(argv=None):
         'discriminator': args.discriminator if args.mode == 'train' else None, 'size': size, 'batch': args.batch,
         'threads': args.threads, 'precision': args.precision, 'iters': args.iters, 'warmup': args.warmup,
         'median_s': statistics.median(times), 'min_s': min(times), 'peak_rss_mb': round(rss_mb, 1),
-        'losses': losses[-1],
+        'losses': losses[-1], 'rss_after_load_mb': round(rss_after_load_mb, 1),
+        'weights': 'file' if args.weights else 'random',
     }))
     sys.stdout.flush()
+    if args.mode == 'infer' and args.output:
+        write_f32(args.output, last[0])
 
 
 if __name__ == '__main__':

@@ -150,22 +150,34 @@ struct BenchInferCommand: ParsableCommand {
     )
 
     @OptionGroup var options: BenchStepOptions
+    /// --weights, --input, --output (BenchInferIO.swift): the same weights and input as the other engines.
+    @OptionGroup(title: "Same weights and input as another engine") var io: BenchInferIOOptions
 
     func run() throws {
         options.applyThreads()
         let size = try options.imageSize()
         let precision = options.precision
-        let model = try Pix2PixModel(options: options.trainingOptions)
-        let g = model.generator
+        let (g, channels) = try io.generator(options: options)
         g.eval()
-        var rng = RandomGenerator(seed: 7)
-        let a = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
+        let a = try io.inputBatch(batch: options.batch, channels: channels, size: size)
+        var last: Tensor?
         func step() throws -> (lossD: Float, lossG: Float) {
             try Precision.with(precision) {
-                try withNoGrad { (try g(a).mean().item, 0) }
+                try withNoGrad {
+                    let y = try g(a)
+                    if io.output != nil { last = y }
+                    return (y.mean().item, 0)
+                }
             }
         }
-        try BenchRunner(options: options, title: "infer \(options.generator)", size: size).run(step)
+        // Peak RSS before the first pass: what loading the weights (and building the network) cost.
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        try BenchRunner(options: options, title: "infer \(options.generator)", size: size,
+                        extraFields: [String(format: "\"rss_after_load_mb\": %.1f", Double(usage.ru_maxrss) / 1024),
+                                      "\"weights\": \(io.weights == nil ? "\"random\"" : "\"file\"")"])
+            .run(step)
+        try io.writeOutput(last)
     }
 }
 
@@ -177,6 +189,8 @@ struct BenchRunner {
     /// Data-parallel `bench train`: the ranks (only rank 0 prints) and their gradient all-reduce.
     var world: any Communicator = SingleProcess()
     var reducer: GradientAllReduce?
+    /// More `"key": value` pairs for the JSON line.
+    var extraFields: [String] = []
 
     func run(_ step: () throws -> (lossD: Float, lossG: Float)) throws {
         let printing = world.isWriter
@@ -235,9 +249,10 @@ struct BenchRunner {
             String(format: "\"min_s\": %.6f", minimum), String(format: "\"gflop_per_step\": %.4f", stepFlops / 1e9),
             String(format: "\"gf_per_s\": %.2f", stepFlops / median / 1e9), String(format: "\"peak_rss_mb\": %.1f", rssMB),
             String(format: "\"losses\": [%.5f, %.5f]", Double(last.lossD), Double(last.lossG)),
+            "\"onednn\": \"\(OneDNNInfo.version)\"", "\"isa\": \"\(OneDNNInfo.instructionSet)\"",
         ] + (world.isDistributed ? ["\"ranks\": \(world.size)", String(format: "\"pairs_per_s\": %.3f", pairsPerSecond),
                                     String(format: "\"allreduce_s\": %.6f", reduceSeconds), "\"allreduce_bytes\": \(reduceBytes)",
-                                    "\"allreduce_precision\": \"\(reducer?.precision.rawValue ?? "fp32")\""] : [])
+                                    "\"allreduce_precision\": \"\(reducer?.precision.rawValue ?? "fp32")\""] : []) + extraFields
         print("{" + fields.joined(separator: ", ") + "}")
         fflush(nil)  // all streams: piped stdout is fully buffered
     }
