@@ -46,9 +46,10 @@ FUZZER_LIB := $(firstword $(wildcard $(dir $(realpath $(shell command -v $(SWIFT
 
 fuzz-build: bootstrap
 	@[ -n "$(FUZZER_LIB)" ] || { echo "fuzz: the toolchain has no libclang_rt.fuzzer_no_main (a swift.org Linux toolchain has it)" >&2; exit 1; }
-	PIX2PIX_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product pix2pix-fuzz -q \
+	@# The build's own exit status decides (a pipe into grep alone would hide a failed build and fuzz a stale binary).
+	bash -o pipefail -c 'PIX2PIX_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product pix2pix-fuzz -q \
 	  -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table \
-	  -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++ 2>&1 | { grep -v "Cannot export local symbol" || true; }
+	  -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++ 2>&1 | { grep -v "Cannot export local symbol" || true; }'
 	PIX2PIX_FUZZ=1 python3 scripts/check_package_deps.py
 
 fuzz: fuzz-build
