@@ -117,4 +117,45 @@ struct FusedStepTests {
         // bf16 really ran in lower precision: the curves are not identical.
         #expect(fp32 != bf16)
     }
+
+    /// One level of unet_256 at its real width and resolution (128 → 256 channels at 64² → 32²,
+    /// as its second down / up level), trained 20 steps with L1 + Adam in fp32 and in bf16: the
+    /// bf16 paths on these shapes (the stride-2 phase convolutions, blocked bf16 weights of 256
+    /// channels, batch norm on their outputs) must track fp32 at the scale training uses them.
+    /// Measured: worst relative loss difference 4.2e-4 (AMD EPYC, AVX-512 BF16); the bound is 1 %.
+    @Test("a 256-wide U-Net level at unet_256's scale: 20 bf16 steps track fp32 (each loss within 1 %)")
+    func bf16TracksFP32AtScale() throws {
+        func train(_ precision: Precision) throws -> [Float] {
+            try Precision.with(precision) {
+                var rng = RandomGenerator(seed: 256)
+                let net = try Sequential(
+                    LeakyReLU(0.2),
+                    Conv2d(inputChannels: 128, outputChannels: 256, kernelSize: 4, stride: 2, padding: 1, bias: false),
+                    BatchNorm2d(channels: 256),
+                    ReLU(),
+                    ConvTranspose2d(inputChannels: 256, outputChannels: 128, kernelSize: 4, stride: 2, padding: 1, bias: false),
+                    BatchNorm2d(channels: 128),
+                    Tanh())
+                try net.initialize(.reference, using: &rng)
+                let a = Tensor.normal([1, 64, 64, 128], using: &rng)
+                let b = withNoGrad { (a * 0.5).tanh() }
+                let adam = try Adam(module: net, .init(learningRate: 2e-4, beta1: 0.5))
+                var losses: [Float] = []
+                for _ in 0..<20 {
+                    net.zeroGrad()
+                    let loss = try Loss.l1(net(a), b)
+                    losses.append(loss.item)
+                    try loss.backward()
+                    adam.step()
+                }
+                return losses
+            }
+        }
+        let fp32 = try train(.fp32), bf16 = try train(.bf16)
+        let worst = zip(fp32, bf16).map { abs($0 - $1) / $1 }.max() ?? .infinity
+        #expect(bf16.allSatisfy { $0.isFinite })
+        #expect(worst <= 0.01, "max relative |loss_bf16 − loss_fp32| = \(worst)")
+        #expect(fp32.last! < fp32.first! && bf16.last! < bf16.first!, "both learn: fp32 \(fp32), bf16 \(bf16)")
+        #expect(fp32 != bf16, "bf16 really ran in lower precision")
+    }
 }
