@@ -4,25 +4,14 @@ import Foundation
 import Imaging
 import Pix2Pix
 import Testing
+import TestSupport
 
 /// Ctrl-C at random moments of a real `pix2pix train` process (a short form of
 /// scripts/ctrl_c_storm.sh): every run must exit 130 with a checkpoint that verifies and resumes.
 @Suite("Ctrl-C during training", .serialized)
 struct InterruptTests {
     /// The `pix2pix` executable built next to the tests (`swift build --build-tests` builds it).
-    static var executable: URL {
-        get throws {
-            let candidates = [
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pix2pix"),
-                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                    .appendingPathComponent(".build/release/pix2pix"),
-            ]
-            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
-            }
-            return found
-        }
-    }
+    static var executable: URL { get throws { try Pix2PixExecutable.url } }
 
     struct Outcome {
         var status: Int32

@@ -1,24 +1,13 @@
 import Checkpoint
 import Foundation
 import Imaging
+import TestSupport
 
 /// Runs the `pix2pix` executable built next to the tests, alone or under `mpirun` on this machine
 /// only (shared memory, `--mca btl self,vader`), always inside `timeout`.
 enum MPIHarness {
     /// The `pix2pix` executable (`swift build --build-tests` builds it next to the test bundle).
-    static var executable: URL {
-        get throws {
-            let candidates = [
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pix2pix"),
-                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                    .appendingPathComponent(".build/release/pix2pix"),
-            ]
-            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
-            }
-            return found
-        }
-    }
+    static var executable: URL { get throws { try Pix2PixExecutable.url } }
 
     struct Outcome {
         var status: Int32

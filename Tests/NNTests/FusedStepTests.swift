@@ -92,15 +92,7 @@ struct FusedStepTests {
             let a = Tensor.uniform([2, 32, 32, 3], low: -1, high: 1, using: &rng)
             let b = withNoGrad { (a * 0.8).tanh() * 0.9 - 0.05 }
             let adam = try Adam(module: net, .init(learningRate: 2e-3, beta1: 0.5))
-            var losses: [Float] = []
-            for _ in 0..<steps {
-                net.zeroGrad()
-                let loss = try Loss.l1(net(a), b)
-                losses.append(loss.item)
-                try loss.backward()
-                adam.step()
-            }
-            return losses
+            return try l1Steps(net, input: a, target: b, adam: adam, steps: steps)
         }
     }
 
@@ -140,15 +132,7 @@ struct FusedStepTests {
                 let a = Tensor.normal([1, 64, 64, 128], using: &rng)
                 let b = withNoGrad { (a * 0.5).tanh() }
                 let adam = try Adam(module: net, .init(learningRate: 2e-4, beta1: 0.5))
-                var losses: [Float] = []
-                for _ in 0..<20 {
-                    net.zeroGrad()
-                    let loss = try Loss.l1(net(a), b)
-                    losses.append(loss.item)
-                    try loss.backward()
-                    adam.step()
-                }
-                return losses
+                return try l1Steps(net, input: a, target: b, adam: adam, steps: 20)
             }
         }
         let fp32 = try train(.fp32), bf16 = try train(.bf16)

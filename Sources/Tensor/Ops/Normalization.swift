@@ -15,14 +15,7 @@ extension Tensor {
     public static func batchNorm(_ input: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor, runningVar: Tensor,
                                  training: Bool, momentum: Float, eps: Float) throws -> Tensor {
         let op = "batchNorm"
-        let (n, h, w, c) = try normalizationShape(op, input, weight, bias, eps)
-        for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar)] where t.shape != [c] {
-            throw TensorError.shapeMismatch(op: op, expected: [c], got: t.shape,
-                                            hint: "\(name) must hold one value per channel of input \(input.shape)")
-        }
-        guard momentum >= 0, momentum <= 1 else {
-            throw TensorError.invalidArgument(op: op, message: "momentum must be in [0, 1], got \(momentum)")
-        }
+        let (n, h, w, c) = try batchNormShape(op, input, weight, bias, runningMean, runningVar, momentum, eps)
         let count = n * h * w
         if training, count <= 1 {
             throw TensorError.invalidArgument(
@@ -114,6 +107,21 @@ extension Tensor {
     }
 
     /// Validates a normalisation's input and affine parameters; returns (N, H, W, C).
+    /// ``normalizationShape(_:_:_:_:_:)`` plus batch norm's running statistics (one value per
+    /// channel) and momentum (in [0, 1]).
+    static func batchNormShape(_ op: String, _ input: Tensor, _ weight: Tensor?, _ bias: Tensor?, _ runningMean: Tensor,
+                               _ runningVar: Tensor, _ momentum: Float, _ eps: Float) throws -> (Int, Int, Int, Int) {
+        let (n, h, w, c) = try normalizationShape(op, input, weight, bias, eps)
+        for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar)] where t.shape != [c] {
+            throw TensorError.shapeMismatch(op: op, expected: [c], got: t.shape,
+                                            hint: "\(name) must hold one value per channel of input \(input.shape)")
+        }
+        guard momentum >= 0, momentum <= 1 else {
+            throw TensorError.invalidArgument(op: op, message: "momentum must be in [0, 1], got \(momentum)")
+        }
+        return (n, h, w, c)
+    }
+
     static func normalizationShape(_ op: String, _ input: Tensor, _ weight: Tensor?, _ bias: Tensor?,
                                            _ eps: Float) throws -> (Int, Int, Int, Int) {
         guard input.rank == 4 else {

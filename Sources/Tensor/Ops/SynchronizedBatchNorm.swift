@@ -25,14 +25,7 @@ extension Tensor {
                                              runningVar: Tensor, momentum: Float, eps: Float,
                                              group: any Communicator) throws -> Tensor {
         let op = "synchronizedBatchNorm"
-        let (n, h, w, c) = try normalizationShape(op, input, weight, bias, eps)
-        for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar)] where t.shape != [c] {
-            throw TensorError.shapeMismatch(op: op, expected: [c], got: t.shape,
-                                            hint: "\(name) must hold one value per channel of input \(input.shape)")
-        }
-        guard momentum >= 0, momentum <= 1 else {
-            throw TensorError.invalidArgument(op: op, message: "momentum must be in [0, 1], got \(momentum)")
-        }
+        let (n, h, w, c) = try batchNormShape(op, input, weight, bias, runningMean, runningVar, momentum, eps)
         let rows = n * h * w
         // [count, Σx per channel, Σx² per channel], summed over the ranks.
         var totals = [Double](repeating: 0, count: 1 + 2 * c)
