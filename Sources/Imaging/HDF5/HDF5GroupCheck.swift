@@ -31,6 +31,10 @@ enum HDF5GroupCheck {
     static let maxDepth = 64
     static let maxObjects = 100_000
     static let maxHeapBytes = 64 << 20
+    /// The longest object path followed (libhdf5 builds every link's full path while listing).
+    static let maxPathBytes = 16 << 10
+    /// The most bytes of all links' full paths together.
+    static let maxTotalPathBytes = 64 << 20
 
     /// Checks the file at `path`; throws `ImagingError.corrupt` (or `.unsupported`) naming it.
     /// Returns the objects whose attribute messages are damaged (by object header address, as
@@ -131,7 +135,13 @@ enum HDF5GroupCheck {
         /// Largest symbol counts the superblock allows (v0/v1; later superblocks do not say).
         var leafK = 0, internalK = 0
         var visited: Set<Int> = []
+        /// The reference count of each object header read (by address).
+        var references: [Int: UInt64] = [:]
         var objects = 0
+        /// Links seen in all groups, one per entry (hard links to one object counted each time).
+        var links = 0
+        /// Bytes of the full paths of those links (libhdf5 allocates each while listing).
+        var pathBytes = 0
         /// Objects whose attribute messages do not decode (address relative to the base → why).
         var damagedAttributes: [UInt64: String] = [:]
 
@@ -230,6 +240,9 @@ enum HDF5GroupCheck {
         /// The group-related messages of one object header.
         struct GroupMessages {
             var symbolTable: (btree: UInt64, heap: UInt64)?
+            /// How many hard links the header says lead to the object (v1 header field; v2: the
+            /// reference count message, 1 when absent).
+            var references: UInt64 = 1
             var links: [(name: String, address: UInt64?)] = []
             var denseLinks = false
             /// A dataset's elements (nil: no dataspace message, or a null one), element size and
@@ -244,13 +257,22 @@ enum HDF5GroupCheck {
         /// Checks the object header at `at`; when it is a group, checks its links and every object
         /// they lead to.
         mutating func object(at: Int, name: String, depth: Int) throws(Problem) {
-            guard visited.insert(at).inserted else { return }            // hard links may form cycles
+            guard visited.insert(at).inserted else {
+                // Hard links may form cycles; libhdf5 then relies on the header's reference count
+                // to visit the object once: with a count of 1 it lists it again on every path to
+                // it, forever (a fuzzed file overflowed its stack, another allocated 2 GB).
+                guard (references[at] ?? 2) > 1 else {
+                    throw Problem(description: "\(name) is reached by more than one link, but its object header counts one")
+                }
+                return
+            }
             objects += 1
             guard objects <= maxObjects else {
                 throw Problem(description: "more than \(maxObjects) objects", unsupported: true)
             }
             guard depth <= maxDepth else { throw Problem(description: "\(name) is nested more than \(maxDepth) groups deep", unsupported: true) }
             let messages = try groupMessages(at: at, name: name)
+            references[at] = messages.references
             if let problem = messages.damagedAttributes { damagedAttributes[UInt64(at - base)] = problem }
             if let compact = messages.compactBytes, let elements = messages.elements, let elementSize = messages.elementSize {
                 // libhdf5 copies the whole extent out of the compact buffer, unchecked.
@@ -267,8 +289,19 @@ enum HDF5GroupCheck {
                 throw Problem(description: "group \(name) keeps its links in dense storage (a fractal heap), which is not read; rewrite the file with h5py's default format or `h5repack`", unsupported: true)
             }
             for link in messages.links { if let address = link.address { children.append((link.name, address)) } }
+            // libhdf5 visits every link (not only every object) and builds each one's full path.
+            links += children.count
+            guard links <= maxObjects else {
+                throw Problem(description: "more than \(maxObjects) links", unsupported: true)
+            }
             for (child, raw) in children {
                 let path = name == "/" ? "/" + child : name + "/" + child
+                pathBytes += path.utf8.count
+                guard path.utf8.count <= maxPathBytes, pathBytes <= maxTotalPathBytes else {
+                    throw Problem(description: path.utf8.count > maxPathBytes
+                                    ? "an object's path is longer than \(maxPathBytes) bytes (\(path.prefix(64))…)"
+                                    : "the objects' paths add up to more than \(maxTotalPathBytes >> 20) MiB", unsupported: true)
+                }
                 try object(at: try address(raw, 16, "the object header of \(path)"), name: path, depth: depth + 1)
             }
         }
@@ -298,7 +331,8 @@ enum HDF5GroupCheck {
             } else {
                 let version = try f.uint(1)
                 guard version == 1 else { throw Problem(description: "\(what) has version \(version) (1 or OHDR expected)") }
-                try f.skip(1 + 2 + 4)
+                try f.skip(1 + 2)
+                result.references = try f.uint(4)
                 let size = try f.int(4)
                 try checkLength(size, what)
                 blocks.append((at + 16, size, true))
@@ -376,6 +410,10 @@ enum HDF5GroupCheck {
                     case 0x06:                                            // link
                         guard !shared else { throw Problem(description: "a link message of \(name) is marked shared") }
                         result.links.append(try link(body, group: name))
+                    case 0x16:                                            // reference count (v2 headers)
+                        var m = Fields(body, "the reference count message of \(name)")
+                        try m.skip(1)
+                        result.references = try m.uint(4)
                     default:
                         break
                     }
@@ -542,7 +580,7 @@ enum HDF5GroupCheck {
         func symbolTable(_ table: (btree: UInt64, heap: UInt64), group: String) throws(Problem) -> [(String, UInt64)] {
             let heap = try localHeap(table.heap, group: group)
             var entries: [(String, UInt64)] = []
-            var nodes = 0
+            var nodes: Set<UInt64> = []
             try btreeNode(table.btree, level: nil, heap: heap, group: group, nodes: &nodes, into: &entries)
             return entries
         }
@@ -609,10 +647,15 @@ enum HDF5GroupCheck {
         /// A group B-tree node ("TREE", type 0): its keys are heap offsets, its children nodes one
         /// level down or, at level 0, symbol nodes.
         func btreeNode(_ raw: UInt64, level expected: Int?, heap: [UInt8], group: String,
-                       nodes: inout Int, into entries: inout [(String, UInt64)]) throws(Problem) {
+                       nodes: inout Set<UInt64>, into entries: inout [(String, UInt64)]) throws(Problem) {
             let what = "a B-tree node of group \(group)"
-            nodes += 1
-            guard nodes <= 65_536 else { throw Problem(description: "the B-tree of group \(group) has more than 65,536 nodes") }
+            // A group's B-tree is a tree: a node (or symbol node) reached twice makes libhdf5 list its
+            // links again on every path to it, which multiplies without bound (a fuzzed 12 KB file
+            // made H5Lvisit allocate 2 GB).
+            guard nodes.insert(raw).inserted else {
+                throw Problem(description: "the B-tree of group \(group) reaches the node at \(raw) twice")
+            }
+            guard nodes.count <= 65_536 else { throw Problem(description: "the B-tree of group \(group) has more than 65,536 nodes") }
             let headerSize = 8 + 2 * sizeofOffsets
             let at = try address(raw, headerSize, what)
             var f = Fields(try source.read(at, headerSize, what), what)
@@ -645,6 +688,9 @@ enum HDF5GroupCheck {
                 if level > 0 {
                     try btreeNode(child, level: level - 1, heap: heap, group: group, nodes: &nodes, into: &entries)
                 } else {
+                    guard nodes.insert(child).inserted else {
+                        throw Problem(description: "the B-tree of group \(group) reaches the symbol node at \(child) twice")
+                    }
                     try symbolNode(child, heap: heap, group: group, into: &entries)
                 }
             }
