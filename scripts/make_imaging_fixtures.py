@@ -192,12 +192,26 @@ def hdf5_format_fixtures():
             f[f"extra_{i}"] = np.zeros(1, np.uint8)
 
 
+def hdf5_cycle_fixtures():
+    """Groups reached by more than one hard link, including a link back to the root (a cycle), in
+    the old and the 1.8+ format: their object headers count the links (2), so libhdf5 visits them
+    once and the structural check lets them through (one that counts 1 is refused)."""
+    for libver in ("earliest", "latest"):
+        with h5py.File(out("hdf5", f"hard_link_cycle_{libver}.h5"), "w", libver=libver) as f:
+            g = f.create_group("train")
+            g["A"] = np.zeros((2, 8, 8, 3), np.uint8)
+            g["B"] = np.full((2, 8, 8, 3), 255, np.uint8)
+            g["loop"] = f["/"]
+            f["alias"] = g
+
+
 if __name__ == "__main__":
     canny_fixtures()
     color_fixtures()
     png_fixtures()
     hdf5_fixtures()
     hdf5_format_fixtures()
+    hdf5_cycle_fixtures()
     total = 0
     for dirpath, _, files in os.walk(ROOT):
         for name in files:

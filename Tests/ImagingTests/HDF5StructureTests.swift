@@ -181,4 +181,24 @@ struct HDF5StructureTests {
             return path == dense && reason.contains("group / keeps its links in dense storage") && reason.contains("h5repack")
         }
     }
+
+    @Test("groups reached by several hard links (a cycle back to the root) read when their headers count the links; a header counting one is refused")
+    func hardLinkCycles() throws {
+        for format in ["earliest", "latest"] {
+            let path = Fixtures.path("hdf5/hard_link_cycle_\(format).h5")
+            // libhdf5 lists each object once, under its first name in name order: "alias".
+            let pairs = try HDF5PairedDataset(path: path, split: "alias")
+            #expect(pairs.count == 2, "\(format)")
+            #expect(try pairs.pair(at: 1).b.pixels.allSatisfy { $0 == 255 }, "\(format): B is all white")
+        }
+        // A fuzzed file whose group links to itself while its header counts one link: libhdf5 would
+        // list it again on every lap (a stack overflow, or gigabytes of paths).
+        let forged = Fixtures.path("hdf5/hard_link_cycle_counted_once.h5")
+        #expect {
+            _ = try HDF5PairedDataset.describe(path: forged)
+        } throws: { error in
+            guard case let .corrupt(path, _, reason)? = error as? ImagingError else { return false }
+            return path == forged && reason.contains("is reached by more than one link, but its object header counts one")
+        }
+    }
 }
