@@ -114,7 +114,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging", "TestSupport",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "SeedNetworksTests", dependencies: ["SeedNetworks", "Pix2Pix", "NN", "Tensor", "Base", "Imaging", "Zoo"],
+        .testTarget(name: "SeedNetworksTests", dependencies: ["SeedNetworks", "Pix2Pix", "NN", "Tensor", "Base", "Imaging", "Zoo", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Base", "Checkpoint", "NN", "Pix2Pix", "Tensor", "Zoo", "pix2pix",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -122,8 +122,8 @@ let package = Package(
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     resources: [.copy("Fixtures")]),
         // Starts the server on an ephemeral port and drives it over HTTP (and headless Chromium: browser_test.py).
-        .testTarget(name: "ServeTests", dependencies: ["Serve", "Imaging", "Pix2Pix", "Zoo"], exclude: ["browser_test.py"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix",
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "Imaging", "Pix2Pix", "Zoo", "TestSupport"], exclude: ["browser_test.py"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Pix2Pix", "Imaging", "Checkpoint", "NN", "Tensor", "pix2pix", "TestSupport",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

@@ -7,6 +7,7 @@ import Tensor
 import Testing
 import Zoo
 @testable import SeedNetworks
+import TestSupport
 
 /// Gray → colour pairs at 64² (`train` pictures, `val` pictures), our HDF5 layout.
 func makeSeedData(at path: String, train: Int = 3, val: Int = 2) throws {
@@ -121,14 +122,7 @@ struct SeedTrainingTests {
     }
 
     /// The `pix2pix` executable built next to the test bundle.
-    static func executable() -> URL? {
-        var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("pix2pix")) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pix2pix"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for config in ["release", "debug"] { candidates.append(root.appendingPathComponent(".build/\(config)/pix2pix")) }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static func executable() -> URL? { try? Pix2PixExecutable.url }
 
     /// Runs the executable; its exit status and output.
     static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {

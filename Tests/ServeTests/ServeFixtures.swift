@@ -3,6 +3,7 @@ import Imaging
 import Pix2Pix
 @testable import Serve
 import Zoo
+import TestSupport
 
 /// A tiny zoo for the server tests, built once per test process: `gray-tiny` (gray → colour) and
 /// `edges-tiny` (Canny edges → colour, its card recording the Canny recipe), each a narrow
@@ -103,13 +104,7 @@ enum ServeFixtures {
     }
 
     /// The `pix2pix` executable built next to the test bundle (HDF5 uploads run it).
-    static func executable() -> URL? {
-        var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("pix2pix")) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pix2pix"))
-        for config in ["release", "debug"] { candidates.append(packageRoot.appendingPathComponent(".build/\(config)/pix2pix")) }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static func executable() -> URL? { try? Pix2PixExecutable.url }
 
     /// A server configuration over the tiny zoo on an ephemeral port.
     static func configuration(_ change: (inout ServeConfiguration) -> Void = { _ in }) throws -> ServeConfiguration {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Zoo
 #if canImport(Glibc)
 import Glibc
@@ -15,15 +16,7 @@ import Darwin
 @Suite("Zoo kill -9", .serialized)
 struct KillTests {
     /// The `pix2pix` executable built next to the test bundle.
-    static func executable() -> URL? {
-        var candidates: [URL] = []
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("pix2pix")) }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pix2pix"))
-        for config in ["release", "debug"] {
-            candidates.append(ZooFixtures.packageRoot.appendingPathComponent(".build/\(config)/pix2pix"))
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static func executable() -> URL? { try? Pix2PixExecutable.url }
 
     static func spawn(_ executable: URL, _ arguments: [String]) throws -> Process {
         let process = Process()

@@ -134,10 +134,9 @@ enum HDF5GroupCheck {
         var rootHeader = 0
         /// Largest symbol counts the superblock allows (v0/v1; later superblocks do not say).
         var leafK = 0, internalK = 0
-        var visited: Set<Int> = []
-        /// The reference count of each object header read (by address).
+        /// The reference count of each object header read (by address): also the set of objects
+        /// already visited.
         var references: [Int: UInt64] = [:]
-        var objects = 0
         /// Links seen in all groups, one per entry (hard links to one object counted each time).
         var links = 0
         /// Bytes of the full paths of those links (libhdf5 allocates each while listing).
@@ -257,17 +256,16 @@ enum HDF5GroupCheck {
         /// Checks the object header at `at`; when it is a group, checks its links and every object
         /// they lead to.
         mutating func object(at: Int, name: String, depth: Int) throws(Problem) {
-            guard visited.insert(at).inserted else {
+            if let count = references[at] {
                 // Hard links may form cycles; libhdf5 then relies on the header's reference count
                 // to visit the object once: with a count of 1 it lists it again on every path to
                 // it, forever (a fuzzed file overflowed its stack, another allocated 2 GB).
-                guard (references[at] ?? 2) > 1 else {
+                guard count > 1 else {
                     throw Problem(description: "\(name) is reached by more than one link, but its object header counts one")
                 }
                 return
             }
-            objects += 1
-            guard objects <= maxObjects else {
+            guard references.count < maxObjects else {
                 throw Problem(description: "more than \(maxObjects) objects", unsupported: true)
             }
             guard depth <= maxDepth else { throw Problem(description: "\(name) is nested more than \(maxDepth) groups deep", unsupported: true) }
