@@ -136,6 +136,54 @@ struct WeightCacheTests {
         #expect(!DNNLConvolution.phaseEligible(small))
     }
 
+    @Test("eval-mode passes over versioned weights take the cached-weight paths (phases, oneDNN), match the direct kernels and follow weight changes")
+    func inferenceOnCachedWeights() throws {
+        // unet-like inner layers: 8×4 input (weight-bound in training: GEMM), 48 → 32 channels, with bias.
+        let x = TestData.normal([1, 4, 8, 48], seed: 1300)
+        let w = TestData.normal([48, 32, 4, 4], seed: 1301, std: 0.1)
+        let cw = TestData.normal([32, 48, 4, 4], seed: 1302, std: 0.1)
+        let bias = TestData.normal([32], seed: 1303)
+        let g = try ConvGeometry(transposed: true, op: "convTranspose2d", input: x.shape, weight: w.shape, bias: bias.shape,
+                                 stride: 2, padding: 1)
+        let cg = try ConvGeometry(transposed: false, op: "conv2d", input: [1, 8, 16, 48], weight: cw.shape, bias: bias.shape,
+                                  stride: 2, padding: 1)
+        // Which weights count as cached: eval mode and a versioned (parameter) storage only.
+        #expect(!DNNLConvolution.inferenceReadsCachedWeights(training: false, weight: w))
+        for t in [w, cw] { t.storage.tracksVersions = true }
+        #expect(DNNLConvolution.inferenceReadsCachedWeights(training: false, weight: w))
+        #expect(!DNNLConvolution.inferenceReadsCachedWeights(training: true, weight: w))
+        // Training keeps the GEMMs on plain weights; eval forward reads cached copies; backward passes are unchanged.
+        for bf16 in [false, true] {
+            #expect(DNNLConvolution.path(g, .forward, bf16: bf16, cachedWeights: true) == .phases)
+            #expect(DNNLConvolution.path(cg, .forward, bf16: bf16, cachedWeights: true) == .oneDNN)
+        }
+        #expect(DNNLConvolution.path(g, .forward, bf16: false) == .gemm)
+        #expect(DNNLConvolution.path(cg, .forward, bf16: false) == .gemm)
+        #expect(DNNLConvolution.path(g, .backwardData, bf16: false, cachedWeights: true) == .gemm)
+        // The RGB output layer keeps its narrow GEMM in eval mode too.
+        let rgb = try ConvGeometry(transposed: true, op: "convTranspose2d", input: [1, 4, 8, 48], weight: [48, 3, 4, 4],
+                                   bias: nil, stride: 2, padding: 1)
+        #expect(DNNLConvolution.path(rgb, .forward, bf16: false, cachedWeights: true) == .gemm)
+
+        let cx = TestData.normal([1, 8, 16, 48], seed: 1304)
+        func compare(_ note: String) throws {
+            let (out, cout) = try GradMode.$isEnabled.withValue(false) {
+                (try Tensor.convTranspose2d(x, weight: w, bias: bias, stride: 2, padding: 1),
+                 try Tensor.conv2d(cx, weight: cw, bias: bias, stride: 2, padding: 1))
+            }
+            let direct = try DNNLConvolution.forward(g, input: x, weight: w.copy(), bias: bias, training: false, direct: true).output
+            let cdirect = try DNNLConvolution.forward(cg, input: cx, weight: cw.copy(), bias: bias, training: false,
+                                                      direct: true).output
+            #expect(Closeness(out, direct).within(1e-5), "\(note) deconv: \(Closeness(out, direct))")
+            #expect(Closeness(cout, cdirect).within(1e-5), "\(note) conv: \(Closeness(cout, cdirect))")
+        }
+        try compare("first pass")
+        try compare("second pass (cached copies)")
+        w.assign(TestData.normal([48, 32, 4, 4], seed: 1305, std: 0.1))
+        cw.assign(TestData.normal([32, 48, 4, 4], seed: 1306, std: 0.1))
+        try compare("after assign")
+    }
+
     @Test("weight-bound k4 s2 p1 layers as im2col + SGEMM on plain weights equal the oneDNN kernels (all three passes)",
           arguments: [false, true])
     func gemmLayers(transposed: Bool) throws {

@@ -21,11 +21,17 @@ extension DNNLConvolution {
     ///   channels 2.8 ms; a discriminator's 6-channel backward-data 3.4 → 2.5 ms. Their
     ///   backward-weights as GEMMs were 2–3× slower (the im2col of a 6-channel image writes at a
     ///   16-float stride) and stay on oneDNN. Computed in fp32 under bf16 too.
-    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false) -> Bool {
+    ///
+    /// With `cachedWeights` (an eval-mode forward pass whose weight copies are cached:
+    /// ``inferenceReadsCachedWeights(training:weight:)``) the weight-bound case does not apply: the
+    /// reorders it avoids happen once, and oneDNN's kernels (or the phase convolutions) on the
+    /// cached copies are faster than SGEMM over im2col (unet_256's 1024 → 512 deconvolution at 8²:
+    /// 5.8 ms as a GEMM, 4.7 ms as phases).
+    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false, cachedWeights: Bool = false) -> Bool {
         guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
         let v = GemmView(g)
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
-        if min(v.cx, v.cy) >= narrowChannels { return !bf16 && v.rows <= gemmMaximumPositions }
+        if min(v.cx, v.cy) >= narrowChannels { return !bf16 && !cachedWeights && v.rows <= gemmMaximumPositions }
         guard v.cx < narrowChannels, v.cy >= narrowChannels else { return false }
         return pass == (g.transposed ? .forward : .backwardData)
     }

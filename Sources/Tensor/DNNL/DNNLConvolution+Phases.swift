@@ -15,9 +15,14 @@ extension DNNLConvolution {
     /// bf16, where its forward `brgconv` kernels reach 220 and 500–600 GF/s. Under bf16 the four
     /// phases run at 560–970 GF/s; in fp32 they measured no
     /// faster than the direct kernel once the interleave is counted, so fp32 keeps the direct one.
-    static func phaseEligible(_ g: ConvGeometry) -> Bool {
+    ///
+    /// With `cachedWeights` (an eval-mode pass: ``inferenceReadsCachedWeights(training:weight:)``)
+    /// the split weights are made once, so every size qualifies, fp32 too: on unet_256's fp32
+    /// inference the 1024 → 256 layer at 16² took 18 ms on oneDNN's deconvolution kernel
+    /// (120 GF/s) and 9.3 ms as phases (230 GF/s).
+    static func phaseEligible(_ g: ConvGeometry, cachedWeights: Bool = false) -> Bool {
         g.transposed && g.kh == 4 && g.kw == 4 && g.stride == 2 && g.padding == 1 && min(g.inC, g.outC) >= 16
-            && g.batch * g.inH * g.inW >= phaseMinimumPositions
+            && (cachedWeights || g.batch * g.inH * g.inW >= phaseMinimumPositions)
     }
 
     /// Below 32² input positions per weight, copying the weights into the four phase kernels
@@ -56,6 +61,43 @@ extension DNNLConvolution {
         }
     }
 
+    /// The four phase kernels of IOHW `weight` [inC, outC, 4, 4] (phase (a, b) at index 2a + b, each
+    /// [outC, inC, 2, 2]: `ck_deconv_phase_weights`) in the layouts `chosen`. For a weight that
+    /// tracks versions they are cached per weight version (``DNNLRuntime/derivedWeights``, tagged
+    /// by phase), and the plain split they are made from is a pooled temporary: only the copies the
+    /// kernels read stay in memory (unet_256 inference kept 134 MB of plain splits before). Call
+    /// inside `rt.run`.
+    static func phaseWeightsMemory(_ rt: DNNLRuntime, _ g: ConvGeometry, _ weight: Tensor, chosen: [dnnl_memory_desc_t],
+                                   keys: [String]) throws -> [DNNLMemory] {
+        let op = g.opName
+        let plain = try DNNLDesc.make([g.outC, g.inC, 2, 2], dnnl_oihw, op: op)
+        let storage = weight.storage
+        let tags = (0..<4).map { "phase\($0 / 2)\($0 % 2)" }
+        if storage.tracksVersions {
+            let current = (0..<4).compactMap { rt.currentDerivedWeights(storage, tag: tags[$0], plain: plain, chosen: chosen[$0]) }
+            if current.count == 4 { return current }
+        }
+        let split = try (0..<4).map { _ in try DNNLMemory(allocating: plain, engine: rt.engine, op: op) }
+        Profiler.measure("transform|phase weights [\(g.inC)→\(g.outC)]") {
+            let src = UncheckedSendable(weight.pointer)
+            let dst = UncheckedSendable(split.map { Optional($0.floatPointer) })
+            parallelRanges(g.outC, grain: max(1, (1 << 15) / max(1, g.inC * 16))) { begin, end in
+                dst.value.withUnsafeBufferPointer { pointers in
+                    ck_deconv_phase_weights(pointers.baseAddress, src.value, g.inC, g.outC, begin, end)
+                }
+            }
+        }
+        return try (0..<4).map { i in
+            if storage.tracksVersions {
+                return try rt.derivedWeights(storage, tag: tags[i], plain: split[i], chosen: chosen[i], key: keys[i], op: op)
+            }
+            if DNNLDesc.equal(plain, chosen[i]) { return split[i] }
+            let reordered = try DNNLMemory(allocating: chosen[i], engine: rt.engine, op: op)
+            try rt.reorder(split[i], into: reordered, key: keys[i], op: op)
+            return reordered
+        }
+    }
+
     /// Copies phase (a, b) into rows 2m + a, columns 2l + b of `out`, rows split across threads.
     static func interleave(_ phase: Tensor, into out: Tensor, _ g: ConvGeometry, a: Int, b: Int) {
         let src = UncheckedSendable(phase.pointer), dst = UncheckedSendable(out.pointer)
@@ -78,24 +120,23 @@ extension DNNLConvolution {
         let name = label ?? g.key
         let source: DNNLMemory? = try rt.run {
             let src = try inputMemory ?? activation(rt, input, srcDesc(g, compute(bf16)), key: "\(g.key)|src_in", op: op)
-            let phaseWeights = rt.phaseWeights(weight, inC: g.inC, outC: g.outC)
-            let plain = try DNNLDesc.make([g.outC, g.inC, 2, 2], dnnl_oihw, op: op)
             let dst = try DNNLMemory(DNNLDesc.make([g.batch, g.outC, g.inH, g.inW], dnnl_nhwc, op: op), phase,
                                      engine: rt.engine, op: op)
             let biasMemory = try bias.map { try DNNLMemory(DNNLDesc.vector(g.outC, op: op), $0, engine: rt.engine, op: op) }
-            for a in 0..<2 {
-                for b in 0..<2 {
-                    let key = "\(name)|\(stage)|phase\(a)\(b)|b\(bias != nil ? 1 : 0)" + precisionKey(bf16)
-                    let p = try phasePrimitive(rt, g, a: a, b: b, bias: bias != nil, bf16: bf16, key: key)
-                    p.flops = g.flops / 4
-                    let w = try weightsMemory(rt, plain: plain, phaseWeights[2 * a + b], chosen: p.desc(dnnl_query_weights_md),
-                                              key: key + "|weights_in", op: op, store: true)
-                    var args: [(Int32, DNNLMemory)] = [(DNNLArg.src, src), (DNNLArg.weights, w), (DNNLArg.dst, dst)]
-                    if let biasMemory { args.append((DNNLArg.bias, biasMemory)) }
-                    try rt.execute(p, args, op: op)
-                    Profiler.measure(name + "|" + stage + "|interleave") {
-                        interleave(phase, into: out, g, a: a, b: b)
-                    }
+            let keys = (0..<4).map { "\(name)|\(stage)|phase\($0 / 2)\($0 % 2)|b\(bias != nil ? 1 : 0)" + precisionKey(bf16) }
+            let primitives = try (0..<4).map { i in
+                try phasePrimitive(rt, g, a: i / 2, b: i % 2, bias: bias != nil, bf16: bf16, key: keys[i])
+            }
+            let weights = try phaseWeightsMemory(rt, g, weight, chosen: primitives.map { $0.desc(dnnl_query_weights_md) },
+                                                 keys: keys.map { $0 + "|weights_in" })
+            for i in 0..<4 {
+                let p = primitives[i]
+                p.flops = g.flops / 4
+                var args: [(Int32, DNNLMemory)] = [(DNNLArg.src, src), (DNNLArg.weights, weights[i]), (DNNLArg.dst, dst)]
+                if let biasMemory { args.append((DNNLArg.bias, biasMemory)) }
+                try rt.execute(p, args, op: op)
+                Profiler.measure(name + "|" + stage + "|interleave") {
+                    interleave(phase, into: out, g, a: i / 2, b: i % 2)
                 }
             }
             return keepSource && bf16 ? src : nil

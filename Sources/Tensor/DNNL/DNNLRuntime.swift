@@ -114,18 +114,26 @@ final class DNNLRuntime: @unchecked Sendable {
     /// is `version`.
     final class DerivedWeights {
         weak var source: TensorStorage?
+        /// Which rearrangement of the source's values was copied ("" for the values themselves,
+        /// "phase01" for a phase kernel: ``DNNLConvolution/phaseWeightsMemory``).
+        let tag: String
         /// How the source's values are read (the plain layout) and the layout they are copied into.
         let plain: dnnl_memory_desc_t
         let layout: dnnl_memory_desc_t
         let memory: DNNLMemory
         var version: UInt64
-        init(source: TensorStorage, plain: dnnl_memory_desc_t, layout: dnnl_memory_desc_t, memory: DNNLMemory,
-             version: UInt64) {
+        init(source: TensorStorage, tag: String, plain: dnnl_memory_desc_t, layout: dnnl_memory_desc_t,
+             memory: DNNLMemory, version: UInt64) {
             self.source = source
+            self.tag = tag
             self.plain = plain
             self.layout = layout
             self.memory = memory
             self.version = version
+        }
+
+        func matches(_ storage: TensorStorage, tag: String, plain: dnnl_memory_desc_t, layout: dnnl_memory_desc_t) -> Bool {
+            source === storage && self.tag == tag && DNNLDesc.equal(self.layout, layout) && DNNLDesc.equal(self.plain, plain)
         }
     }
 
@@ -142,23 +150,21 @@ final class DNNLRuntime: @unchecked Sendable {
     /// With `store == false` a current cached copy is used when there is one, otherwise the values
     /// are reordered into a pooled buffer that is not kept (backward-data: for a generator, whose
     /// weights change every step, a second cached copy per weight would only add memory).
-    func derivedWeights(_ storage: TensorStorage, plain: DNNLMemory, chosen: dnnl_memory_desc_t, key: String,
-                        op: String, store: Bool = true) throws -> DNNLMemory {
+    ///
+    /// `tag` names a rearrangement of `storage`'s values that `plain` holds (phase kernels); the
+    /// copy is still valid while `storage`'s version is.
+    func derivedWeights(_ storage: TensorStorage, tag: String = "", plain: DNNLMemory, chosen: dnnl_memory_desc_t,
+                        key: String, op: String, store: Bool = true) throws -> DNNLMemory {
         let id = ObjectIdentifier(storage)
         if !store {
-            if let entry = derived[id]?.first(where: {
-                $0.source === storage && $0.version == storage.version && DNNLDesc.equal($0.layout, chosen)
-                    && DNNLDesc.equal($0.plain, plain.desc)
-            }) {
-                return entry.memory
+            if let current = currentDerivedWeights(storage, tag: tag, plain: plain.desc, chosen: chosen) {
+                return current
             }
             let memory = try DNNLMemory(allocating: chosen, engine: engine, op: op)
             try reorder(plain, into: memory, key: key, op: op)
             return memory
         }
-        if let entry = derived[id]?.first(where: {
-            $0.source === storage && DNNLDesc.equal($0.layout, chosen) && DNNLDesc.equal($0.plain, plain.desc)
-        }) {
+        if let entry = derived[id]?.first(where: { $0.matches(storage, tag: tag, plain: plain.desc, layout: chosen) }) {
             if entry.version != storage.version {
                 try reorder(plain, into: entry.memory, key: key, op: op)
                 entry.version = storage.version
@@ -176,9 +182,19 @@ final class DNNLRuntime: @unchecked Sendable {
             }
         }
         var list = (derived[id] ?? []).filter { $0.source === storage }
-        list.append(DerivedWeights(source: storage, plain: plain.desc, layout: chosen, memory: memory, version: storage.version))
+        list.append(DerivedWeights(source: storage, tag: tag, plain: plain.desc, layout: chosen, memory: memory,
+                                   version: storage.version))
         derived[id] = list
         return memory
+    }
+
+    /// The cached copy of `storage`'s values (rearranged as `tag` says) in layout `chosen`, if
+    /// there is one and it is current. Call inside ``run(_:)``.
+    func currentDerivedWeights(_ storage: TensorStorage, tag: String, plain: dnnl_memory_desc_t,
+                               chosen: dnnl_memory_desc_t) -> DNNLMemory? {
+        derived[ObjectIdentifier(storage)]?.first {
+            $0.matches(storage, tag: tag, plain: plain, layout: chosen) && $0.version == storage.version
+        }?.memory
     }
 
     /// Copies of a weight rearranged for another kernel (flipped, phase kernels), per source
@@ -247,22 +263,6 @@ final class DNNLRuntime: @unchecked Sendable {
                 ck_conv_weights_flip(dst.value, src.value, outC, inC, k, k, begin, end)
             }
         }[0]
-    }
-
-    /// IOHW `weight` [inC, outC, 4, 4] of a k4 s2 p1 transposed convolution as the four phase
-    /// kernels [outC, inC, 2, 2] (phase (a, b) at index 2a + b; `ck_deconv_phase_weights`), cached
-    /// per weight version. Call inside ``run(_:)``.
-    func phaseWeights(_ weight: Tensor, inC: Int, outC: Int) -> [Tensor] {
-        transformedWeights(weight, kind: "phase weights [\(inC)→\(outC)]",
-                           shapes: Array(repeating: [outC, inC, 2, 2], count: 4)) { tensors in
-            let src = UncheckedSendable(weight.pointer)
-            let dst = UncheckedSendable(tensors.map { Optional($0.pointer) })
-            parallelRanges(outC, grain: max(1, (1 << 15) / max(1, inC * 16))) { begin, end in
-                dst.value.withUnsafeBufferPointer { pointers in
-                    ck_deconv_phase_weights(pointers.baseAddress, src.value, inC, outC, begin, end)
-                }
-            }
-        }
     }
 
     private var scratchBuffers: [Tensor?] = []
@@ -406,6 +406,13 @@ final class DNNLMemory {
         self.desc = desc
         owned = nil
         borrowed = storage
+    }
+
+    /// The buffer, read as floats (for f32 memory filled by our own kernels).
+    var floatPointer: UnsafeMutablePointer<Float> {
+        var data: UnsafeMutableRawPointer?
+        dnnl_memory_get_data_handle(handle, &data)
+        return data!.assumingMemoryBound(to: Float.self)
     }
 
     /// Wraps a whole tensor's buffer.

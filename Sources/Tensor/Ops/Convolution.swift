@@ -32,14 +32,16 @@ extension Tensor {
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         let training = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
         // The precision is fixed at forward time: backward runs in the same one.
-        let bf16 = Precision.current == .bf16 && DNNLConvolution.bf16Pays(g)
+        // Eval-mode passes over module weights read cached copies, so small layers pay for bf16 too.
+        let cachedWeights = DNNLConvolution.inferenceReadsCachedWeights(training: training, weight: weight)
+        let bf16 = Precision.current == .bf16 && (cachedWeights || DNNLConvolution.bf16Pays(g))
         // The weights in oneDNN's layout are cached per weight version (DNNLRuntime.derivedWeights), so
         // backward-data finds the forward's copy when it wants the same layout.
         // Under bf16, the input's bf16 copy is kept for backward-weights (as autocast saves it).
         let keepSource = training && bf16 && DNNLConvolution.bf16BackwardWeights(g)
             && (weight.requiresGrad || bias?.requiresGrad == true)
         let (out, kept) = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: training,
-                                                      bf16: bf16, keepSource: keepSource)
+                                                      bf16: bf16, cachedWeights: cachedWeights, keepSource: keepSource)
         var source = kept
         return record(out, op: g.opName, inputs: inputs) { gradOutput, _ in
             let needWeights = weight.requiresGrad || bias?.requiresGrad == true
