@@ -182,6 +182,17 @@ struct WeightCacheTests {
         w.assign(TestData.normal([48, 32, 4, 4], seed: 1305, std: 0.1))
         cw.assign(TestData.normal([32, 48, 4, 4], seed: 1306, std: 0.1))
         try compare("after assign")
+
+        // A training-mode pass after the weight changed caches its own layout and drops the
+        // eval pass's stale copies (they would otherwise stay for the weight's lifetime).
+        let rt = try DNNLRuntime.shared()
+        #expect(rt.derivedVersions(of: w.storage).count == 4, "the four phase kernels")
+        w.assign(TestData.normal([48, 32, 4, 4], seed: 1307, std: 0.1))
+        let big = TestData.normal([1, 32, 32, 48], seed: 1308)  // oneDNN's kernel in training, not the GEMM
+        _ = try DNNLConvolution.forward(try ConvGeometry(transposed: true, op: "convTranspose2d", input: big.shape,
+                                                         weight: w.shape, bias: nil, stride: 2, padding: 1),
+                                        input: big, weight: w, bias: nil, training: true)
+        #expect(rt.derivedVersions(of: w.storage) == [w.storage.version], "only the training pass's current copy")
     }
 
     @Test("weight-bound k4 s2 p1 layers as im2col + SGEMM on plain weights equal the oneDNN kernels (all three passes)",

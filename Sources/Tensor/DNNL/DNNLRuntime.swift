@@ -151,6 +151,9 @@ final class DNNLRuntime: @unchecked Sendable {
     /// are reordered into a pooled buffer that is not kept (backward-data: for a generator, whose
     /// weights change every step, a second cached copy per weight would only add memory).
     ///
+    /// A new copy replaces the storage's copies of older versions (a current copy is refreshed in
+    /// place instead).
+    ///
     /// `tag` names a rearrangement of `storage`'s values that `plain` holds (phase kernels); the
     /// copy is still valid while `storage`'s version is.
     func derivedWeights(_ storage: TensorStorage, tag: String = "", plain: DNNLMemory, chosen: dnnl_memory_desc_t,
@@ -181,7 +184,10 @@ final class DNNLRuntime: @unchecked Sendable {
                 return live.isEmpty ? nil : live
             }
         }
-        var list = (derived[id] ?? []).filter { $0.source === storage }
+        // Copies of an older version go when a new layout comes in: an eval pass between training
+        // steps (DNNLConvolution.inferenceReadsCachedWeights) caches layouts the training passes
+        // never refresh, and they would otherwise stay for the weight's lifetime.
+        var list = (derived[id] ?? []).filter { $0.source === storage && $0.version == storage.version }
         list.append(DerivedWeights(source: storage, tag: tag, plain: plain.desc, layout: chosen, memory: memory,
                                    version: storage.version))
         derived[id] = list
