@@ -15,7 +15,7 @@ extension Tensor {
         let scale = 1 / (1 - p)
         let out = Tensor.empty(shape)
         ck_mask_scale(out.pointer, pointer, m, scale, count)
-        return Tensor.record(out, op: "dropout", inputs: [self]) { g, _ in
+        return Tensor.record(out, op: "dropout", inputs: [self], savesInputs: false, readsOutput: false) { g, _ in
             let gi = Tensor.empty(g.shape)
             ck_mask_scale(gi.pointer, g.pointer, mask.pointer, scale, g.count)
             return [gi]

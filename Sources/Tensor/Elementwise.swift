@@ -44,7 +44,8 @@ extension Tensor {
         switch broadcastKind("add", a, b) {
         case .same:
             let out = binary(a, b) { ck_add($0, $1, $2, $3) }
-            return record(out, op: "add", inputs: [a, b]) { g, _ in [g, g] }
+            // The rule reads neither input: the graph need not keep them.
+            return record(out, op: "add", inputs: [a, b], savesInputs: false, readsOutput: false) { g, _ in [g, g] }
         case .scalarRight:
             let out = a.affineRaw(scale: 1, shift: b.pointer[0])
             return record(out, op: "add", inputs: [a, b]) { g, _ in [g, Tensor(scalar: g.sumRaw()).reshapedRaw(b.shape)] }
@@ -156,14 +157,20 @@ extension Tensor {
     /// Sum of all elements, shape `[]`.
     public func sum() -> Tensor {
         let out = Tensor(scalar: sumRaw())
-        return Tensor.record(out, op: "sum", inputs: [self]) { g, _ in [Tensor.full(self.shape, g.pointer[0])] }
+        let shape = self.shape  // the rule reads only the shape: the graph need not keep the input
+        return Tensor.record(out, op: "sum", inputs: [self], savesInputs: false, readsOutput: false) { g, _ in
+            [Tensor.full(shape, g.pointer[0])]
+        }
     }
 
     /// Mean of all elements, shape `[]`.
     public func mean() -> Tensor {
         let n = Float(max(count, 1))
         let out = Tensor(scalar: sumRaw() / n)
-        return Tensor.record(out, op: "mean", inputs: [self]) { g, _ in [Tensor.full(self.shape, g.pointer[0] / n)] }
+        let shape = self.shape
+        return Tensor.record(out, op: "mean", inputs: [self], savesInputs: false, readsOutput: false) { g, _ in
+            [Tensor.full(shape, g.pointer[0] / n)]
+        }
     }
 }
 

@@ -87,12 +87,15 @@ extension Tensor {
             ck_copy_strided(out.pointer + offset, total * inner, t.pointer, width, outer, width)
             offset += width
         }
-        return record(out, op: "concat", inputs: tensors) { g, _ in
+        // The rule reads only shapes: the graph need not keep the inputs (a U-Net's decoder output is
+        // freed once concatenated with its skip connection).
+        let shapes = tensors.map(\.shape)
+        return record(out, op: "concat", inputs: tensors, savesInputs: false, readsOutput: false) { g, _ in
             var grads: [Tensor?] = []
             var off = 0
-            for t in tensors {
-                let width = t.shape[axis] * inner
-                let gi = Tensor.empty(t.shape)
+            for shape in shapes {
+                let width = shape[axis] * inner
+                let gi = Tensor.empty(shape)
                 ck_copy_strided(gi.pointer, width, g.pointer + off, total * inner, outer, width)
                 grads.append(gi)
                 off += width

@@ -64,10 +64,16 @@ struct FusedStepTests {
         try loss.backward()
         adam.step()
         #expect(zip(net.parameters().map(\.storage.version), versions).allSatisfy { $0 != $1 })
-        // The same layers over fresh copies of the updated weights: nothing cached for those.
+        // The same layers over fresh copies of the updated weights: nothing cached for those. The
+        // copies track versions like parameters, so eval mode takes the same (cached-weight) paths.
+        func fresh(_ t: Tensor) -> Tensor {
+            let c = t.copy()
+            c.storage.tracksVersions = true
+            return c
+        }
         let expected = try withNoGrad {
-            let h = try Tensor.conv2d(x, weight: conv.weight.copy(), bias: nil, stride: 2, padding: 1)
-            return try Tensor.convTranspose2d(h, weight: deconv.weight.copy(), bias: deconv.bias!.copy(), stride: 2, padding: 1)
+            let h = try Tensor.conv2d(x, weight: fresh(conv.weight), bias: nil, stride: 2, padding: 1)
+            return try Tensor.convTranspose2d(h, weight: fresh(deconv.weight), bias: deconv.bias!.copy(), stride: 2, padding: 1)
         }
         let got = try withNoGrad { try net(x) }
         #expect(got.scalars == expected.scalars, "a convolution used weights cached before the optimizer step")

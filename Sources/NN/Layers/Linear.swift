@@ -26,7 +26,7 @@ extension Tensor {
             y[index] = Float(dot(x + row * features, w + o * features, features) + Double(b?[o] ?? 0))
         }
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-        return Tensor.record(out, op: "linear", inputs: inputs) { g, _ in
+        return Tensor.record(out, op: "linear", inputs: inputs, readsOutput: false) { g, _ in
             let gy = g.pointer
             var gradInput: Tensor?
             if input.requiresGrad {

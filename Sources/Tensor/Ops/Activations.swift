@@ -22,9 +22,15 @@ extension Tensor {
         } catch {
             fatalError("\(kind.name) on a tensor of shape \(shape): \(error)")
         }
-        let fromOutput = kind.backwardFromOutput
-        return Tensor.record(out, op: kind.name, inputs: [self]) { gradOutput, output in
-            [try DNNLEltwise.backward(kind, gradOutput: gradOutput, saved: fromOutput ? output : self)]
+        guard kind.backwardFromOutput else {
+            return Tensor.record(out, op: kind.name, inputs: [self], readsOutput: false) { gradOutput, _ in
+                [try DNNLEltwise.backward(kind, gradOutput: gradOutput, saved: self)]
+            }
+        }
+        // Backward reads the output only, so the graph need not keep the input (PyTorch's in-place
+        // ReLUs save the same activation).
+        return Tensor.record(out, op: kind.name, inputs: [self], savesInputs: false) { gradOutput, output in
+            [try DNNLEltwise.backward(kind, gradOutput: gradOutput, saved: output)]
         }
     }
 }

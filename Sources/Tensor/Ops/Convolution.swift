@@ -43,7 +43,7 @@ extension Tensor {
         let (out, kept) = try DNNLConvolution.forward(g, input: input, weight: weight, bias: bias, training: training,
                                                       bf16: bf16, cachedWeights: cachedWeights, keepSource: keepSource)
         var source = kept
-        return record(out, op: g.opName, inputs: inputs) { gradOutput, _ in
+        return record(out, op: g.opName, inputs: inputs, readsOutput: false) { gradOutput, _ in
             let needWeights = weight.requiresGrad || bias?.requiresGrad == true
             // Under bf16 the output gradient is converted once for both backward passes.
             let bf16Weights = bf16 && DNNLConvolution.bf16BackwardWeights(g)

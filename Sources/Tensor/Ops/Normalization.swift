@@ -44,7 +44,7 @@ extension Tensor {
                 rv[i] = (1 - momentum) * rv[i] + momentum * bv[i] * unbias
             }
         }
-        return record(out, op: op, inputs: inputs) { gradOutput, _ in
+        return record(out, op: op, inputs: inputs, readsOutput: false) { gradOutput, _ in
             let gradInput = Tensor.empty(input.shape)
             let gradWeight = weight.map { Tensor.empty($0.shape) }
             let gradBias = bias.map { Tensor.empty($0.shape) }
@@ -85,7 +85,7 @@ extension Tensor {
                                           mean: means.pointer + i * c, variance: variances.pointer + i * c)
             }
         }
-        return record(out, op: op, inputs: inputs) { gradOutput, _ in
+        return record(out, op: op, inputs: inputs, readsOutput: false) { gradOutput, _ in
             let gradInput = Tensor.empty(input.shape)
             let gradWeight = weight.map { _ in Tensor.zeros([c]) }
             let gradBias = bias.map { _ in Tensor.zeros([c]) }

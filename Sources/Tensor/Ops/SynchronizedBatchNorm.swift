@@ -68,7 +68,7 @@ extension Tensor {
         runningVar.markModified()
 
         let inputs = [input] + [weight, bias].compactMap { $0 }
-        return record(out, op: op, inputs: inputs) { gradOutput, _ in
+        return record(out, op: op, inputs: inputs, readsOutput: false) { gradOutput, _ in
             var invStd = [Double](repeating: 0, count: c)
             for k in 0..<c { invStd[k] = 1 / Double(variance.pointer[k] + eps).squareRoot() }
             // [Σ dy, Σ dy·(x − μ)] per channel: this rank's, then the group's.
