@@ -183,16 +183,26 @@ struct WeightCacheTests {
         cw.assign(TestData.normal([32, 48, 4, 4], seed: 1306, std: 0.1))
         try compare("after assign")
 
-        // A training-mode pass after the weight changed caches its own layout and drops the
-        // eval pass's stale copies (they would otherwise stay for the weight's lifetime).
+        // Training steps after an eval pass (validation): their copies are refreshed once per
+        // optimizer step; the eval pass's copies, refreshed by nobody, go within two steps
+        // instead of staying for the weight's lifetime.
         let rt = try DNNLRuntime.shared()
         #expect(rt.derivedVersions(of: w.storage).count == 4, "the four phase kernels")
-        w.assign(TestData.normal([48, 32, 4, 4], seed: 1307, std: 0.1))
         let big = TestData.normal([1, 32, 32, 48], seed: 1308)  // oneDNN's kernel in training, not the GEMM
-        _ = try DNNLConvolution.forward(try ConvGeometry(transposed: true, op: "convTranspose2d", input: big.shape,
-                                                         weight: w.shape, bias: nil, stride: 2, padding: 1),
-                                        input: big, weight: w, bias: nil, training: true)
+        let bigG = try ConvGeometry(transposed: true, op: "convTranspose2d", input: big.shape, weight: w.shape, bias: nil,
+                                    stride: 2, padding: 1)
+        _ = try DNNLConvolution.forward(bigG, input: big, weight: w, bias: nil, training: true)
+        try compare("eval pass after a training pass")
+        #expect(rt.derivedVersions(of: w.storage).count == 5, "the training copy and the four phase kernels")
+        for step in 0..<3 {
+            w.assign(TestData.normal([48, 32, 4, 4], seed: 1310 + UInt64(step), std: 0.1))  // the optimizer step
+            _ = try DNNLConvolution.forward(bigG, input: big, weight: w, bias: nil, training: true)
+        }
         #expect(rt.derivedVersions(of: w.storage) == [w.storage.version], "only the training pass's current copy")
+        // A copy refreshed every step (the training one) is never dropped for being refreshed late.
+        let out = try DNNLConvolution.forward(bigG, input: big, weight: w, bias: nil, training: true).output
+        let direct = try DNNLConvolution.forward(bigG, input: big, weight: w.copy(), bias: nil, training: true).output
+        #expect(out.scalars == direct.scalars)
     }
 
     @Test("weight-bound k4 s2 p1 layers as im2col + SGEMM on plain weights equal the oneDNN kernels (all three passes)",

@@ -132,6 +132,14 @@ final class DNNLRuntime: @unchecked Sendable {
             self.version = version
         }
 
+        /// Made before the storage's previous version: no pass refreshed it in the last two
+        /// versions (a training step refreshes every copy it uses once per optimizer step, so a
+        /// copy two steps old belongs to another kind of pass, an eval pass between training
+        /// steps: `DNNLConvolution.inferenceReadsCachedWeights`). Such copies are dropped whenever
+        /// another copy of the storage is made or refreshed, instead of staying for the weight's
+        /// lifetime.
+        func outdated(_ storage: TensorStorage) -> Bool { version &+ 1 < storage.version }
+
         func matches(_ storage: TensorStorage, tag: String, plain: dnnl_memory_desc_t, layout: dnnl_memory_desc_t) -> Bool {
             source === storage && self.tag == tag && DNNLDesc.equal(self.layout, layout) && DNNLDesc.equal(self.plain, plain)
         }
@@ -151,8 +159,7 @@ final class DNNLRuntime: @unchecked Sendable {
     /// are reordered into a pooled buffer that is not kept (backward-data: for a generator, whose
     /// weights change every step, a second cached copy per weight would only add memory).
     ///
-    /// A new copy replaces the storage's copies of older versions (a current copy is refreshed in
-    /// place instead).
+    /// Making or refreshing a copy drops the storage's ``DerivedWeights/outdated(_:)`` copies.
     ///
     /// `tag` names a rearrangement of `storage`'s values that `plain` holds (phase kernels); the
     /// copy is still valid while `storage`'s version is.
@@ -171,6 +178,7 @@ final class DNNLRuntime: @unchecked Sendable {
             if entry.version != storage.version {
                 try reorder(plain, into: entry.memory, key: key, op: op)
                 entry.version = storage.version
+                derived[id] = derived[id]?.filter { $0.source === storage && !$0.outdated(storage) }
             }
             return entry.memory
         }
@@ -184,10 +192,7 @@ final class DNNLRuntime: @unchecked Sendable {
                 return live.isEmpty ? nil : live
             }
         }
-        // Copies of an older version go when a new layout comes in: an eval pass between training
-        // steps (DNNLConvolution.inferenceReadsCachedWeights) caches layouts the training passes
-        // never refresh, and they would otherwise stay for the weight's lifetime.
-        var list = (derived[id] ?? []).filter { $0.source === storage && $0.version == storage.version }
+        var list = (derived[id] ?? []).filter { $0.source === storage && !$0.outdated(storage) }
         list.append(DerivedWeights(source: storage, tag: tag, plain: plain.desc, layout: chosen, memory: memory,
                                    version: storage.version))
         derived[id] = list
