@@ -11,7 +11,7 @@ public final class GradFn {
     enum Edge {
         case tensor(Tensor)
         case node(GradFn, shape: [Int])
-        /// An input that needs no gradient (only its shape is recorded).
+        /// An input that needs no gradient, recorded with `savesInputs: false`: nothing of it is kept.
         case constant
     }
 
