@@ -59,26 +59,27 @@ struct AutogradGraphTests {
         #expect(throws: TensorError.self) { try loss.backward() }
     }
 
-    @Test("an activation whose backward reads its output keeps it; one reading its input keeps that")
+    @Test("an output its producer's rule reads is kept although no consumer reads it; an input a rule reads is kept")
     func keepsWhatRulesRead() throws {
         let x = TestData.normal([1, 4, 4, 8], seed: 1410)
         let w = TestData.normal([8, 8, 3, 3], seed: 1411, std: 0.2)
         w.requiresGrad = true
-        var out: Weak?
-        var input: Weak?
+        var tanhOut, tanhIn, slopeIn: Weak?
         let loss: Tensor = try {
             let c = try Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
-            let t = c.tanh()            // reads its output: t stays (through the sum's edge)
-            let n = t.leakyReLU(-0.5)   // a negative slope reads its input: t stays
-            out = Weak(t)
-            input = Weak(c)
-            return n.sum()
+            let t = c.tanh()  // tanh's backward reads t; relu below keeps no input, so only the edge rule keeps t
+            tanhOut = Weak(t)
+            tanhIn = Weak(c)
+            let c2 = try Tensor.conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
+            slopeIn = Weak(c2)  // a negative slope differentiates from the input: c2 stays
+            return try Tensor.concat([t.relu(), c2.leakyReLU(-0.5)], axis: 3).sum()
         }()
-        #expect(out?.tensor != nil, "tanh's output is read by its backward and by leakyReLU(-0.5)'s")
-        #expect(input?.tensor == nil, "tanh's input is not read by anyone")
+        #expect(tanhOut?.tensor != nil, "tanh's output is read by its own backward")
+        #expect(tanhIn?.tensor == nil, "tanh's input is read by no rule")
+        #expect(slopeIn?.tensor != nil, "leakyReLU(-0.5) reads its input")
         try loss.backward()
         #expect(w.grad != nil)
-        #expect(out?.tensor == nil, "released with the graph")
+        #expect(tanhOut?.tensor == nil && slopeIn?.tensor == nil, "released with the graph")
     }
 
     @Test("a shared intermediate read through two paths gets both gradients (diamond)")

@@ -13,8 +13,9 @@ extension DNNLConvolution {
     /// oneDNN 2.6.3 computes transposed convolutions (and stride-2 backward-data, the same
     /// computation) with its older backward-data kernels: 150–210 GF/s in fp32 and ~180 GF/s in
     /// bf16, where its forward `brgconv` kernels reach 220 and 500–600 GF/s. Under bf16 the four
-    /// phases run at 560–970 GF/s; in fp32 they measured no
-    /// faster than the direct kernel once the interleave is counted, so fp32 keeps the direct one.
+    /// phases run at 560–970 GF/s; in fp32 training they measured no
+    /// faster than the direct kernel once the interleave and the per-step weight copies are
+    /// counted, so fp32 training keeps the direct one.
     ///
     /// With `cachedWeights` (an eval-mode pass: ``inferenceReadsCachedWeights(training:weight:)``)
     /// the split weights are made once, so every size qualifies, fp32 too: on unet_256's fp32

@@ -178,7 +178,7 @@ final class DNNLRuntime: @unchecked Sendable {
             if entry.version != storage.version {
                 try reorder(plain, into: entry.memory, key: key, op: op)
                 entry.version = storage.version
-                derived[id] = derived[id]?.filter { $0.source === storage && !$0.outdated(storage) }
+                dropOutdatedCopies(of: storage)
             }
             return entry.memory
         }
@@ -192,11 +192,17 @@ final class DNNLRuntime: @unchecked Sendable {
                 return live.isEmpty ? nil : live
             }
         }
-        var list = (derived[id] ?? []).filter { $0.source === storage && !$0.outdated(storage) }
-        list.append(DerivedWeights(source: storage, tag: tag, plain: plain.desc, layout: chosen, memory: memory,
-                                   version: storage.version))
-        derived[id] = list
+        dropOutdatedCopies(of: storage)
+        derived[id, default: []].append(DerivedWeights(source: storage, tag: tag, plain: plain.desc, layout: chosen,
+                                                       memory: memory, version: storage.version))
         return memory
+    }
+
+    /// Keeps only `storage`'s own copies that are not ``DerivedWeights/outdated(_:)`` (an
+    /// ObjectIdentifier may have been reused by a new storage).
+    private func dropOutdatedCopies(of storage: TensorStorage) {
+        let id = ObjectIdentifier(storage)
+        derived[id] = derived[id]?.filter { $0.source === storage && !$0.outdated(storage) }
     }
 
     /// The cached copy of `storage`'s values (rearranged as `tag` says) in layout `chosen`, if
