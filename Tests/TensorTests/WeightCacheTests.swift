@@ -278,15 +278,22 @@ struct WeightCacheTests {
         try Self.expectMatchesDirect(g, seed: 1300 + UInt64(weight[0]), "\(g)")
     }
 
-    @Test("stride-1 4×4 convolutions by Winograd F(2×2, 4×4) match oneDNN in all three passes (paddings 0–3, odd sizes)",
-          arguments: [([2, 9, 8, 64], 80, 1), ([1, 12, 11, 96], 64, 2), ([2, 6, 7, 64], 64, 0), ([1, 5, 5, 64], 128, 3),
-                      ([2, 34, 34, 64], 64, 1)])  // the last: 578 tiles, two blocks (winogradBlockTiles)
-    func winogradLayers(input: [Int], outC: Int, padding: Int) throws {
+    @Test("stride-1 4×4 convolutions by Winograd F(2×2, 4×4) and F(3×3, 4×4) match oneDNN in all three passes (paddings 0–3, odd sizes, two blocks)",
+          arguments: [([2, 9, 8, 64], 80, 1, 2, 3), ([1, 12, 11, 96], 64, 2, 3, 3), ([2, 6, 7, 64], 64, 0, 3, 3),
+                      ([1, 5, 5, 64], 128, 3, 2, 3),
+                      ([9, 17, 17, 64], 64, 1, 2, 3),   // 576 F(2×2) tiles over 16²: two blocks (winogradBlockTiles)
+                      ([2, 50, 50, 64], 64, 1, 3, 3)])  // 578 F(3×3) tiles over 49²: two blocks
+    // The last two arguments: the tile side the rule picks for the forward (and backward-weights) pass
+    // and for backward-data (the flipped convolution over the input's size): both kernel sets run.
+    func winogradLayers(input: [Int], outC: Int, padding: Int, forwardTile: Int, backwardDataTile: Int) throws {
         let g = try ConvGeometry(transposed: false, op: "winograd", input: input, weight: [outC, input[3], 4, 4],
                                  bias: [outC], stride: 1, padding: padding)
         #expect(DNNLConvolution.winogradEligible(g, bf16: false))
         #expect(!DNNLConvolution.winogradEligible(g, bf16: true))
-        if let f = DNNLConvolution.flippedGeometry(g) { #expect(DNNLConvolution.winogradEligible(f, bf16: false)) }
+        let f = try #require(DNNLConvolution.flippedGeometry(g))
+        #expect(DNNLConvolution.winogradEligible(f, bf16: false))
+        #expect(DNNLConvolution.winogradTile(g) == forwardTile)
+        #expect(DNNLConvolution.winogradTile(f) == backwardDataTile)
         try Self.expectMatchesDirect(g, seed: 1400 + UInt64(padding), "\(g)")
     }
 
@@ -340,6 +347,13 @@ struct WeightCacheTests {
             #expect(C.path(down, pass, bf16: false) == .winogradS2)
             #expect(C.path(inner, pass, bf16: false) == .gemm)
         }
+        // F(3×3, 4×4) at 31² (forward, backward-weights) and 32² (backward-data); unet_128's 15² layer
+        // takes F(3×3) forward but F(2×2) for backward-data over 16² (6×6 tiles would cover 18²).
+        #expect(C.winogradTile(stride1) == 3)
+        #expect(C.winogradTile(try #require(C.flippedGeometry(stride1))) == 3)
+        let stride1At16 = try geometry(false, [1, 16, 16, 256], [512, 256, 4, 4], stride: 1)
+        #expect(C.winogradTile(stride1At16) == 3)
+        #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At16))) == 2)
         #expect(C.path(stride1, .forward, bf16: true) == .oneDNN)
         #expect(C.path(stride1, .backwardData, bf16: true) == .flipped)
         #expect(C.path(down, .forward, bf16: true) == .oneDNN)

@@ -84,20 +84,20 @@ void ck_tap_scatter(float *d, const float *dy, size_t n, size_t ih, size_t iw,
 size_t ck_wino_plane(size_t rows, size_t cols);
 /// Input: v [25][n·th·tw][c] = Bᵀ·D·B of the 5×5 patch at (2ty − pad, 2tx − pad) of NHWC x
 /// [n, h, w, c] (zero outside); tiles [t_begin, t_end) only.
-void ck_wino_input(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
+void ck_wino_input(size_t m, float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
                    size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// Output: NHWC y [n, oh, ow, k] = Aᵀ·M·A (+ bias, may be NULL) from m [25][n·th·tw][k].
-void ck_wino_output(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
+void ck_wino_output(size_t m, float *y, const float *mm, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
                     size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// The output transform's adjoint: z [25][n·th·tw][k] = A·dY·Aᵀ of each 2×2 tile of NHWC dy.
-void ck_wino_grad_output(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
+void ck_wino_grad_output(size_t m, float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
                          size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// Weights: u [25][in_c][out_c] = G·W·Gᵀ for OIHW w [out_c, in_c, 4, 4]; with flip, for the
 /// stride-1 backward-data kernel of OIHW w [in_c, out_c, 4, 4] (channels swapped, taps flipped).
 /// Input channels [i_begin, i_end) only.
-void ck_wino_weights(float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
+void ck_wino_weights(size_t m, float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
 /// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from s [25][in_c][out_c].
-void ck_wino_weight_grad(float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end);
+void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end);
 /// Winograd F(3×3, 2×2) for 4×4, stride-2, padding-1 layers through their four input phases
 /// (winograd_s2.c): X the large side NHWC [n, 2hy, 2wy, cx], Y the small side [n, hy, wy, cy],
 /// W [cy][cx][4][4]; tiles of 3×3 Y outputs (th × tw per image); 16 planes, phase (a, b) of X in

@@ -1,7 +1,7 @@
 import Base
 import CKernels
 
-/// Stride-1 4×4 convolutions by Winograd's minimal filtering F(2×2, 4×4) (fp32).
+/// Stride-1 4×4 convolutions by Winograd's minimal filtering F(2×2, 4×4) or F(3×3, 4×4) (fp32).
 ///
 /// patchgan_70's fourth layer (256 → 512 channels, 32² → 31²) is the costliest of the training
 /// step: three forward calls, three backward-data calls (run as forward convolutions over flipped
@@ -9,8 +9,10 @@ import CKernels
 /// 190–250 GF/s, near the two cores' fp32 peak. Winograd F(2×2, 4×4) computes each 2×2 output
 /// tile from a 5×5 input tile with 25 multiplies per channel pair instead of 64, so the channel
 /// sums become 25 GEMMs of [tiles × inC]·[inC × outC] holding 2.4× fewer FLOPs than the direct
-/// convolution at 31² (6 400 products per channel pair against 15 376), plus transforms that are
-/// linear in the activations (`ck_wino_*` in winograd.c):
+/// convolution at 31² (6 400 products per channel pair against 15 376). F(3×3, 4×4) computes 3×3
+/// tiles from 6×6 ones: 36 GEMMs, 4 356 products at 31² (3.5× fewer); ``winogradTile(_:)`` picks
+/// the tile side per pass. Plus transforms that are linear in the activations (`ck_wino_*` in
+/// winograd.c, one kernel set per tile side):
 ///
 /// - forward: `V = Bᵀ D B` per input tile, `M[e] = V[e] · U[e]` with `U = G W Gᵀ` (cached per
 ///   weight version), `Y = Aᵀ M A`;
@@ -19,8 +21,9 @@ import CKernels
 /// - backward-weights: `S[e] = V[e]ᵀ · Z[e]` with `Z = A dY Aᵀ` (the output transform's adjoint),
 ///   then `dW = Gᵀ S G`.
 ///
-/// Rounding differs from the direct convolution's (the transforms add and scale by ½ and ⅓):
-/// relative errors ~1e-6 per tile, checked against oneDNN's kernels in `WeightCacheTests`.
+/// Rounding differs from the direct convolution's (the transforms add and scale by ½, ⅓ and
+/// 1/15): relative errors ~1e-6 per tile for both tile sides, checked against oneDNN's kernels in
+/// `WeightCacheTests` (both sets, all three passes).
 extension DNNLConvolution {
     /// Channel counts below this stay on oneDNN (the transforms' share grows as the GEMMs shrink).
     static let winogradMinimumChannels = 64
@@ -40,32 +43,60 @@ extension DNNLConvolution {
             columns = (width + tile - 1) / tile
             count = batch * rows * columns
         }
-        /// 2×2 output tiles of F(2×2, 4×4).
-        init(_ g: ConvGeometry) { self.init(batch: g.batch, height: g.outH, width: g.outW, tile: 2) }
+        /// The output tiles of F(m×m, 4×4) for `g`, m = ``winogradTile(_:)``.
+        init(_ g: ConvGeometry) { self.init(batch: g.batch, height: g.outH, width: g.outW, tile: winogradTile(g)) }
     }
 
-    /// 25 planes of [rows, cols] floats, plane e at `e * plane` (``ck_wino_plane``: padded so that
-    /// the planes do not alias in the caches).
+    /// (m + 3)² planes of [rows, cols] floats for output tile side m, plane e at `e * plane`
+    /// (``ck_wino_plane``: padded so that the planes do not alias in the caches).
     struct WinogradPlanes {
-        let rows: Int, cols: Int, plane: Int
-        init(_ rows: Int, _ cols: Int) {
+        let rows: Int, cols: Int, plane: Int, elements: Int
+        init(_ rows: Int, _ cols: Int, tile: Int) {
             self.rows = rows
             self.cols = cols
             plane = ck_wino_plane(rows, cols)
+            elements = winogradElements(tile)
         }
-        var count: Int { 25 * plane }
+        var count: Int { elements * plane }
     }
+
+    /// Transformed elements per tile of F(m×m, 4×4), (m + 3)²: the planes, and the GEMMs per block.
+    static func winogradElements(_ tile: Int) -> Int { (tile + 3) * (tile + 3) }
+
+    /// The output tile side m of the F(m×m, 4×4) kernels that run `g` (forward over its output):
+    /// 3 when its tiles hold at most ``winogradLargeTileShare`` of F(2×2, 4×4)'s transformed
+    /// elements, else 2.
+    ///
+    /// F(3×3, 4×4) takes 36 multiplies per 9 outputs against 25 per 4 (1.56× fewer), but its
+    /// tiles cover the image in steps of 3 (waste where the side is not a multiple of 3), its
+    /// transformed weights are 36 planes instead of 25 (made once per weight version), and its
+    /// GEMMs have fewer rows. patchgan_70's 256 → 512 layer (2 threads, AMD EPYC, quiet):
+    /// at 31² (unet_256) forward 30.6 → 20.0 ms, backward-data (32² outputs) 30.2 → 21.8 ms,
+    /// backward-weights 26.3 → 18.9 ms (elements 0.68 of F(2×2)'s); at 15² (unet_128) forward
+    /// 7.6 → 5.7 ms (0.56), backward-weights 9.3 → 8.8 ms, but backward-data over 16² outputs
+    /// (0.81: 6×6 tiles cover 18²) 8.3 → 9.3 ms, slower. F(4×4, 4×4) was also measured: 5–15 %
+    /// faster than F(3×3) at 31², slower at 15², with twice the rounding error; not kept.
+    static func winogradTile(_ g: ConvGeometry) -> Int {
+        func elements(_ m: Int) -> Int {
+            WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: m).count * winogradElements(m)
+        }
+        return Double(elements(3)) <= winogradLargeTileShare * Double(elements(2)) ? 3 : 2
+    }
+
+    /// See ``winogradTile(_:)``.
+    static let winogradLargeTileShare = 0.75
 
     /// `weight` (OIHW of `g`, or with `backwardData` of the convolution whose stride-1
     /// backward-data `g` is) as U = G W Gᵀ, planes [inC, outC] of `g`, cached per weight version.
     /// Call inside `rt.run`.
-    static func winogradWeights(_ rt: DNNLRuntime, _ g: ConvGeometry, _ weight: Tensor, backwardData: Bool) -> Tensor {
-        let kind = "winograd weights\(backwardData ? " (backward-data)" : "") [\(g.inC)→\(g.outC)]"
-        return rt.transformedWeights(weight, kind: kind, shapes: [[WinogradPlanes(g.inC, g.outC).count]]) { tensors in
+    static func winogradWeights(_ rt: DNNLRuntime, _ g: ConvGeometry, _ weight: Tensor, backwardData: Bool,
+                                tile: Int) -> Tensor {
+        let kind = "winograd F\(tile) weights\(backwardData ? " (backward-data)" : "") [\(g.inC)→\(g.outC)]"
+        return rt.transformedWeights(weight, kind: kind, shapes: [[WinogradPlanes(g.inC, g.outC, tile: tile).count]]) { tensors in
             let src = UncheckedSendable(weight.pointer), dst = UncheckedSendable(tensors[0].pointer)
             let (outC, inC) = (g.outC, g.inC)
             parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
-                ck_wino_weights(dst.value, src.value, outC, inC, backwardData ? 1 : 0, begin, end)
+                ck_wino_weights(tile, dst.value, src.value, outC, inC, backwardData ? 1 : 0, begin, end)
             }
         }[0]
     }
@@ -94,8 +125,9 @@ extension DNNLConvolution {
     static func winogradForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         let rt = try DNNLRuntime.shared()
         return try rt.run {
-            try winogradConvolve(g, input: input, u: winogradWeights(rt, g, weight, backwardData: false), bias: bias,
-                                 label: "\(g.key)|fwd|winograd")
+            let m = winogradTile(g)
+            return try winogradConvolve(g, input: input, u: winogradWeights(rt, g, weight, backwardData: false, tile: m),
+                                        bias: bias, tile: m, label: "\(g.key)|fwd|winograd")
         }
     }
 
@@ -107,33 +139,38 @@ extension DNNLConvolution {
         }
         let rt = try DNNLRuntime.shared()
         return try rt.run {
-            try winogradConvolve(f, input: gradOutput, u: winogradWeights(rt, f, weight, backwardData: true), bias: nil,
-                                 label: "\(g.key)|bwd_data|winograd")
+            let m = winogradTile(f)
+            return try winogradConvolve(f, input: gradOutput, u: winogradWeights(rt, f, weight, backwardData: true, tile: m),
+                                        bias: nil, tile: m, label: "\(g.key)|bwd_data|winograd")
         }
     }
 
-    /// The forward convolution `g` with transformed weights `u` (``winogradWeights(_:_:_:backwardData:)``).
-    static func winogradConvolve(_ g: ConvGeometry, input: Tensor, u: Tensor, bias: Tensor?, label: String) throws -> Tensor {
-        let t = WinogradTiles(g)
+    /// The forward convolution `g` with transformed weights `u` (``winogradWeights(_:_:_:backwardData:tile:)``)
+    /// on output tiles of side `tile`.
+    static func winogradConvolve(_ g: ConvGeometry, input: Tensor, u: Tensor, bias: Tensor?, tile side: Int,
+                                 label: String) throws -> Tensor {
+        let t = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: side)
         let out = Tensor.empty(g.outputShape)
         try Profiler.measure(label, flops: g.flops) {
             let rt = try DNNLRuntime.shared()
             let rows = min(t.count, winogradBlockTiles)
-            let (vs, ms, us) = (WinogradPlanes(rows, g.inC), WinogradPlanes(rows, g.outC), WinogradPlanes(g.inC, g.outC))
+            let (vs, ms, us) = (WinogradPlanes(rows, g.inC, tile: side), WinogradPlanes(rows, g.outC, tile: side),
+                                WinogradPlanes(g.inC, g.outC, tile: side))
             let v = rt.scratch(0, count: vs.count), m = rt.scratch(1, count: ms.count)
             let (x, vp, mp, y) = (UncheckedSendable(input.pointer), UncheckedSendable(v.pointer),
                                   UncheckedSendable(m.pointer), UncheckedSendable(out.pointer))
             let b = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
             try forTileBlocks(t.count) { begin, end in
                 overTiles(begin, end) { tb, te in
-                    ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te, begin, rows)
+                    ck_wino_input(side, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
+                                  begin, rows)
                 }
-                for e in 0..<25 {
+                for e in 0..<vs.elements {
                     try sgemm("N", "N", end - begin, g.outC, g.inC, v.pointer + e * vs.plane, g.inC,
                               u.pointer + e * us.plane, g.outC, m.pointer + e * ms.plane, g.outC, op: g.opName)
                 }
                 overTiles(begin, end) { tb, te in
-                    ck_wino_output(y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
+                    ck_wino_output(side, y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
                                    begin, rows)
                 }
             }
@@ -145,12 +182,14 @@ extension DNNLConvolution {
     static func winogradBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
                                         bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
         let rt = try DNNLRuntime.shared()
-        let t = WinogradTiles(g)
+        let m = winogradTile(g)
+        let t = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: m)
         let gradWeight = Tensor.empty(g.weightShape)
         try rt.run {
             try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
                 let rows = min(t.count, winogradBlockTiles)
-                let (vs, zs, ss) = (WinogradPlanes(rows, g.inC), WinogradPlanes(rows, g.outC), WinogradPlanes(g.inC, g.outC))
+                let (vs, zs, ss) = (WinogradPlanes(rows, g.inC, tile: m), WinogradPlanes(rows, g.outC, tile: m),
+                                    WinogradPlanes(g.inC, g.outC, tile: m))
                 let v = rt.scratch(0, count: vs.count), z = rt.scratch(1, count: zs.count)
                 let s = rt.scratch(2, count: ss.count)
                 let (x, dy, vp, zp, sp, dw) = (UncheckedSendable(input.pointer), UncheckedSendable(gradOutput.pointer),
@@ -158,15 +197,15 @@ extension DNNLConvolution {
                                                UncheckedSendable(s.pointer), UncheckedSendable(gradWeight.pointer))
                 try forTileBlocks(t.count) { begin, end in
                     overTiles(begin, end) { tb, te in
-                        ck_wino_input(vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
+                        ck_wino_input(m, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
                                       begin, rows)
                     }
                     overTiles(begin, end) { tb, te in
-                        ck_wino_grad_output(zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
+                        ck_wino_grad_output(m, zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
                                             begin, rows)
                     }
                     // S accumulates over the blocks.
-                    for e in 0..<25 {
+                    for e in 0..<vs.elements {
                         try sgemm("T", "N", g.inC, g.outC, end - begin, v.pointer + e * vs.plane, g.inC,
                                   z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC,
                                   beta: begin == 0 ? 0 : 1, op: g.opName)
@@ -174,7 +213,7 @@ extension DNNLConvolution {
                 }
                 let (outC, inC) = (g.outC, g.inC)
                 parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
-                    ck_wino_weight_grad(dw.value, sp.value, outC, inC, begin, end)
+                    ck_wino_weight_grad(m, dw.value, sp.value, outC, inC, begin, end)
                 }
             }
         }

@@ -1,0 +1,186 @@
+// One set of F(WM×WM, 4×4) kernels (winograd.c includes this once per output tile side WM):
+// input tile side WN = WM + 3, WE = WN² transformed elements per tile. Names carry the suffix _mWM.
+#define WN (WM + 3)
+#define WE (WN * WN)
+
+#if WM == 2
+static const float S(BT)[5][5] = {
+    {0.5f, -1.0f, -0.5f, 1.0f, 0.0f},
+    {0.0f, -0.5f, 0.5f, 1.0f, 0.0f},
+    {0.0f, 0.5f, -1.5f, 1.0f, 0.0f},
+    {0.0f, -1.0f, 0.0f, 1.0f, 0.0f},
+    {0.0f, 0.5f, -1.0f, -0.5f, 1.0f},
+};
+static const float S(AT)[2][5] = {
+    {1.0f, 1.0f, 1.0f, 1.0f, 0.0f},
+    {0.0f, 1.0f, -1.0f, 0.5f, 1.0f},
+};
+static const float S(GM)[5][4] = {
+    {2.0f, 0.0f, 0.0f, 0.0f},
+    {1.0f, 1.0f, 1.0f, 1.0f},
+    {-1.0f / 3, 1.0f / 3, -1.0f / 3, 1.0f / 3},
+    {-8.0f / 3, -4.0f / 3, -2.0f / 3, -1.0f / 3},
+    {0.0f, 0.0f, 0.0f, 1.0f},
+};
+// The transposes, for the adjoint transforms.
+static const float S(A)[5][2] = {{1.0f, 0.0f}, {1.0f, 1.0f}, {1.0f, -1.0f}, {1.0f, 0.5f}, {0.0f, 1.0f}};
+static const float S(GT)[4][5] = {
+    {2.0f, 1.0f, -1.0f / 3, -8.0f / 3, 0.0f},
+    {0.0f, 1.0f, 1.0f / 3, -4.0f / 3, 0.0f},
+    {0.0f, 1.0f, -1.0f / 3, -2.0f / 3, 0.0f},
+    {0.0f, 1.0f, 1.0f / 3, -1.0f / 3, 1.0f},
+};
+#elif WM == 3
+// Points 0, 1, −1, 2, −½, ∞.
+static const float S(BT)[6][6] = {
+    {1.0f, 1.5f, -2.0f, -1.5f, 1.0f, 0.0f},
+    {0.0f, -1.0f, -2.5f, -0.5f, 1.0f, 0.0f},
+    {0.0f, 1.0f, 0.5f, -2.5f, 1.0f, 0.0f},
+    {0.0f, -0.5f, -1.0f, 0.5f, 1.0f, 0.0f},
+    {0.0f, 2.0f, -1.0f, -2.0f, 1.0f, 0.0f},
+    {0.0f, 1.0f, 1.5f, -2.0f, -1.5f, 1.0f},
+};
+static const float S(AT)[3][6] = {
+    {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 0.0f},
+    {0.0f, 1.0f, -1.0f, 2.0f, -0.5f, 0.0f},
+    {0.0f, 1.0f, 1.0f, 4.0f, 0.25f, 1.0f},
+};
+static const float S(GM)[6][4] = {
+    {1.0f, 0.0f, 0.0f, 0.0f},
+    {-1.0f / 3, -1.0f / 3, -1.0f / 3, -1.0f / 3},
+    {1.0f / 3, -1.0f / 3, 1.0f / 3, -1.0f / 3},
+    {1.0f / 15, 2.0f / 15, 4.0f / 15, 8.0f / 15},
+    {-16.0f / 15, 8.0f / 15, -4.0f / 15, 2.0f / 15},
+    {0.0f, 0.0f, 0.0f, 1.0f},
+};
+// The transposes, for the adjoint transforms.
+static const float S(A)[6][3] = {
+    {1.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}, {1.0f, -1.0f, 1.0f}, {1.0f, 2.0f, 4.0f}, {1.0f, -0.5f, 0.25f}, {0.0f, 0.0f, 1.0f},
+};
+static const float S(GT)[4][6] = {
+    {1.0f, -1.0f / 3, 1.0f / 3, 1.0f / 15, -16.0f / 15, 0.0f},
+    {0.0f, -1.0f / 3, -1.0f / 3, 2.0f / 15, 8.0f / 15, 0.0f},
+    {0.0f, -1.0f / 3, 1.0f / 3, 4.0f / 15, -4.0f / 15, 0.0f},
+    {0.0f, -1.0f / 3, -1.0f / 3, 8.0f / 15, 2.0f / 15, 1.0f},
+};
+#else
+#error "winograd_tile.h: WM must be 2 or 3"
+#endif
+
+INLINE void IMPL(input)(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
+                       size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t plane = ck_wino_plane(rows, c);
+    const v16 zero = {0};
+    for (size_t t = t_begin; t < t_end; t++) {
+        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+        const long y0 = WM * (long)ty - (long)pad, x0 = WM * (long)tx - (long)pad;
+        for (size_t c0 = 0; c0 < c; c0 += LANES) {
+            v16 d[WN][WN], r[WN][WN], o[WN][WN];
+            for (int a = 0; a < WN; a++)
+                for (int b = 0; b < WN; b++) {
+                    const long iy = y0 + a, ix = x0 + b;
+                    if (iy >= 0 && iy < (long)h && ix >= 0 && ix < (long)w)
+                        VLOAD(d[a][b], x + ((img * h + (size_t)iy) * w + (size_t)ix) * c + c0);
+                    else
+                        d[a][b] = zero;
+                }
+            LEFT(r, S(BT), d, WN, WN, WN)
+            RIGHT_T(o, r, S(BT), WN, WN, WN)
+            for (int e = 0; e < WE; e++) VSTORE(v + (size_t)e * plane + (t - base) * c + c0, o[e / WN][e % WN]);
+        }
+    }
+}
+
+INLINE void IMPL(output)(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
+                        size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    const size_t plane = ck_wino_plane(rows, k);
+    const v16 zero = {0};
+    for (size_t t = t_begin; t < t_end; t++) {
+        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+        for (size_t k0 = 0; k0 < k; k0 += LANES) {
+            v16 mm[WN][WN], r[WM][WN], o[WM][WM];
+            for (int e = 0; e < WE; e++) VLOAD(mm[e / WN][e % WN], m + (size_t)e * plane + (t - base) * k + k0);
+            LEFT(r, S(AT), mm, WM, WN, WN)
+            RIGHT_T(o, r, S(AT), WM, WN, WM)
+            v16 b = zero;
+            if (bias) VLOAD(b, bias + k0);
+            for (int i = 0; i < WM; i++)
+                for (int j = 0; j < WM; j++) {
+                    const size_t oy = WM * ty + i, ox = WM * tx + j;
+                    if (oy >= oh || ox >= ow) continue;
+                    const v16 out = o[i][j] + b;
+                    VSTORE(y + ((img * oh + oy) * ow + ox) * k + k0, out);
+                }
+        }
+    }
+}
+
+INLINE void IMPL(grad_output)(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
+                             size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
+    // z = A · dY · Aᵀ (A = ATᵀ, 5×2): the adjoint of the output transform.
+    const size_t plane = ck_wino_plane(rows, k);
+    const v16 zero = {0};
+    for (size_t t = t_begin; t < t_end; t++) {
+        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+        for (size_t k0 = 0; k0 < k; k0 += LANES) {
+            v16 g[WM][WM], r[WN][WM], o[WN][WN];
+            for (int i = 0; i < WM; i++)
+                for (int j = 0; j < WM; j++) {
+                    const size_t oy = WM * ty + i, ox = WM * tx + j;
+                    if (oy < oh && ox < ow)
+                        VLOAD(g[i][j], dy + ((img * oh + oy) * ow + ox) * k + k0);
+                    else
+                        g[i][j] = zero;
+                }
+            LEFT(r, S(A), g, WN, WM, WM)
+            RIGHT_T(o, r, S(A), WN, WM, WN)
+            for (int e = 0; e < WE; e++) VSTORE(z + (size_t)e * plane + (t - base) * k + k0, o[e / WN][e % WN]);
+        }
+    }
+}
+
+INLINE void IMPL(weights)(float *u, const float *w, size_t out_c, size_t in_c, int flip,
+                         size_t i_begin, size_t i_end) {
+    const size_t plane = ck_wino_plane(in_c, out_c);
+    FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
+            // The 16 taps of 16 output channels (one 64-byte row each), transposed to tap vectors.
+            v16 rows[16];
+            for (int l = 0; l < LANES; l++)
+                VLOAD(rows[l], flip ? w + (ci * out_c + c0 + (size_t)l) * 16 : w + ((c0 + (size_t)l) * in_c + ci) * 16);
+            TRANSPOSE16(rows)
+            v16 kw[4][4], r[WN][4], o[WN][WN];
+            for (int tap = 0; tap < 16; tap++) kw[tap / 4][tap % 4] = rows[flip ? 15 - tap : tap];
+            LEFT(r, S(GM), kw, WN, 4, 4)
+            RIGHT_T(o, r, S(GM), WN, 4, WN)
+            for (int e = 0; e < WE; e++) VSTORE(u + (size_t)e * plane + ci * out_c + c0, o[e / WN][e % WN]);
+        }
+}
+
+INLINE void IMPL(weight_grad)(float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {
+    // dW = Gᵀ · S · G (the adjoint of the weight transform).
+    const size_t plane = ck_wino_plane(in_c, out_c);
+    FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
+            v16 ss[WN][WN], r[4][WN], o[4][4], rows[16];
+            for (int e = 0; e < WE; e++) VLOAD(ss[e / WN][e % WN], s + (size_t)e * plane + ci * out_c + c0);
+            LEFT(r, S(GT), ss, 4, WN, WN)
+            RIGHT_T(o, r, S(GT), 4, WN, 4)
+            for (int tap = 0; tap < 16; tap++) rows[tap] = o[tap / 4][tap % 4];
+            TRANSPOSE16(rows)
+            for (int l = 0; l < LANES; l++) VSTORE(dw + ((c0 + (size_t)l) * in_c + ci) * 16, rows[l]);
+        }
+}
+
+TWICE_X(S(input), (float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad, size_t th, size_t tw,
+              size_t t_begin, size_t t_end, size_t base, size_t rows), (v, x, n, h, w, c, pad, th, tw, t_begin, t_end, base, rows))
+TWICE_X(S(output), (float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k, size_t th,
+               size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows),
+      (y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
+TWICE_X(S(grad_output), (float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k, size_t th, size_t tw,
+                    size_t t_begin, size_t t_end, size_t base, size_t rows), (z, dy, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
+TWICE_X(S(weights), (float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end),
+      (u, w, out_c, in_c, flip, i_begin, i_end))
+TWICE_X(S(weight_grad), (float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end),
+      (dw, s, out_c, in_c, i_begin, i_end))
+
+#undef WN
+#undef WE
