@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Derives the Winograd F(2×2, 4×4) matrices in Sources/CKernels/winograd.c. Dev-only.
+"""Derives the Winograd F(2×2, 4×4) and F(3×3, 4×4) matrices in Sources/CKernels/winograd_tile.h. Dev-only.
 
     python3 scripts/winograd_matrices.py        # needs numpy
 
 For interpolation points p0..p3 and ∞ (Toom-Cook), Aᵀ and G follow from the points; Bᵀ is solved
 from the bilinear identity Σ_t A[t][i]·G[t][k]·Bᵀ[t][j] = [j == i + k] (exact: the residual is
 printed). For each candidate point set it prints the fp32 error of one 5×5 tile against float64
-direct correlation; winograd.c uses (0, 1, −1, ½) (tied best with (0, 1, −1, −2), ~3e-6 worst,
-4e-7 mean, and with a Bᵀ of halves) and prints its matrices.
+direct correlation; F(2×2, 4×4) uses (0, 1, −1, ½) (tied best with (0, 1, −1, −2), ~3e-6 worst,
+4e-7 mean, and with a Bᵀ of halves), F(3×3, 4×4) uses (0, 1, −1, 2, −½) (2.4e-6 worst, 5.4e-7
+mean); it prints both sets of matrices.
 """
 from fractions import Fraction
 
@@ -42,13 +43,15 @@ def matrices(points, m=2, r=4):
 
 
 def tile_error(at, g, bt, trials=200):
+    m = at.shape[0]
+    n = m + 3
     rng = np.random.default_rng(0)
     worst, total = 0.0, 0.0
     at32, g32, bt32 = at.astype(np.float32), g.astype(np.float32), bt.astype(np.float32)
     for _ in range(trials):
-        d = rng.standard_normal((5, 5)).astype(np.float32)
+        d = rng.standard_normal((n, n)).astype(np.float32)
         w = rng.standard_normal((4, 4)).astype(np.float32)
-        ref = np.array([[(d[i:i + 4, j:j + 4].astype(np.float64) * w).sum() for j in range(2)] for i in range(2)])
+        ref = np.array([[(d[i:i + 4, j:j + 4].astype(np.float64) * w).sum() for j in range(m)] for i in range(m)])
         y = at32 @ ((g32 @ w @ g32.T) * (bt32 @ d @ bt32.T)) @ at32.T
         err = np.abs(y - ref).max() / np.abs(ref).max()
         worst, total = max(worst, err), total + err
@@ -56,10 +59,17 @@ def tile_error(at, g, bt, trials=200):
 
 
 if __name__ == "__main__":
-    for points in [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 0.5, -0.5, 1), (0, 1, -1, -0.5), (0, 2, -2, 1)]:
-        at, g, bt, residual = matrices(points)
-        worst, mean = tile_error(at, g, bt)
-        print(f"points {points}: residual {residual:.1e}, fp32 relative error max {worst:.2e} mean {mean:.2e}")
-    at, g, bt, _ = matrices((0, 1, -1, 0.5))
+    candidates = {
+        2: [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 0.5, -0.5, 1), (0, 1, -1, -0.5), (0, 2, -2, 1)],
+        3: [(0, 1, -1, 0.5, -0.5), (0, 1, -1, 2, -2), (0, 1, -1, 2, 0.5), (0, 1, -1, -2, 0.5), (0, 1, -1, 0.5, -2),
+            (0, 1, -1, 2, -0.5)],
+    }
+    chosen = {2: (0, 1, -1, 0.5), 3: (0, 1, -1, 2, -0.5)}
     np.set_printoptions(precision=6, suppress=True)
-    print("AT =\n", at, "\nG =\n", g, "\nBT =\n", bt)
+    for m, sets in candidates.items():
+        for points in sets:
+            at, g, bt, residual = matrices(points, m=m)
+            worst, mean = tile_error(at, g, bt)
+            print(f"F({m}x{m}, 4x4) points {points}: residual {residual:.1e}, fp32 relative error max {worst:.2e} mean {mean:.2e}")
+        at, g, bt, _ = matrices(chosen[m], m=m)
+        print(f"F({m}x{m}, 4x4) with {chosen[m]}:\nAT =\n", at, "\nG =\n", g, "\nBT =\n", bt)
