@@ -217,10 +217,17 @@ struct WeightCacheTests {
             #expect(!DNNLConvolution.gemmEligible(g, pass, bf16: true))
         }
         try Self.expectMatchesDirect(g, seed: 990, "gemm")
-        // Larger layers, other kernels, thin layers keep oneDNN's kernels.
+        // Larger layers, other kernels, thin layers keep oneDNN's kernels; a transposed layer's
+        // forward pass up to 256 positions (gemmMaximumPositionsTransposedForward) is a GEMM.
         let big = try ConvGeometry(transposed: transposed, op: "gemm", input: transposed ? [1, 16, 16, 32] : [1, 32, 32, 32],
                                    weight: weight, bias: nil, stride: 2, padding: 1)
-        #expect(!DNNLConvolution.gemmEligible(big, .forward))
+        #expect(DNNLConvolution.gemmEligible(big, .forward) == transposed)
+        #expect(!DNNLConvolution.gemmEligible(big, .backwardData))
+        #expect(!DNNLConvolution.gemmEligible(big, .backwardWeights))
+        let bigger = try ConvGeometry(transposed: transposed, op: "gemm", input: transposed ? [2, 16, 16, 32] : [2, 32, 32, 32],
+                                      weight: weight, bias: nil, stride: 2, padding: 1)
+        #expect(!DNNLConvolution.gemmEligible(bigger, .forward))
+        if transposed { try Self.expectMatchesDirect(big, seed: 995, "gemm forward at 256 positions") }
         let k3 = try ConvGeometry(transposed: false, op: "gemm", input: [1, 8, 8, 32], weight: [24, 32, 3, 3], bias: nil,
                                   stride: 2, padding: 1)
         #expect(!DNNLConvolution.gemmEligible(k3, .forward))
@@ -354,6 +361,13 @@ struct WeightCacheTests {
         let stride1At16 = try geometry(false, [1, 16, 16, 256], [512, 256, 4, 4], stride: 1)
         #expect(C.winogradTile(stride1At16) == 3)
         #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At16))) == 2)
+        // unet_256's 1024 → 256 at 16²: the forward pass (oneDNN's slow transposed kernel) as a GEMM,
+        // the other two on oneDNN's kernels.
+        let deconv16 = try geometry(true, [1, 16, 16, 1024], [1024, 256, 4, 4])
+        #expect(C.path(deconv16, .forward, bf16: false) == .gemm)
+        #expect(C.path(deconv16, .backwardData, bf16: false) == .oneDNN)
+        #expect(C.path(deconv16, .backwardWeights, bf16: false) == .oneDNN)
+        #expect(C.path(deconv16, .forward, bf16: false, cachedWeights: true) == .phases)
         #expect(C.path(stride1, .forward, bf16: true) == .oneDNN)
         #expect(C.path(stride1, .backwardData, bf16: true) == .flipped)
         #expect(C.path(down, .forward, bf16: true) == .oneDNN)

@@ -31,12 +31,23 @@ extension DNNLConvolution {
         guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
         let v = GemmView(g)
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
-        if min(v.cx, v.cy) >= narrowChannels { return !bf16 && !cachedWeights && v.rows <= gemmMaximumPositions }
+        if min(v.cx, v.cy) >= narrowChannels {
+            let limit = g.transposed && pass == .forward ? gemmMaximumPositionsTransposedForward : gemmMaximumPositions
+            return !bf16 && !cachedWeights && v.rows <= limit
+        }
         guard v.cx < narrowChannels, v.cy >= narrowChannels else { return false }
         return pass == (g.transposed ? .forward : .backwardData)
     }
 
     static let gemmMaximumPositions = 64
+
+    /// The weight-bound limit for the forward pass of transposed layers: oneDNN 2.6.3 runs it on
+    /// its older backward-data kernel (``phaseEligible(_:cachedWeights:)``), unet_256's 1024 → 256
+    /// at 16² at ~125 GF/s: 17.2 ms plus a 2 ms weight reorder per step, as a GEMM + col2im 13.8 ms.
+    /// unet_256 step, A/B in alternating runs (2 threads, AMD EPYC): medians 0.362 / 0.369 / 0.378 s
+    /// → 0.356 / 0.364 / 0.355 s, minimums −3.5 %. The other two passes of that layer stay on
+    /// oneDNN's kernels (brgconv backward-data 9.4 ms against 14.8 as a GEMM).
+    static let gemmMaximumPositionsTransposedForward = 256
 
     /// A 4×4 stride-2 layer seen as the convolution X → Y (X the large side): for a convolution X
     /// is the input, for a transposed one the output. The weight, read as a row-major
