@@ -1,4 +1,4 @@
-import Base
+@testable import Base
 import Testing
 
 @Suite(.serialized) struct ThreadsTests {
@@ -20,6 +20,26 @@ import Testing
             }
             #expect(hits.allSatisfy { $0 == 1 })
         }
+    }
+
+    @Test func loopsRunOnTheOpenMPTeamAndNestedLoopsStillVisitEveryIndexOnce() {
+        // The test process links libdnnl, hence libgomp: the loops run on its team (the threads
+        // oneDNN's primitives use), and a loop inside a loop body falls back to libdispatch.
+        #expect(OpenMPTeam.isAvailable)
+        #expect(!OpenMPTeam.insideTeam)
+        let inside = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 64)
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64 * 100)
+        inside.initialize(repeating: false)
+        hits.initialize(repeating: 0)
+        defer { inside.deallocate(); hits.deallocate() }
+        let (i0, h0) = (UncheckedSendable(inside), UncheckedSendable(hits))
+        parallelFor(64, threads: 2) { (_, i) throws(Never) in
+            i0.value[i] = OpenMPTeam.insideTeam
+            parallelFor(100, threads: 2) { (_, j) throws(Never) in h0.value[i * 100 + j] += 1 }
+        }
+        #expect(inside.allSatisfy { $0 })
+        #expect(hits.allSatisfy { $0 == 1 })
+        #expect(!OpenMPTeam.insideTeam)
     }
 
     @Test func theLowestFailingIndexIsThrown() {
