@@ -65,7 +65,8 @@ extension DNNLConvolution {
 
     /// The output tile side m of the F(m×m, 4×4) kernels that run `g` (forward over its output):
     /// 3 when its tiles hold at most ``winogradLargeTileShare`` of F(2×2, 4×4)'s transformed
-    /// elements, else 2.
+    /// elements, or at most ``winogradLargeTileShareMany`` with at least ``winogradManyTiles``
+    /// tiles; else 2.
     ///
     /// F(3×3, 4×4) takes 36 multiplies per 9 outputs against 25 per 4 (1.56× fewer), but its
     /// tiles cover the image in steps of 3 (waste where the side is not a multiple of 3), its
@@ -73,18 +74,26 @@ extension DNNLConvolution {
     /// GEMMs have fewer rows. patchgan_70's 256 → 512 layer (2 threads, AMD EPYC, quiet):
     /// at 31² (unet_256) forward 30.6 → 20.0 ms, backward-data (32² outputs) 30.2 → 21.8 ms,
     /// backward-weights 26.3 → 18.9 ms (elements 0.68 of F(2×2)'s); at 15² (unet_128) forward
-    /// 7.6 → 5.7 ms (0.56), backward-weights 9.3 → 8.8 ms, but backward-data over 16² outputs
-    /// (0.81: 6×6 tiles cover 18²) 8.3 → 9.3 ms, slower. F(4×4, 4×4) was also measured: 5–15 %
-    /// faster than F(3×3) at 31², slower at 15², with twice the rounding error; not kept.
+    /// 7.6 → 5.7 ms (0.56), backward-weights 9.3 → 8.8 ms. Backward-data over 16² outputs (0.81:
+    /// 6×6 tiles cover 18²) depends on the batch: 8.3 → 9.3 ms at batch 1 (36 tiles), 119 → 98 ms
+    /// at batch 16 (576 tiles); unet_128 at batch 4 (144 tiles) 0.382 → 0.378 s per step; unet_64
+    /// (7² / 8², 0.81, 9 tiles) 0.072 → 0.076 s with F(3×3), so F(2×2) there. F(4×4, 4×4) was
+    /// also measured: 5–15 % faster than F(3×3) at 31², slower at 15², with twice the rounding
+    /// error; not kept.
     static func winogradTile(_ g: ConvGeometry) -> Int {
-        func elements(_ m: Int) -> Int {
-            WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: m).count * winogradElements(m)
-        }
-        return Double(elements(3)) <= winogradLargeTileShare * Double(elements(2)) ? 3 : 2
+        let small = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: 2)
+        let large = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: 3)
+        let share = Double(large.count * winogradElements(3)) / Double(small.count * winogradElements(2))
+        if share <= winogradLargeTileShare { return 3 }
+        return share <= winogradLargeTileShareMany && large.count >= winogradManyTiles ? 3 : 2
     }
 
     /// See ``winogradTile(_:)``.
     static let winogradLargeTileShare = 0.75
+    /// See ``winogradTile(_:)``.
+    static let winogradLargeTileShareMany = 0.85
+    /// See ``winogradTile(_:)``.
+    static let winogradManyTiles = 128
 
     /// `weight` (OIHW of `g`, or with `backwardData` of the convolution whose stride-1
     /// backward-data `g` is) as U = G W Gᵀ, planes [inC, outC] of `g`, cached per weight version.
