@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Base", "Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "Pix2PixTests", dependencies: ["Base", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "Reports"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging", "TestSupport",
+        .testTarget(name: "CLITests", dependencies: ["pix2pix", "Base", "Pix2Pix", "Checkpoint", "Imaging", "Tensor", "TestSupport",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "SeedNetworksTests", dependencies: ["SeedNetworks", "Pix2Pix", "NN", "Tensor", "Base", "Imaging", "Zoo", "TestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -8,6 +8,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible, Sendable {
     case notScalar(shape: [Int])
     /// A oneDNN call failed.
     case backend(op: String, status: Int32, detail: String)
+    /// This machine cannot do what was asked (bf16 convolutions on a CPU without AVX-512).
+    case unavailable(feature: String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible, Sendable {
                 + "(one element). Reduce it first, e.g. with .mean(), or pass backward(gradient:)."
         case let .backend(op, status, detail):
             return "\(op): oneDNN returned status \(status) (\(detail))"
+        case let .unavailable(feature, reason):
+            return "\(feature) are not available here: \(reason)"
         }
     }
 }

@@ -72,6 +72,7 @@ public final class Translator {
 
     init(checkpoint: URL, name: String, entry: ZooEntry?, mode: InferenceMode, precision: Precision, seed: UInt64,
          registry: Registry) throws {
+        try precision.requireAvailable()
         let loaded = try ModelCheckpoint.loadGenerator(from: checkpoint, registry: registry, seed: seed)
         self.name = name
         self.entry = entry

@@ -56,7 +56,7 @@ struct AblateCommand: ParsableCommand {
         var base = TrainingOptions()
         architecture.apply(to: &base)
         optimization.apply(to: &base)
-        base.precision = precision.resolved
+        base.precision = precision.precision ?? .fp32  // availability: TrainingOptions.validate, before each run
         base.sampleEvery = 0
         return AblationPlan(title: title ?? "Ablation: \(generatorList.joined(separator: " vs ")) × \(discriminatorList.joined(separator: ", "))",
                             generators: generatorList, discriminators: discriminatorList,

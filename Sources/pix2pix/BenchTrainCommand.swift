@@ -53,7 +53,7 @@ struct BenchStepOptions: ParsableArguments {
 
     var generator: String { trainingOptions.generator }
     var discriminator: String { trainingOptions.discriminator }
-    var precision: Precision { precisionOption.resolved }
+    var precision: Precision { precisionOption.precision ?? .fp32 }
 
     /// The image size: --size, or the trailing number of the generator's name.
     func imageSize() throws -> Int {
@@ -96,7 +96,7 @@ struct BenchTrainCommand: ParsableCommand {
     private func bench(world: any Communicator) throws {
         options.applyThreads()
         let size = try options.imageSize()
-        let precision = options.precision
+        let precision = try options.precisionOption.resolved
         let model = try Pix2PixModel(options: options.trainingOptions)
         let g = model.generator, d = model.discriminator
         g.train(); d.train()
@@ -156,7 +156,7 @@ struct BenchInferCommand: ParsableCommand {
     func run() throws {
         options.applyThreads()
         let size = try options.imageSize()
-        let precision = options.precision
+        let precision = try options.precisionOption.resolved
         let (g, channels) = try io.generator(options: options)
         g.eval()
         let a = try io.inputBatch(batch: options.batch, channels: channels, size: size)

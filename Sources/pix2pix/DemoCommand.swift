@@ -66,7 +66,7 @@ struct DemoCommand: ParsableCommand {
         base.loadSize = 72
         base.checkpointEvery = 200
         base.sampleEvery = 0
-        base.precision = precision.resolved
+        base.precision = (try precision.resolved)
         let plan = AblationPlan(title: "Demo: do the U-Net's skip connections matter? (gray → colour, 64²)",
                                 generators: ["unet_64", "encoder_decoder_64"], discriminators: ["patchgan_70"],
                                 seeds: [1], steps: steps, data: data, base: base)
@@ -90,7 +90,7 @@ struct DemoCommand: ParsableCommand {
             var request = PublishRequest(source: run.url.path, id: id, version: "1.0.0")
             request.summary = "Gray → colour at 64², the demo's better generator (\(best.label))"
             request.task = "gray → color"
-            request.precision = precision.resolved
+            request.precision = (try precision.resolved)
             request.license = "CC-BY-SA-4.0 (trained on CC-BY / CC-BY-SA / GPL photos)"
             request.limitations = [
                 "Trained for \(steps) steps on 64² crops of 26 nature photos: a demo, not a production colouriser.",
@@ -100,7 +100,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         // 4. Translate the held-out photos.
-        let translator = try Translator(entry: entry, precision: precision.resolved)
+        let translator = try Translator(entry: entry, precision: (try precision.resolved))
         let outDir = root.appendingPathComponent("translated")
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
         let photos = try DefaultPhotoSet.locate(.nature).val

@@ -72,13 +72,13 @@ struct EvalCommand: ParsableCommand {
         for m in modes {
             results.append(try Evaluator.evaluate(generator: loaded.network, dataset: dataset, size: side,
                                                   channelsA: io.inputChannels, channelsB: io.outputChannels, mode: m,
-                                                  precision: precision.resolved))
+                                                  precision: (try precision.resolved)))
         }
         let training = trainSplit == split ? nil : (try? openPairedDataset(path: data, split: trainSplit, direction: direction)).flatMap { $0.count > 0 ? $0 : nil }
         let baselines = try Baselines.measure(on: dataset, training: training, size: side, channels: io.outputChannels)
         return EvaluationResultsJSON(checkpoint: checkpoint, data: data, split: split, size: side, count: dataset.count,
                                      generator: loaded.architecture.generator.name,
-                                     precision: precision.resolved.rawValue, results: results, baselines: baselines,
+                                     precision: (try precision.resolved).rawValue, results: results, baselines: baselines,
                                      meanColourSplit: baselines.meanColour == nil ? nil : trainSplit)
     }
 }

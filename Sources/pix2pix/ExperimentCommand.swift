@@ -117,7 +117,7 @@ struct ExperimentCommand: ParsableCommand {
             fflush(nil)
             try Experiment.buildData(for: p, at: dataPath)
             var plan = try experiment.plan(for: p, data: dataPath, stepsScale: stepsScale)
-            plan.base.precision = precision.resolved
+            plan.base.precision = (try precision.resolved)
             let trainPairs = try openPairedDataset(path: dataPath, split: "train").count
             let valPairs = try openPairedDataset(path: dataPath, split: "val").count
             print("  budget: \(Experiment.budgetDescription(p, trainPairs: trainPairs, stepsScale: stepsScale))")
@@ -143,7 +143,7 @@ struct ExperimentCommand: ParsableCommand {
             return
         }
         let bundle = ExperimentBundle(experiment: experiment, commit: commit, date: Date(), threads: Threads.count,
-                                      precision: precision.resolved.rawValue, stepsScale: stepsScale,
+                                      precision: (try precision.resolved).rawValue, stepsScale: stepsScale,
                                       wallSeconds: Date().timeIntervalSince(started), parts: bundleParts)
         try bundle.write(to: bundleDirectory)
         for (from, fileName) in files {

@@ -55,7 +55,7 @@ struct ServeCommand: ParsableCommand {
         var configuration = ServeConfiguration(catalog: try location.readableCatalog())
         configuration.host = host
         configuration.port = port
-        configuration.precision = precision.resolved
+        configuration.precision = (try precision.resolved)
         var limits = ServeLimits()
         limits.maxBodyBytes = maxBodyMB << 20
         limits.pixelBudget = try PixelBudget(megapixels: maxMegapixels)

@@ -72,7 +72,7 @@ struct TrainCommand: ParsableCommand {
         optimization.apply(to: &o, preset: !resuming)
         schedule.apply(to: &o)
         runControl.apply(to: &o)
-        if let precision = precision.precision { o.precision = precision }
+        if let precision = precision.precision { o.precision = precision }  // availability: TrainingOptions.validate
         if let threads = threads.threads { o.threads = threads }
         distributed.apply(to: &o)
         return o

@@ -104,7 +104,7 @@ struct ZooCommand: ParsableCommand {
         func run() throws {
             var request = PublishRequest(source: source, id: id, version: version)
             request.storage = storage
-            request.precision = precision.resolved
+            request.precision = (try precision.resolved)
             request.summary = summary
             request.license = license
             request.task = task

@@ -85,10 +85,10 @@ extension ZooCommand {
                 reference: "junyanz/pytorch-CycleGAN-and-pix2pix UnetGenerator (--netG \(generator) --ngf \(c.ngf) --input_nc \(c.inputChannels) --output_nc \(c.outputChannels) --norm \(c.norm.rawValue)\(c.dropout ? "" : " --no_dropout"))",
                 keyMapping: "the reference's state-dict keys are ours by design (the U-Net is built level by level as its UnetSkipConnectionBlock, same Sequential slots, conv weights OIHW, transposed-conv weights IOHW): mapped one to one, every key and shape checked, nothing missing or left over",
                 droppedKeys: imported.droppedKeys, direction: direction.rawValue,
-                testMode: "metrics in eval mode (running statistics, dropout off)\(trainModeMetrics ? " and in train mode (batch statistics, dropout on: how the paper and the reference's test.py without --eval test)" : " only")\(precision.resolved == .fp32 ? "" : ", \(precision.resolved.rawValue) convolutions"); the golden pair and exports use eval mode")
+                testMode: "metrics in eval mode (running statistics, dropout off)\(trainModeMetrics ? " and in train mode (batch statistics, dropout on: how the paper and the reference's test.py without --eval test)" : " only")\((try precision.resolved) == .fp32 ? "" : ", \((try precision.resolved).rawValue) convolutions"); the golden pair and exports use eval mode")
             var request = PublishRequest(source: file, id: id, version: version)
             request.storage = storage
-            request.precision = precision.resolved
+            request.precision = (try precision.resolved)
             request.summary = summary
             request.license = license
             request.task = task

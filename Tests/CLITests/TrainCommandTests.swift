@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Pix2Pix
+import Tensor
 import Testing
 @testable import pix2pix
 
@@ -174,7 +175,35 @@ struct TrainCommandTests {
         #expect(try run.readConfig().options.batchSize == 2)
     }
 
-    @Test("train --precision bf16: a tiny run records bf16 in config.json; a resume may not change it")
+    @Test("train --precision bf16 on a CPU without bf16 kernels is refused before any work, naming the option and the CPU",
+          .enabled(if: Precision.bf16.unavailableReason != nil, "this CPU has bf16 kernels: the bf16 runs are tested instead"))
+    func bf16Unavailable() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-no-bf16-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("pairs.h5").path
+        try Self.makeData(at: data)
+        let out = dir.appendingPathComponent("run").path
+        #expect {
+            try parse(["--data", data, "--out", out, "--generator", "unet_64", "--discriminator", "patchgan_16",
+                       "--ngf", "4", "--ndf", "4", "--crop-size", "64", "--load-size", "64", "--steps", "2",
+                       "--precision", "bf16", "--quiet"]).run()
+        } throws: { error in
+            let message = Pix2PixCommand.message(for: error)
+            return message.contains("--precision") && message.contains("bf16 is not available") && message.contains("this CPU (")
+                && message.contains("--precision fp32")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing is written")
+        // The library refuses it too, with the typed error naming the option.
+        var options = TrainingOptions()
+        options.precision = .bf16
+        #expect { try options.validate() } throws: { error in
+            guard case TrainingError.invalidOption("--precision", let message) = error else { return false }
+            return message.contains("AVX-512")
+        }
+    }
+
+    @Test("train --precision bf16: a tiny run records bf16 in config.json; a resume may not change it", .enabled(if: Precision.bf16.unavailableReason == nil, "bf16 convolutions need AVX-512 (Precision.unavailableReason)"))
     func bf16Run() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-bf16-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -74,7 +74,7 @@ struct TrainingOptionsTests {
         }
     }
 
-    @Test("a bf16 run trains (finite, different losses from fp32's) and records bf16 in config.json and the checkpoint")
+    @Test("a bf16 run trains (finite, different losses from fp32's) and records bf16 in config.json and the checkpoint", .enabled(if: Precision.bf16.unavailableReason == nil, "bf16 convolutions need AVX-512 (Precision.unavailableReason)"))
     func bf16Training() throws {
         let dir = try TrainingData.temporaryDirectory("bf16")
         defer { try? FileManager.default.removeItem(at: dir) }

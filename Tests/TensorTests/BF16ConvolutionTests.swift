@@ -4,7 +4,7 @@ import Testing
 /// Under ``Precision/bf16`` convolutions read bf16 activations and weights (8-bit mantissa) and
 /// accumulate in fp32: each pass agrees with fp32 to about 2⁻⁸ relative per product, so the
 /// relative error norm ‖bf16 − fp32‖ / ‖fp32‖ of a whole pass is ~1e-2 at most.
-@Suite("bf16 convolutions")
+@Suite("bf16 convolutions", .enabled(if: Precision.bf16.unavailableReason == nil, "bf16 convolutions need AVX-512 (Precision.unavailableReason)"))
 struct BF16ConvolutionTests {
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
         var diff = 0.0, norm = 0.0

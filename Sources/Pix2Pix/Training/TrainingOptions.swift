@@ -157,6 +157,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public func validate() throws {
         func bad(_ option: String, _ message: String) -> TrainingError { .invalidOption(option: option, message: message) }
         if batchSize < 1 { throw bad("--batch-size", "must be ≥ 1, got \(batchSize)") }
+        if let reason = precision.unavailableReason { throw bad("--precision", "\(precision.rawValue) is not available: \(reason)") }
         if epochs < 0 || epochsDecay < 0 || epochs + epochsDecay < 1 {
             throw bad("--epochs/--epochs-decay", "need ≥ 0 each and at least one epoch in all, got \(epochs) + \(epochsDecay)")
         }

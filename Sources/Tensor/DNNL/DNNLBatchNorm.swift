@@ -33,7 +33,7 @@ enum DNNLBatchNorm {
                 &desc, training ? dnnl_forward_training : dnnl_forward_inference, &data, s.eps, s.flags),
                 s.op, "dnnl_batch_normalization_forward_desc_init([\(s.n), \(s.h), \(s.w), \(s.c)])")
             var pd: dnnl_primitive_desc_t?
-            try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, nil, rt.engine, nil), s.op,
+            try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, rt.attributes, rt.engine, nil), s.op,
                           "dnnl_primitive_desc_create(batch normalization forward)")
             return pd!
         }
@@ -78,7 +78,7 @@ enum DNNLBatchNorm {
                 &desc, affine ? dnnl_backward : dnnl_backward_data, &diff, &data, s.eps, s.flags),
                 s.op, "dnnl_batch_normalization_backward_desc_init([\(s.n), \(s.h), \(s.w), \(s.c)])")
             var pd: dnnl_primitive_desc_t?
-            try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, nil, rt.engine, hint.pd), s.op,
+            try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, rt.attributes, rt.engine, hint.pd), s.op,
                           "dnnl_primitive_desc_create(batch normalization backward)")
             return pd!
         }

@@ -97,7 +97,7 @@ extension DNNLConvolution {
     static func createPD(_ desc: inout dnnl_convolution_desc_t, _ rt: DNNLRuntime, hint: dnnl_primitive_desc_t?,
                          op: String, what: String) throws -> dnnl_primitive_desc_t {
         var pd: dnnl_primitive_desc_t?
-        try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, nil, rt.engine, hint), op, "dnnl_primitive_desc_create(\(what))")
+        try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, rt.attributes, rt.engine, hint), op, "dnnl_primitive_desc_create(\(what))")
         return pd!
     }
 

@@ -32,7 +32,7 @@ enum DNNLEltwise {
                                                          kind.algorithm, &data, kind.alpha, 0),
                           kind.name, "dnnl_eltwise_forward_desc_init(\(count) elements)")
             var pd: dnnl_primitive_desc_t?
-            try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, nil, rt.engine, nil), kind.name,
+            try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, rt.attributes, rt.engine, nil), kind.name,
                           "dnnl_primitive_desc_create(eltwise forward)")
             return pd!
         }
@@ -65,7 +65,7 @@ enum DNNLEltwise {
                 try dnnlCheck(dnnl_eltwise_backward_desc_init(&desc, kind.algorithm, &diff, &data, kind.alpha, 0),
                               kind.name, "dnnl_eltwise_backward_desc_init(\(count) elements)")
                 var pd: dnnl_primitive_desc_t?
-                try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, nil, rt.engine, hint.pd), kind.name,
+                try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, rt.attributes, rt.engine, hint.pd), kind.name,
                               "dnnl_primitive_desc_create(eltwise backward)")
                 return pd!
             }

@@ -19,6 +19,7 @@ enum DNNLArg {
     static let diffBias: Int32 = 169
     static let diffScale: Int32 = 255
     static let diffShift: Int32 = 256
+    static let scratchpad: Int32 = 80
     static let from: Int32 = 1
     static let to: Int32 = 17
 }
@@ -51,16 +52,28 @@ func dnnlStatusName(_ status: dnnl_status_t) -> String {
 /// gives each calling thread its own thread team, so two threads executing at once (Swift Testing
 /// runs tests in parallel) would oversubscribe the cores. Primitive descriptors are
 /// created once per key and reused; oneDNN's own primitive cache then has nothing left to do.
+///
+/// Every primitive is created with ``attributes``, which make the scratchpad user-managed: oneDNN
+/// 2.x otherwise gives each primitive its creating thread's thread-local scratchpad, and a
+/// primitive cached here and executed later from another thread (Swift concurrency moves tasks
+/// between threads) reads that thread's scratchpad instead: null (the gemm-based convolutions
+/// then fail with "invalid arguments") or smaller than it needs (a heap overflow). One buffer
+/// owned by the runtime (``scratchpad(bytes:)``) serves every execution, which the lock serialises.
 final class DNNLRuntime: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
+    /// The attributes every primitive descriptor is created with: a user-managed scratchpad.
+    let attributes: dnnl_primitive_attr_t
     private let lock = NSRecursiveLock()
     private var primitives: [String: DNNLPrimitive] = [:]
     private let setOMPThreads: (@convention(c) (Int32) -> Void)?
+    /// The scratchpad buffer shared by all executions (grown to the largest request).
+    private var scratchpadStorage: TensorStorage?
 
-    private init(engine: dnnl_engine_t, stream: dnnl_stream_t) {
+    private init(engine: dnnl_engine_t, stream: dnnl_stream_t, attributes: dnnl_primitive_attr_t) {
         self.engine = engine
         self.stream = stream
+        self.attributes = attributes
         // libdnnl links libgomp; omp_set_num_threads sets the calling thread's team size.
         if let symbol = dlsym(nil, "omp_set_num_threads") {
             setOMPThreads = unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)
@@ -82,7 +95,16 @@ final class DNNLRuntime: @unchecked Sendable {
             return .failure(.backend(op: "oneDNN", status: Int32(bitPattern: status.rawValue),
                                      detail: "dnnl_stream_create failed: \(dnnlStatusName(status))"))
         }
-        return .success(DNNLRuntime(engine: engine, stream: stream))
+        var attributes: dnnl_primitive_attr_t?
+        status = dnnl_primitive_attr_create(&attributes)
+        if status == dnnl_success, let attributes {
+            status = dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user)
+        }
+        guard status == dnnl_success, let attributes else {
+            return .failure(.backend(op: "oneDNN", status: Int32(bitPattern: status.rawValue),
+                                     detail: "dnnl_primitive_attr_create / set_scratchpad_mode failed: \(dnnlStatusName(status))"))
+        }
+        return .success(DNNLRuntime(engine: engine, stream: stream, attributes: attributes))
     }()
 
     /// The shared runtime; throws `TensorError.backend` when oneDNN cannot create a CPU engine.
@@ -331,15 +353,46 @@ final class DNNLRuntime: @unchecked Sendable {
 
     /// Executes `primitive` with `args` and waits for it. Call inside ``run(_:)``.
     func execute(_ primitive: DNNLPrimitive, _ args: [(Int32, DNNLMemory)], op: String) throws {
+        var args = args
+        if let md = primitive.scratchpad {
+            args.append((DNNLArg.scratchpad, try DNNLMemory(md, scratchpad(bytes: primitive.scratchpadBytes),
+                                                            keepAlive: nil, engine: engine, op: op)))
+        }
         var execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
         try Profiler.measure(primitive.label, flops: primitive.flops) {
             let status = execArgs.withUnsafeMutableBufferPointer { buffer in
                 dnnl_primitive_execute(primitive.primitive, stream, Int32(buffer.count), buffer.baseAddress)
             }
-            try dnnlCheck(status, op, "dnnl_primitive_execute")
+            if status != dnnl_success {
+                try dnnlCheck(status, op, "dnnl_primitive_execute(\(primitive.label)\(Self.mismatches(primitive, args)))")
+            }
             try dnnlCheck(dnnl_stream_wait(stream), op, "dnnl_stream_wait")
         }
         withExtendedLifetime(args) {}
+    }
+
+    /// At least `bytes` of scratchpad, 64-byte aligned, valid until the next call (which may
+    /// grow it). Call inside ``run(_:)``.
+    func scratchpad(bytes: Int) -> UnsafeMutablePointer<Float> {
+        let count = (bytes + 3) / 4
+        if let storage = scratchpadStorage, storage.count >= count { return storage.pointer }
+        let storage = TensorStorage(uninitializedCount: count)
+        scratchpadStorage = storage
+        return storage.pointer
+    }
+
+    /// The bytes of the shared scratchpad (0 before any primitive needed one).
+    var scratchpadCapacity: Int { run { (scratchpadStorage?.count ?? 0) * 4 } }
+
+    /// The arguments whose memory descriptors differ from those the primitive was created for, as
+    /// "; argument N: layout of the memory ≠ expected" (empty when all agree), for the error of a
+    /// failed execution.
+    static func mismatches(_ primitive: DNNLPrimitive, _ args: [(Int32, DNNLMemory)]) -> String {
+        args.compactMap { arg, memory in
+            guard let expected = dnnl_primitive_desc_query_md(primitive.pd, dnnl_query_exec_arg_md, arg)?.pointee,
+                  !DNNLDesc.equal(expected, memory.desc) else { return nil }
+            return "; argument \(arg): \(DNNLDesc.describe(memory.desc)) given, \(DNNLDesc.describe(expected)) expected"
+        }.joined()
     }
 
     /// Copies `source` into `destination` (layouts may differ), with a cached reorder primitive.
@@ -347,7 +400,7 @@ final class DNNLRuntime: @unchecked Sendable {
         let p = try primitive("reorder|" + key, op: op) {
             var pd: dnnl_primitive_desc_t?
             var src = source.desc, dst = destination.desc
-            try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil), op,
+            try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, attributes), op,
                           "dnnl_reorder_primitive_desc_create")
             return pd!
         }
@@ -383,7 +436,15 @@ final class DNNLPrimitive: @unchecked Sendable {
         }
         self.pd = pd
         self.primitive = p
+        let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0).pointee
+        var size = md
+        scratchpadBytes = Int(dnnl_memory_desc_get_size(&size))
+        scratchpad = scratchpadBytes > 0 ? md : nil
     }
+
+    /// The scratchpad the primitive needs at each execution (user-managed: ``DNNLRuntime/attributes``), if any.
+    let scratchpad: dnnl_memory_desc_t?
+    let scratchpadBytes: Int
 
     deinit {
         dnnl_primitive_destroy(primitive)
@@ -525,6 +586,19 @@ enum DNNLDesc {
     }
 
     static func vector(_ n: Int, op: String) throws -> dnnl_memory_desc_t { try make([n], dnnl_x, op: op) }
+
+    /// Dims, data type and strides (or "blocked" / "any") of `desc`, for error messages.
+    static func describe(_ desc: dnnl_memory_desc_t) -> String {
+        var md = desc
+        let n = Int(md.ndims)
+        let dims = withUnsafeBytes(of: &md.dims) { Array($0.bindMemory(to: Int64.self).prefix(n)) }
+        let strides = withUnsafeBytes(of: &md.format_desc.blocking.strides) { Array($0.bindMemory(to: Int64.self).prefix(n)) }
+        let type = md.data_type == dnnl_f32 ? "f32" : md.data_type == dnnl_bf16 ? "bf16" : "type \(md.data_type.rawValue)"
+        let layout = md.format_kind == dnnl_blocked
+            ? (md.format_desc.blocking.inner_nblks > 0 ? "blocked \(strides)" : "strides \(strides)")
+            : "format \(md.format_kind.rawValue)"
+        return "\(dims) \(type) \(layout)"
+    }
 
     static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
         var x = a, y = b

@@ -35,6 +35,7 @@ extension Tensor {
         // Eval-mode passes over module weights read cached copies, so small layers pay for bf16 too.
         let cachedWeights = DNNLConvolution.inferenceReadsCachedWeights(training: training, weight: weight)
         let bf16 = Precision.current == .bf16 && (cachedWeights || DNNLConvolution.bf16Pays(g))
+        if Precision.current == .bf16 { try Precision.bf16.requireAvailable() }
         // The weights in oneDNN's layout are cached per weight version (DNNLRuntime.derivedWeights), so
         // backward-data finds the forward's copy when it wants the same layout.
         // Under bf16, the input's bf16 copy is kept for backward-weights (as autocast saves it).

@@ -26,8 +26,17 @@ struct PrecisionOption: ParsableArguments {
     @Option(help: "Convolution arithmetic: fp32 (default), or bf16 (bf16 convolutions on AMX / AVX-512 BF16; weights, norms, losses and Adam stay fp32).")
     var precision: Precision?
 
-    /// --precision, else fp32.
-    var resolved: Precision { precision ?? .fp32 }
+    /// --precision, else fp32; throws, naming the option, when this machine cannot compute in it
+    /// (bf16 without AVX-512). Read in `run()`, before any work: parsing stays the same on every machine.
+    var resolved: Precision {
+        get throws {
+            let chosen = precision ?? .fp32
+            if let reason = chosen.unavailableReason {
+                throw ValidationError("--precision \(chosen.rawValue) is not available: \(reason).")
+            }
+            return chosen
+        }
+    }
 }
 
 /// `--plain`: commands that draw a progress bar on a terminal.
