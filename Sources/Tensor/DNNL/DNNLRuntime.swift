@@ -381,9 +381,6 @@ final class DNNLRuntime: @unchecked Sendable {
         return storage.pointer
     }
 
-    /// The bytes of the shared scratchpad (0 before any primitive needed one).
-    var scratchpadCapacity: Int { run { (scratchpadStorage?.count ?? 0) * 4 } }
-
     /// The arguments whose memory descriptors differ from those the primitive was created for, as
     /// "; argument N: layout of the memory ≠ expected" (empty when all agree), for the error of a
     /// failed execution.
