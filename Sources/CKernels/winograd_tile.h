@@ -117,7 +117,7 @@ INLINE void IMPL(output)(float *y, const float *m, const float *bias, size_t n, 
 
 INLINE void IMPL(grad_output)(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
                              size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    // z = A · dY · Aᵀ (A = ATᵀ, 5×2): the adjoint of the output transform.
+    // z = A · dY · Aᵀ (A = ATᵀ, WN × WM): the adjoint of the output transform.
     const size_t plane = ck_wino_plane(rows, k);
     const v16 zero = {0};
     for (size_t t = t_begin; t < t_end; t++) {

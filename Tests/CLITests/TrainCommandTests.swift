@@ -8,6 +8,16 @@ import Testing
 
 @Suite("pix2pix train / ablate options")
 struct TrainCommandTests {
+    /// A new temporary folder holding a small paired HDF5 file, with the paths of that file and of a
+    /// run directory not yet created in it. The caller removes the folder.
+    static func runFolder(_ label: String) throws -> (folder: URL, data: String, out: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let data = dir.appendingPathComponent("pairs.h5").path
+        do { try makeData(at: data) } catch { try? FileManager.default.removeItem(at: dir); throw error }
+        return (dir, data, dir.appendingPathComponent("run").path)
+    }
+
     func parse(_ arguments: [String]) throws -> TrainCommand {
         try #require(try Pix2PixCommand.parseAsRoot(["train"] + arguments) as? TrainCommand)
     }
@@ -154,12 +164,8 @@ struct TrainCommandTests {
 
     @Test("train --resume refuses a --preset other than the one the run started with")
     func resumeWithOtherPreset() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-preset-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, data, out) = try Self.runFolder("cli-preset-")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let data = dir.appendingPathComponent("pairs.h5").path
-        try Self.makeData(at: data)
-        let out = dir.appendingPathComponent("run").path
         try parse(["--data", data, "--out", out, "--generator", "unet_64", "--discriminator", "patchgan_16", "--ngf", "4", "--ndf", "4",
                    "--crop-size", "64", "--load-size", "64", "--steps", "1", "--preset", "seed-keras", "--batch-size", "2",
                    "--quiet"]).run()
@@ -178,12 +184,8 @@ struct TrainCommandTests {
     @Test("train --precision bf16 on a CPU without bf16 kernels is refused before any work, naming the option and the CPU",
           .enabled(if: Precision.bf16.unavailableReason != nil, "this CPU has bf16 kernels: the bf16 runs are tested instead"))
     func bf16Unavailable() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-no-bf16-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, data, out) = try Self.runFolder("cli-no-bf16-")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let data = dir.appendingPathComponent("pairs.h5").path
-        try Self.makeData(at: data)
-        let out = dir.appendingPathComponent("run").path
         #expect {
             try parse(["--data", data, "--out", out, "--generator", "unet_64", "--discriminator", "patchgan_16",
                        "--ngf", "4", "--ndf", "4", "--crop-size", "64", "--load-size", "64", "--steps", "2",
@@ -205,12 +207,8 @@ struct TrainCommandTests {
 
     @Test("train --precision bf16: a tiny run records bf16 in config.json; a resume may not change it", .enabled(if: Precision.bf16.unavailableReason == nil, "bf16 convolutions need AVX-512 (Precision.unavailableReason)"))
     func bf16Run() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-bf16-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, data, out) = try Self.runFolder("cli-bf16-")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let data = dir.appendingPathComponent("pairs.h5").path
-        try Self.makeData(at: data)
-        let out = dir.appendingPathComponent("run").path
         let command = try parse(["--data", data, "--out", out, "--generator", "unet_64", "--discriminator", "patchgan_16",
                                  "--ngf", "4", "--ndf", "4", "--crop-size", "64", "--load-size", "64", "--steps", "2",
                                  "--precision", "bf16", "--threads", "2", "--quiet"])

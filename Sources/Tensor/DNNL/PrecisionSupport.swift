@@ -16,7 +16,7 @@ extension Precision {
 
     private static let bf16Unavailable: String? = {
         let implementation = bf16ProbeImplementation()
-        return bf16UnavailableReason(isa: DNNLCPU.isaName(), library: DNNLCPU.version, implementation: implementation)
+        return bf16UnavailableReason(isa: OneDNNInfo.instructionSet, library: OneDNNInfo.version, implementation: implementation)
     }()
 
     /// The reason for a probe's outcome: `implementation` is oneDNN's kernel name for a small bf16
@@ -47,30 +47,6 @@ extension Precision {
             var text: UnsafePointer<CChar>?
             guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &text) == dnnl_success, let text else { return "?" }
             return String(cString: text)
-        }
-    }
-}
-
-/// What oneDNN reports about itself and the CPU.
-enum DNNLCPU {
-    /// The library's version, "2.6.3".
-    static var version: String {
-        guard let v = dnnl_version()?.pointee else { return "?" }
-        return "\(v.major).\(v.minor).\(v.patch)"
-    }
-
-    /// The best instruction set oneDNN uses on this CPU, by name.
-    static func isaName(_ isa: dnnl_cpu_isa_t = dnnl_get_effective_cpu_isa()) -> String {
-        switch isa {
-        case dnnl_cpu_isa_avx512_core_amx: return "AMX"
-        case dnnl_cpu_isa_avx512_core_bf16: return "AVX-512 BF16"
-        case dnnl_cpu_isa_avx512_core_vnni, dnnl_cpu_isa_avx512_core: return "AVX-512"
-        case dnnl_cpu_isa_avx512_mic, dnnl_cpu_isa_avx512_mic_4ops: return "AVX-512 (Xeon Phi)"
-        case dnnl_cpu_isa_avx2_vnni: return "AVX2 VNNI"
-        case dnnl_cpu_isa_avx2: return "AVX2"
-        case dnnl_cpu_isa_avx: return "AVX"
-        case dnnl_cpu_isa_sse41: return "SSE4.1"
-        default: return "ISA 0x\(String(isa.rawValue, radix: 16))"
         }
     }
 }
