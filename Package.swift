@@ -104,7 +104,7 @@ let package = Package(
         // plain-Swift reference convolution the oneDNN kernels are checked against. Not part of the product.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "BaseTests", dependencies: ["Base"]),
-        .testTarget(name: "TensorTests", dependencies: ["Base", "Tensor", "COneDNN", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Base", "Tensor", "COneDNN", "CKernels", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["Base", "NN", "Tensor", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint", "CKernels", "CZstd"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Base", "Checkpoint", "Imaging", "NN", "Pix2Pix", "TestSupport"]),

@@ -129,6 +129,16 @@ void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, siz
     }
 }
 
+void ck_transpose(float *dst, const float *src, size_t rows, size_t cols) {
+    // 32 × 32 blocks: both sides stay in L1 while a block moves.
+    for (size_t r0 = 0; r0 < rows; r0 += 32)
+    for (size_t c0 = 0; c0 < cols; c0 += 32) {
+        const size_t r1 = r0 + 32 < rows ? r0 + 32 : rows, c1 = c0 + 32 < cols ? c0 + 32 : cols;
+        for (size_t c = c0; c < c1; c++)
+            for (size_t r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c];
+    }
+}
+
 // im2col / col2im for 4×4, stride-2, padding-1 convolutions on NHWC tensors: row r = (n, oy, ox)
 // of the [n·hy·wy, c·16] matrix holds x[n, 2oy − 1 + ky, 2ox − 1 + kx, ci] at column ci·16 + ky·4 + kx
 // (PyTorch's OIHW weight flattened to [out, in·16] multiplies it directly).

@@ -1,3 +1,5 @@
+import Base
+import CKernels
 import Testing
 @testable import Tensor
 
@@ -223,10 +225,13 @@ struct WeightCacheTests {
                                    weight: weight, bias: nil, stride: 2, padding: 1)
         #expect(DNNLConvolution.gemmEligible(big, .forward) == transposed)
         #expect(!DNNLConvolution.gemmEligible(big, .backwardData))
-        #expect(!DNNLConvolution.gemmEligible(big, .backwardWeights))
+        // Backward-weights at 256 positions: oneDNN's kernel on AVX-512, a GEMM on AVX2.
+        #expect(!DNNLConvolution.gemmEligible(big, .backwardWeights, tuning: .avx512))
+        #expect(DNNLConvolution.gemmEligible(big, .backwardWeights, tuning: .avx2))
         let bigger = try ConvGeometry(transposed: transposed, op: "gemm", input: transposed ? [2, 16, 16, 32] : [2, 32, 32, 32],
                                       weight: weight, bias: nil, stride: 2, padding: 1)
         #expect(!DNNLConvolution.gemmEligible(bigger, .forward))
+        #expect(!DNNLConvolution.gemmEligible(bigger, .backwardWeights, tuning: .avx2))
         if transposed { try Self.expectMatchesDirect(big, seed: 995, "gemm forward at 256 positions") }
         let k3 = try ConvGeometry(transposed: false, op: "gemm", input: [1, 8, 8, 32], weight: [24, 32, 3, 3], bias: nil,
                                   stride: 2, padding: 1)
@@ -250,6 +255,77 @@ struct WeightCacheTests {
         #expect(Closeness(dw.weight, dwDirect.weight).within(1e-5), "\(label) backward-weights: \(Closeness(dw.weight, dwDirect.weight))")
         let db = try #require(dw.bias), dbDirect = try #require(dwDirect.bias)
         #expect(Closeness(db, dbDirect).within(1e-5), "\(label) bias gradient: \(Closeness(db, dbDirect))")
+    }
+
+    @Test("the GEMM variants of both ISA tunings (skinny kernels for 2–4 rows, the transposed product for 8192 weight columns) equal oneDNN in all three passes",
+          arguments: [false, true])
+    func tunedGemmVariants(transposed: Bool) throws {
+        // X channels 512 (8192 weight columns), Y channels 24; small sides of 1, 3, 4 and 16 positions.
+        let weight = [24, 512, 4, 4]  // OIHW of the convolution, IOHW of the transposed one
+        for (n, hy, wy) in [(1, 1, 1), (1, 1, 3), (2, 1, 2), (1, 4, 4)] {
+            let input = transposed ? [n, hy, wy, 24] : [n, 2 * hy, 2 * wy, 512]
+            let g = try ConvGeometry(transposed: transposed, op: "tuned", input: input, weight: weight, bias: [transposed ? 512 : 24],
+                                     stride: 2, padding: 1)
+            #expect(ConvolutionTuning.avx2.skinny(n * hy * wy) == (2...4).contains(n * hy * wy))
+            #expect(!ConvolutionTuning.avx512.skinny(n * hy * wy))
+            let seed = UInt64(1700 + 10 * n * hy * wy) + (transposed ? 5 : 0)
+            let x = TestData.normal(g.inputShape, seed: seed)
+            let w = TestData.normal(g.weightShape, seed: seed + 1, std: 0.05)
+            let bias = TestData.normal([g.outC], seed: seed + 2)
+            let dy = TestData.normal(g.outputShape, seed: seed + 3)
+            let out = try DNNLConvolution.forward(g, input: x, weight: w, bias: bias, training: true, direct: true).output
+            let dx = try DNNLConvolution.backwardData(g, gradOutput: dy, weight: w, direct: true)
+            let dw = try DNNLConvolution.backwardWeights(g, input: x, gradOutput: dy, bias: false, direct: true).weight
+            for tuning in [ConvolutionTuning.avx512, .avx2] {
+                let label = "\(transposed ? "transposed" : "conv") \(n)×\(hy)×\(wy), \(tuning == .avx2 ? "AVX2" : "AVX-512") tuning"
+                let gOut = try DNNLConvolution.gemmForward(g, input: x, weight: w, bias: bias, tuning: tuning)
+                #expect(Closeness(gOut, out).within(1e-5), "\(label) forward: \(Closeness(gOut, out))")
+                let gDx = try DNNLConvolution.gemmBackwardData(g, gradOutput: dy, weight: w, tuning: tuning)
+                #expect(Closeness(gDx, dx).within(1e-5), "\(label) backward-data: \(Closeness(gDx, dx))")
+                let gDw = try DNNLConvolution.gemmBackwardWeights(g, input: x, gradOutput: dy, bias: false, tuning: tuning).weight
+                #expect(Closeness(gDw, dw).within(1e-5), "\(label) backward-weights: \(Closeness(gDw, dw))")
+            }
+        }
+    }
+
+    @Test("the skinny kernels equal a double-precision product for every row count, odd widths and split ranges")
+    func skinnyKernels() {
+        var rng = RandomGenerator(seed: 1750)
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float(rng.nextDouble() * 2 - 1) } }
+        for rows in 1...9 {
+            for (m, n) in [(5, 13), (24, 8), (17, 1031)] {
+                // a [rows, m]·w[m, n] and its transposed forms; split at an inner point to check the ranges.
+                let a = values(rows * m), w = values(m * n), x = values(rows * n)
+                var abt = [Float](repeating: .nan, count: rows * m), ab = [Float](repeating: .nan, count: rows * n)
+                var atb = [Float](repeating: .nan, count: m * n)
+                let split = m / 2, splitN = n / 2
+                // abt: out[r, j] = Σ_i x[r, i]·w[j, i] with w read as [m, n] (m outputs, n-long rows).
+                ck_skinny_abt(&abt, x, w, rows, n, m, 0, split)
+                ck_skinny_abt(&abt, x, w, rows, n, m, split, m)
+                ck_skinny_ab(&ab, a, w, rows, m, n, 0, splitN)
+                ck_skinny_ab(&ab, a, w, rows, m, n, splitN, n)
+                ck_skinny_atb(&atb, a, x, rows, m, n, 0, split)
+                ck_skinny_atb(&atb, a, x, rows, m, n, split, m)
+                var worst = 0.0
+                for r in 0..<rows {
+                    for j in 0..<m {
+                        let e = (0..<n).reduce(0.0) { $0 + Double(x[r * n + $1]) * Double(w[j * n + $1]) }
+                        worst = max(worst, abs(Double(abt[r * m + j]) - e))
+                    }
+                    for i in 0..<n {
+                        let e = (0..<m).reduce(0.0) { $0 + Double(a[r * m + $1]) * Double(w[$1 * n + i]) }
+                        worst = max(worst, abs(Double(ab[r * n + i]) - e))
+                    }
+                }
+                for j in 0..<m {
+                    for i in 0..<n {
+                        let e = (0..<rows).reduce(0.0) { $0 + Double(a[$1 * m + j]) * Double(x[$1 * n + i]) }
+                        worst = max(worst, abs(Double(atb[j * n + i]) - e))
+                    }
+                }
+                #expect(worst < 1e-4, "rows \(rows), \(m)×\(n): max |Δ| \(worst)")
+            }
+        }
     }
 
     @Test("k4 s2 p1 layers with a narrow (RGB-like) large side: the pass producing it runs as GEMM + col2im, matches oneDNN")
@@ -370,11 +446,22 @@ struct WeightCacheTests {
         #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At8))) == 2)
         // unet_256's 1024 → 256 at 16²: the forward pass (oneDNN's slow transposed kernel) as a GEMM,
         // the other two on oneDNN's kernels.
+        // On AVX2 its backward-weights is a GEMM too, and eval-mode forward passes over cached
+        // weights take the stride-2 Winograd path from 256 positions (both 16² layers).
         let deconv16 = try geometry(true, [1, 16, 16, 1024], [1024, 256, 4, 4])
-        #expect(C.path(deconv16, .forward, bf16: false) == .gemm)
-        #expect(C.path(deconv16, .backwardData, bf16: false) == .oneDNN)
-        #expect(C.path(deconv16, .backwardWeights, bf16: false) == .oneDNN)
-        #expect(C.path(deconv16, .forward, bf16: false, cachedWeights: true) == .phases)
+        let conv32 = try geometry(false, [1, 32, 32, 256], [512, 256, 4, 4])
+        for tuning in [ConvolutionTuning.avx512, .avx2] {
+            #expect(C.path(deconv16, .forward, bf16: false, tuning: tuning) == .gemm)
+            #expect(C.path(deconv16, .backwardData, bf16: false, tuning: tuning) == .oneDNN)
+            #expect(C.path(conv32, .forward, bf16: false, tuning: tuning) == .oneDNN)
+        }
+        #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx512) == .oneDNN)
+        #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx2) == .gemm)
+        #expect(C.path(deconv16, .forward, bf16: false, cachedWeights: true, tuning: .avx512) == .phases)
+        #expect(C.path(deconv16, .forward, bf16: false, cachedWeights: true, tuning: .avx2) == .winogradS2)
+        #expect(C.path(conv32, .forward, bf16: false, cachedWeights: true, tuning: .avx512) == .oneDNN)
+        #expect(C.path(conv32, .forward, bf16: false, cachedWeights: true, tuning: .avx2) == .winogradS2)
+        #expect(C.path(inner, .forward, bf16: false, cachedWeights: true, tuning: .avx2) == .phases)
         #expect(C.path(stride1, .forward, bf16: true) == .oneDNN)
         #expect(C.path(stride1, .backwardData, bf16: true) == .flipped)
         #expect(C.path(down, .forward, bf16: true) == .oneDNN)

@@ -59,6 +59,16 @@ void ck_conv_weights_flip(float *dst, const float *src, size_t out_c, size_t in_
 /// Only output channels [o_begin, o_end) are written (threads split them).
 void ck_deconv_phase_weights(float *const dst[4], const float *src, size_t in_c, size_t out_c,
                              size_t o_begin, size_t o_end);
+/// Products with few rows on the small side (skinny.c; all matrices row-major, threads split the
+/// range given): out [rows, n] with out[r, j] = Σ_i a[r, i]·w[j, i] (a [rows, k], w [n, k]) for
+/// j in [jb, je).
+void ck_skinny_abt(float *out, const float *a, const float *w, size_t rows, size_t k, size_t n, size_t jb, size_t je);
+/// out [rows, n] with out[r, i] = Σ_j a[r, j]·w[j, i] (a [rows, m], w [m, n]) for i in [ib, ie).
+void ck_skinny_ab(float *out, const float *a, const float *w, size_t rows, size_t m, size_t n, size_t ib, size_t ie);
+/// d [m, n] with d[j, i] = Σ_r y[r, j]·x[r, i] (y [rows, m], x [rows, n]) for j in [jb, je).
+void ck_skinny_atb(float *d, const float *y, const float *x, size_t rows, size_t m, size_t n, size_t jb, size_t je);
+/// dst [cols, rows] = the transpose of row-major src [rows, cols].
+void ck_transpose(float *dst, const float *src, size_t rows, size_t cols);
 /// im2col for a 4×4, stride-2, padding-1 convolution, NHWC input x [n, hx, wx, c] and output
 /// size hy × wy: cols [n·hy·wy, c·16], column ci·16 + ky·4 + kx (zero outside the input).
 void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);

@@ -1,8 +1,9 @@
+import Base
 import CKernels
 import COneDNN
 
 /// Weight-bound or narrow-sided 4×4 stride-2 layers as im2col / col2im and SGEMM on the plain
-/// (PyTorch-layout) weights: ``Path/gemm`` (``gemmEligible(_:_:bf16:)`` says which passes).
+/// (PyTorch-layout) weights: ``Path/gemm`` (``gemmEligible(_:_:bf16:cachedWeights:tuning:)`` says which passes).
 extension DNNLConvolution {
     /// Whether `pass` of `g` runs as im2col / col2im and SGEMM straight on the plain (PyTorch-layout)
     /// weights. Only 4×4, stride-2, padding-1 layers whose large side is exactly twice the small
@@ -27,12 +28,20 @@ extension DNNLConvolution {
     /// reorders it avoids happen once, and oneDNN's kernels (or the phase convolutions) on the
     /// cached copies are faster than SGEMM over im2col (unet_256's 1024 → 512 deconvolution at 8²:
     /// 5.8 ms as a GEMM, 4.7 ms as phases).
-    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false, cachedWeights: Bool = false) -> Bool {
+    ///
+    /// Backward-weights takes up to `tuning`'s ``ConvolutionTuning/gemmMaximumPositionsWeights``
+    /// positions instead (AVX2: 256).
+    static func gemmEligible(_ g: ConvGeometry, _ pass: Pass, bf16: Bool = false, cachedWeights: Bool = false,
+                             tuning: ConvolutionTuning = .current) -> Bool {
         guard g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
         let v = GemmView(g)
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
         if min(v.cx, v.cy) >= narrowChannels {
-            let limit = g.transposed && pass == .forward ? gemmMaximumPositionsTransposedForward : gemmMaximumPositions
+            let limit = switch pass {
+            case .forward: g.transposed ? gemmMaximumPositionsTransposedForward : gemmMaximumPositions
+            case .backwardData: gemmMaximumPositions
+            case .backwardWeights: max(gemmMaximumPositions, tuning.gemmMaximumPositionsWeights)
+            }
             return !bf16 && !cachedWeights && v.rows <= limit
         }
         guard v.cx < narrowChannels, v.cy >= narrowChannels else { return false }
@@ -67,34 +76,55 @@ extension DNNLConvolution {
     }
 
     /// Y [rows, cy] = im2col(X) · Wᵀ, computed as Yᵀ = W · im2col(X)ᵀ and transposed (the weight
-    /// as the untransposed A operand: ~40 % faster in dnnl_sgemm for 1024 × 8192 weights and 64 rows).
-    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String) throws -> Tensor {
+    /// as the untransposed A operand: ~40 % faster in dnnl_sgemm for 1024 × 8192 weights and 64 rows),
+    /// or on the skinny kernel for `tuning`'s few rows.
+    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
         ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
+        if tuning.skinny(v.rows) {
+            let (yp, cp, wp) = (UncheckedSendable(y.pointer), UncheckedSendable(cols.pointer), UncheckedSendable(weight.pointer))
+            let (rows, k, cy) = (v.rows, v.k, v.cy)
+            parallelRanges(cy, grain: 16) { b, e in ck_skinny_abt(yp.value, cp.value, wp.value, rows, k, cy, b, e) }
+            return y
+        }
         let yt = Tensor.empty([v.cy, v.rows])
         try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
-        let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
-        let src = yt.pointer, dst = y.pointer
-        for c in 0..<v.cy {
-            for r in 0..<v.rows { dst[r * v.cy + c] = src[c * v.rows + r] }
-        }
+        ck_transpose(y.pointer, yt.pointer, v.cy, v.rows)
         return y
     }
 
-    /// X = col2im(Y · W).
-    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String) throws -> Tensor {
+    /// X = col2im(Y · W): the product on the skinny kernel, transposed (Xᵀ = Wᵀ·Yᵀ) from
+    /// ``ConvolutionTuning/transposedProductMinimumColumns`` weight columns on, else as it reads.
+    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
-        try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
+        if tuning.skinny(v.rows) {
+            let (cp, yp, wp) = (UncheckedSendable(cols.pointer), UncheckedSendable(y.pointer), UncheckedSendable(weight.pointer))
+            let (rows, k, cy) = (v.rows, v.k, v.cy)
+            parallelRanges(k, grain: 16) { b, e in ck_skinny_ab(cp.value, yp.value, wp.value, rows, cy, k, b, e) }
+        } else if v.k >= tuning.transposedProductMinimumColumns {
+            let colsT = Tensor.empty([v.k, v.rows])
+            try sgemm("T", "T", v.k, v.rows, v.cy, weight.pointer, v.k, y.pointer, v.cy, colsT.pointer, v.rows, op: op)
+            ck_transpose(cols.pointer, colsT.pointer, v.k, v.rows)
+        } else {
+            try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
+        }
         let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
         ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
         return x
     }
 
     /// dW [cy, cx·16] = Yᵀ · im2col(X).
-    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String) throws -> Tensor {
+    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String, tuning: ConvolutionTuning) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
         ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
         let w = Tensor.empty([v.cy, v.cx, 4, 4])
+        if tuning.skinny(v.rows) {
+            let (wp, yp, cp) = (UncheckedSendable(w.pointer), UncheckedSendable(y.pointer), UncheckedSendable(cols.pointer))
+            let (rows, k, cy) = (v.rows, v.k, v.cy)
+            parallelRanges(cy, grain: 16) { b, e in ck_skinny_atb(wp.value, yp.value, cp.value, rows, cy, k, b, e) }
+            return w
+        }
         try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
         return w
     }
@@ -105,38 +135,40 @@ extension DNNLConvolution {
         for r in 0..<rows { for j in 0..<c { o[r * c + j] += b[j] } }
     }
 
-    static func gemmForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
+    static func gemmForward(_ g: ConvGeometry, input: Tensor, weight: Tensor, bias: Tensor?,
+                            tuning: ConvolutionTuning = .current) throws -> Tensor {
         let rt = try DNNLRuntime.shared()
         let v = GemmView(g)
         return try rt.run {
             try Profiler.measure("\(g.key)|fwd|gemm", flops: g.flops) {
-                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName)
-                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName)
+                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName, tuning: tuning)
+                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName, tuning: tuning)
                 if let bias { addBias(out, bias) }
                 return out
             }
         }
     }
 
-    static func gemmBackwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor) throws -> Tensor {
+    static func gemmBackwardData(_ g: ConvGeometry, gradOutput: Tensor, weight: Tensor,
+                                 tuning: ConvolutionTuning = .current) throws -> Tensor {
         let rt = try DNNLRuntime.shared()
         let v = GemmView(g)
         return try rt.run {
             try Profiler.measure("\(g.key)|bwd_data|gemm", flops: g.flops) {
-                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName)
-                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName)
+                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName, tuning: tuning)
+                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName, tuning: tuning)
             }
         }
     }
 
-    static func gemmBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor,
-                                    bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+    static func gemmBackwardWeights(_ g: ConvGeometry, input: Tensor, gradOutput: Tensor, bias: Bool,
+                                    tuning: ConvolutionTuning = .current) throws -> (weight: Tensor, bias: Tensor?) {
         let rt = try DNNLRuntime.shared()
         let v = GemmView(g)
         return try rt.run {
             try Profiler.measure("\(g.key)|bwd_weights|gemm", flops: g.flops) {
-                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName)
-                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName)
+                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName, tuning: tuning)
+                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName, tuning: tuning)
                 return (w, bias ? biasGradient(gradOutput, channels: g.outC) : nil)
             }
         }

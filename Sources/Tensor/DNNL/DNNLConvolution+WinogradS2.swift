@@ -26,11 +26,15 @@ extension DNNLConvolution {
     static let winogradS2MinimumPositions = 1024
 
     /// Whether `g` (fp32) runs on the stride-2 Winograd path.
-    static func winogradS2Eligible(_ g: ConvGeometry, bf16: Bool) -> Bool {
+    /// With `cachedWeights` (eval-mode forward) the transformed weights are made once per weight
+    /// version, and `tuning`'s ``ConvolutionTuning/winogradS2MinimumPositionsCached`` applies.
+    static func winogradS2Eligible(_ g: ConvGeometry, bf16: Bool, cachedWeights: Bool = false,
+                                   tuning: ConvolutionTuning = .current) -> Bool {
         guard !bf16, g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
         let v = GemmView(g)
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy, v.cx % 16 == 0, v.cy % 16 == 0 else { return false }
-        return min(v.cx, v.cy) >= winogradMinimumChannels && v.rows >= winogradS2MinimumPositions
+        let minimum = cachedWeights ? tuning.winogradS2MinimumPositionsCached : winogradS2MinimumPositions
+        return min(v.cx, v.cy) >= winogradMinimumChannels && v.rows >= minimum
     }
 
     /// The weight as U (16 planes of [4·cx, cy]), cached per weight version. Call inside `rt.run`.

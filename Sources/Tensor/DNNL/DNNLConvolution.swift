@@ -98,8 +98,8 @@ enum DNNLConvolution {
     /// 1. ``Path/taps`` (``tapEligible(_:)``): DNNLConvolution+Narrow.swift;
     /// 2. ``Path/winograd`` (``winogradEligible(_:bf16:)``, for backward-data on the flipped
     ///    geometry): DNNLConvolution+Winograd.swift;
-    /// 3. ``Path/gemm`` (``gemmEligible(_:_:bf16:)``): DNNLConvolution+GEMM.swift;
-    /// 4. ``Path/winogradS2`` (``winogradS2Eligible(_:bf16:)``): DNNLConvolution+WinogradS2.swift;
+    /// 3. ``Path/gemm`` (``gemmEligible(_:_:bf16:cachedWeights:tuning:)``): DNNLConvolution+GEMM.swift;
+    /// 4. ``Path/winogradS2`` (``winogradS2Eligible(_:bf16:cachedWeights:tuning:)``): DNNLConvolution+WinogradS2.swift;
     /// 5. ``Path/flipped`` (backward-data, ``flippedGeometry(_:)``): DNNLConvolution+Flipped.swift;
     /// 6. ``Path/phases`` (bf16 forward with ``phaseEligible(_:)``, bf16 backward-data with
     ///    ``backwardDataAsDeconvolution(_:)``): DNNLConvolution+Phases.swift;
@@ -115,14 +115,17 @@ enum DNNLConvolution {
     /// changes). Then the weight-bound rules, which count a reorder per call, do not apply to the
     /// forward pass: small layers take oneDNN's kernels or the phase convolutions on cached copies
     /// instead of the GEMMs on the plain weights (``inferenceReadsCachedWeights``).
-    static func path(_ g: ConvGeometry, _ pass: Pass, bf16: Bool, cachedWeights: Bool = false) -> Path {
+    ///
+    /// `tuning` holds the thresholds that differ by ISA (``ConvolutionTuning``).
+    static func path(_ g: ConvGeometry, _ pass: Pass, bf16: Bool, cachedWeights: Bool = false,
+                     tuning: ConvolutionTuning = .current) -> Path {
         let cached = cachedWeights && pass == .forward
         if tapEligible(g) { return .taps }
         // Stride-1 backward-data is the forward convolution over the flipped kernel.
         let flipped = pass == .backwardData ? flippedGeometry(g) : nil
         if let w = pass == .backwardData ? flipped : g, winogradEligible(w, bf16: bf16) { return .winograd }
-        if gemmEligible(g, pass, bf16: bf16, cachedWeights: cached) { return .gemm }
-        if winogradS2Eligible(g, bf16: bf16) { return .winogradS2 }
+        if gemmEligible(g, pass, bf16: bf16, cachedWeights: cached, tuning: tuning) { return .gemm }
+        if winogradS2Eligible(g, bf16: bf16, cachedWeights: cached, tuning: tuning) { return .winogradS2 }
         switch pass {
         case .forward: if bf16 || cached, phaseEligible(g, cachedWeights: cached) { return .phases }
         case .backwardData:

@@ -1,0 +1,52 @@
+/// The dispatch thresholds that depend on the CPU's vector ISA.
+///
+/// oneDNN 2.6.3 and its sgemm pick different kernels by ISA: on AVX-512 the stride-2 layers run on
+/// its `brgconv` kernels near the cores' peak, on AVX2 on `jit:avx2` kernels at 53–77 GF/s, below
+/// its own sgemm (up to ~88 GF/s on the same 2-core AMD EPYC). The rules that were measured on one
+/// ISA and lose on the other live here, one set per ISA (``current`` picks by
+/// ``OneDNNInfo/instructionSet``); tests check both sets' routing and run both sets' kernels.
+struct ConvolutionTuning: Sendable, Equatable {
+    /// Small-side positions (batch included) from which eval-mode forward passes over cached
+    /// weights take the stride-2 Winograd path (``DNNLConvolution/winogradS2Eligible(_:bf16:cachedWeights:tuning:)``);
+    /// training keeps ``DNNLConvolution/winogradS2MinimumPositions``.
+    var winogradS2MinimumPositionsCached: Int
+    /// The largest small side on which backward-weights of a 4×4 stride-2 layer runs as a GEMM.
+    var gemmMaximumPositionsWeights: Int
+    /// From this many weight columns (X channels · 16) on, X = col2im(Y · W) computes the
+    /// transposed product (``DNNLConvolution/gemmXFromY(_:y:weight:op:tuning:)``).
+    var transposedProductMinimumColumns: Int
+    /// Small sides (rows) that the GEMM path runs on the skinny kernels (`ck_skinny_*`) instead of
+    /// dnnl_sgemm; nil: never.
+    var skinnyRows: ClosedRange<Int>?
+
+    func skinny(_ rows: Int) -> Bool { skinnyRows?.contains(rows) ?? false }
+
+    /// Measured on AVX-512 AMD EPYCs (stops 16–18): eval-mode 16² layers run as phase convolutions
+    /// on cached weights (230 GF/s on `brgconv`), and sgemm takes every GEMM.
+    static let avx512 = ConvolutionTuning(winogradS2MinimumPositionsCached: DNNLConvolution.winogradS2MinimumPositions,
+                                          gemmMaximumPositionsWeights: DNNLConvolution.gemmMaximumPositions,
+                                          transposedProductMinimumColumns: .max, skinnyRows: nil)
+
+    /// Measured on an AVX2-only AMD EPYC (family 23, 2 threads; stop 20):
+    ///
+    /// - unet_256 eval forward, 16² layers as stride-2 Winograd over cached transformed weights
+    ///   instead of phase convolutions on `jit:avx2` (73–78 GF/s): 1024 → 256 transposed 29–33 →
+    ///   21.6 ms, 256 → 512 at 32² 15.0 → 9.8 ms; the step 0.152 → 0.135 s in alternating runs
+    ///   (256, 128 and 64 positions equally fast; 256 keeps peak RSS lowest: +70 MB, not +210);
+    /// - backward-weights at 256 positions as a GEMM (TN, ~70 GF/s) instead of `jit:avx2` (53 GF/s
+    ///   plus a weight reorder): unet_256's 1024 → 256 transposed layer 40.3 → 30.8 ms, its
+    ///   256 → 512 at 32² 20.4 → 15.7 ms;
+    /// - X from Y with 8192 weight columns (512 X channels): dnnl_sgemm runs `N,N` at 38–43 GF/s
+    ///   for 16–256 rows and `T,T` (Xᵀ = Wᵀ·Yᵀ, the weight as operand A) at 55–57; with 4096
+    ///   columns `N,N` is as fast or faster. unet_256's 1024 → 512 at 8² forward 38–43 → 19–21 ms,
+    ///   its 512 → 512 at 16² backward-data 18.2 → 11.3 ms;
+    /// - 2–4 rows against 16–32 MB weights: dnnl_sgemm packs the weight first (5–6 GB/s in the
+    ///   step); the skinny kernels stream it once (micro-benchmark, 4 rows, 1024 × 8192 weight:
+    ///   Y·Wᵀ 2.9 → 1.8 ms, Y·W 6.4 → 3.4 ms, Yᵀ·X 3.1 → 2.9 ms). One row: sgemm is as fast or
+    ///   faster for the two products; eight rows and more: sgemm wins.
+    static let avx2 = ConvolutionTuning(winogradS2MinimumPositionsCached: 256, gemmMaximumPositionsWeights: 256,
+                                        transposedProductMinimumColumns: 8192, skinnyRows: 2...4)
+
+    /// The set for this machine's CPU.
+    static let current: ConvolutionTuning = OneDNNInfo.instructionSet.hasPrefix("avx512") ? .avx512 : .avx2
+}
