@@ -291,13 +291,14 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), PIX2PIX_THREADS=str(args.threads))
     # bf16 needs AVX-512 (oneDNN 2.6 has no bf16 convolutions below it): where pix2pix refuses
     # --precision bf16, its cases are left out and the header says so.
-    skipped = []
+    skipped, reason = [], None
     if any(c.precision == 'bf16' for c in cases):
         probe = subprocess.run([args.pix2pix, 'bench', 'infer', '--generator', 'unet_64', '--size', '64', '--iters', '1',
                                 '--warmup', '0', '--precision', 'bf16', '--json'],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if probe.returncode != 0 and 'is not available' in probe.stdout + probe.stderr:
-            reason = (probe.stdout + probe.stderr).strip().splitlines()[-1]
+            lines = (probe.stdout + probe.stderr).strip().splitlines()
+            reason = next((line for line in lines if 'is not available' in line), lines[-1])
             skipped = [c.text for c in cases if c.precision == 'bf16']
             cases = [c for c in cases if c.precision != 'bf16']
             print(f"bench_compare: leaving out the bf16 cases: {reason}")
@@ -312,7 +313,7 @@ def main():
     lines = [{'kind': 'header', 'date': datetime.date.today().isoformat(), 'commit': commit, 'dirty': dirty,
               'cpu': cpu, 'cpu_flags': flags, 'threads': args.threads, 'nproc': os.cpu_count(),
               'python': platform.python_version(), 'iters': args.iters, 'warmup': args.warmup,
-              'rounds': args.rounds, 'cases': [c.text for c in cases], 'skipped_cases': skipped,
+              'rounds': args.rounds, 'cases': [c.text for c in cases], 'skipped_cases': skipped, 'skipped_reason': reason,
               'pix2pix': short(args.pix2pix),
               'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY'), 'loadavg_start': os.getloadavg(),
               'versions': {}, 'complete': False}]
