@@ -147,9 +147,10 @@ INLINE void s2_weights_impl(float *u, const float *w, size_t cy, size_t cx, size
                         LEFT(r, G4, w2, 4, 2, 2)
                         RIGHT_T(o, r, G4, 4, 2, 4)
                         const size_t row = (size_t)(2 * a + b) * cx + c;
-                        for (int e = 0; e < 16; e++) VSTORE(u + (size_t)e * plane + row * cy + k0, o[e / 4][e % 4]);
+                        for (int e = 0; e < 16; e++) VSTREAM(u + (size_t)e * plane + row * cy + k0, o[e / 4][e % 4]);
                     }
             }
+    STREAM_FENCE();
 }
 
 INLINE void s2_weight_grad_impl(float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end) {

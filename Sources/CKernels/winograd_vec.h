@@ -18,6 +18,15 @@ typedef float v16 __attribute__((vector_size(64)));
 // ABI on the baseline ISA).
 #define VLOAD(dst, p) memcpy(&(dst), (p), sizeof(v16))
 #define VSTORE(p, v) memcpy((p), &(v), sizeof(v16))
+// A whole-cache-line store that bypasses the caches (no read for ownership), for outputs far larger
+// than the caches that nothing reads soon; `p` must be 64-byte aligned. STREAM_FENCE orders the
+// streamed stores before the function returns (other threads read them after the loop's join).
+#define VSTREAM(p, v) __builtin_nontemporal_store((v), (v16 *)(void *)(p))
+#if defined(__x86_64__) || defined(__i386__)
+#define STREAM_FENCE() __builtin_ia32_sfence()
+#else
+#define STREAM_FENCE() ((void)0)
+#endif
 
 // out[r][q] = Σ_s m[r][s]·in[s][q] (left multiply); m is R×S, in is S×Q.
 #define LEFT(out, m, in, R, S, Q)                                       \

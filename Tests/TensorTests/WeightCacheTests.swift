@@ -446,15 +446,26 @@ struct WeightCacheTests {
         #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At8))) == 2)
         // unet_256's 1024 → 256 at 16²: the forward pass (oneDNN's slow transposed kernel) as a GEMM,
         // the other two on oneDNN's kernels.
-        // On AVX2 its backward-weights is a GEMM too, and eval-mode forward passes over cached
-        // weights take the stride-2 Winograd path from 256 positions (both 16² layers).
+        // On AVX2 the 16² layers (256 positions per image) run forward and backward-data on the
+        // stride-2 Winograd path, backward-weights as a GEMM; eval-mode forward passes over cached
+        // weights take the Winograd path from 256 positions too.
         let deconv16 = try geometry(true, [1, 16, 16, 1024], [1024, 256, 4, 4])
         let conv32 = try geometry(false, [1, 32, 32, 256], [512, 256, 4, 4])
-        for tuning in [ConvolutionTuning.avx512, .avx2] {
-            #expect(C.path(deconv16, .forward, bf16: false, tuning: tuning) == .gemm)
-            #expect(C.path(deconv16, .backwardData, bf16: false, tuning: tuning) == .oneDNN)
-            #expect(C.path(conv32, .forward, bf16: false, tuning: tuning) == .oneDNN)
+        #expect(C.path(deconv16, .forward, bf16: false, tuning: .avx512) == .gemm)
+        #expect(C.path(deconv16, .backwardData, bf16: false, tuning: .avx512) == .oneDNN)
+        #expect(C.path(conv32, .forward, bf16: false, tuning: .avx512) == .oneDNN)
+        #expect(C.path(conv32, .backwardData, bf16: false, tuning: .avx512) == .oneDNN)
+        for pass in [C.Pass.forward, .backwardData] {
+            #expect(C.path(deconv16, pass, bf16: false, tuning: .avx2) == .winogradS2)
+            #expect(C.path(conv32, pass, bf16: false, tuning: .avx2) == .winogradS2)
         }
+        #expect(C.path(conv32, .backwardWeights, bf16: false, tuning: .avx2) == .gemm)
+        // Counted per image: at batch 4 an 8² layer (256 positions with the batch) keeps its kernels.
+        let conv16At4 = try geometry(false, [4, 16, 16, 256], [512, 256, 4, 4])
+        #expect(C.path(conv16At4, .forward, bf16: false, tuning: .avx2) == .oneDNN)
+        #expect(C.path(conv16At4, .backwardData, bf16: false, tuning: .avx2) == .oneDNN)
+        let deconv8At4 = try geometry(true, [4, 8, 8, 1024], [1024, 256, 4, 4])
+        #expect(C.path(deconv8At4, .forward, bf16: false, tuning: .avx2) == .gemm)
         #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx512) == .oneDNN)
         #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx2) == .gemm)
         #expect(C.path(deconv16, .forward, bf16: false, cachedWeights: true, tuning: .avx512) == .phases)

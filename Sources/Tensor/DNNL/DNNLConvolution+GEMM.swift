@@ -37,8 +37,10 @@ extension DNNLConvolution {
         let v = GemmView(g)
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy else { return false }
         if min(v.cx, v.cy) >= narrowChannels {
+            // A transposed forward pass that stride-2 Winograd takes (AVX2: at 16²) stays there.
             let limit = switch pass {
-            case .forward: g.transposed ? gemmMaximumPositionsTransposedForward : gemmMaximumPositions
+            case .forward: !g.transposed ? gemmMaximumPositions
+                : winogradS2Eligible(g, bf16: bf16, tuning: tuning) ? 0 : gemmMaximumPositionsTransposedForward
             case .backwardData: gemmMaximumPositions
             case .backwardWeights: max(gemmMaximumPositions, tuning.gemmMaximumPositionsWeights)
             }

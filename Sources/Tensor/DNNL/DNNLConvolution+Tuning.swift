@@ -10,6 +10,11 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// weights take the stride-2 Winograd path (``DNNLConvolution/winogradS2Eligible(_:bf16:cachedWeights:tuning:)``);
     /// training keeps ``DNNLConvolution/winogradS2MinimumPositions``.
     var winogradS2MinimumPositionsCached: Int
+    /// In training, small-side positions per image from which a layer takes the stride-2 Winograd
+    /// path whatever the batch (its forward and backward-data passes; a transposed layer's forward
+    /// leaves its GEMM for it); nil: only ``DNNLConvolution/winogradS2MinimumPositions`` (batch
+    /// included) counts.
+    var winogradS2MinimumImagePositions: Int?
     /// The largest small side on which backward-weights of a 4×4 stride-2 layer runs as a GEMM.
     var gemmMaximumPositionsWeights: Int
     /// From this many weight columns (X channels · 16) on, X = col2im(Y · W) computes the
@@ -24,6 +29,7 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// Measured on AVX-512 AMD EPYCs (stops 16–18): eval-mode 16² layers run as phase convolutions
     /// on cached weights (230 GF/s on `brgconv`), and sgemm takes every GEMM.
     static let avx512 = ConvolutionTuning(winogradS2MinimumPositionsCached: DNNLConvolution.winogradS2MinimumPositions,
+                                          winogradS2MinimumImagePositions: nil,
                                           gemmMaximumPositionsWeights: DNNLConvolution.gemmMaximumPositions,
                                           transposedProductMinimumColumns: .max, skinnyRows: nil)
 
@@ -43,8 +49,18 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// - 2–4 rows against 16–32 MB weights: dnnl_sgemm packs the weight first (5–6 GB/s in the
     ///   step); the skinny kernels stream it once (micro-benchmark, 4 rows, 1024 × 8192 weight:
     ///   Y·Wᵀ 2.9 → 1.8 ms, Y·W 6.4 → 3.4 ms, Yᵀ·X 3.1 → 2.9 ms). One row: sgemm is as fast or
-    ///   faster for the two products; eight rows and more: sgemm wins.
-    static let avx2 = ConvolutionTuning(winogradS2MinimumPositionsCached: 256, gemmMaximumPositionsWeights: 256,
+    ///   faster for the two products; eight rows and more: sgemm wins;
+    /// - training: the 16² stride-2 layers (256 positions per image) on stride-2 Winograd (forward
+    ///   and backward-data; backward-weights keeps its GEMM, which comes first): unet_256's
+    ///   1024 → 256 transposed forward 36–38 → 21.6 ms, backward-data 26.7 → 21–23, its 256 → 512
+    ///   forward 13.5 → 9–10.6, backward-data 14.2 → 10–11, against +14 ms of weight transforms
+    ///   per step (streamed stores; 20.5 before them); steps alternating, unet_256 0.826 / 0.823 /
+    ///   0.818 / 0.901 / 0.903 / 0.815 → 0.808 / 0.797 / 0.887 / 0.877 / 0.880 / 0.785 s, unet_128
+    ///   0.299 / 0.299 / 0.330 → 0.287 / 0.287 / 0.315 s. Counted per image: at batch 4 the 8²
+    ///   layers (256 positions with the batch) were slower on it (unet_128 0.890 / 0.938 →
+    ///   0.922 / 0.944 s).
+    static let avx2 = ConvolutionTuning(winogradS2MinimumPositionsCached: 256, winogradS2MinimumImagePositions: 256,
+                                        gemmMaximumPositionsWeights: 256,
                                         transposedProductMinimumColumns: 8192, skinnyRows: 2...4)
 
     /// The set for this machine's CPU.

@@ -27,14 +27,18 @@ extension DNNLConvolution {
 
     /// Whether `g` (fp32) runs on the stride-2 Winograd path.
     /// With `cachedWeights` (eval-mode forward) the transformed weights are made once per weight
-    /// version, and `tuning`'s ``ConvolutionTuning/winogradS2MinimumPositionsCached`` applies.
+    /// version, and `tuning`'s ``ConvolutionTuning/winogradS2MinimumPositionsCached`` applies; in
+    /// training, a layer with ``ConvolutionTuning/winogradS2MinimumImagePositions`` small-side
+    /// positions per image qualifies too (AVX2: the 16² layers at batch 1).
     static func winogradS2Eligible(_ g: ConvGeometry, bf16: Bool, cachedWeights: Bool = false,
                                    tuning: ConvolutionTuning = .current) -> Bool {
         guard !bf16, g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
         let v = GemmView(g)
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy, v.cx % 16 == 0, v.cy % 16 == 0 else { return false }
-        let minimum = cachedWeights ? tuning.winogradS2MinimumPositionsCached : winogradS2MinimumPositions
-        return min(v.cx, v.cy) >= winogradMinimumChannels && v.rows >= minimum
+        guard min(v.cx, v.cy) >= winogradMinimumChannels else { return false }
+        if cachedWeights { return v.rows >= tuning.winogradS2MinimumPositionsCached }
+        if let perImage = tuning.winogradS2MinimumImagePositions, v.hy * v.wy >= perImage { return true }
+        return v.rows >= winogradS2MinimumPositions
     }
 
     /// The weight as U (16 planes of [4·cx, cy]), cached per weight version. Call inside `rt.run`.
