@@ -1,5 +1,5 @@
-// Run-time CPU dispatch shared by the checksum (checksum.c) and float conversion (float_convert.c)
-// kernels: one probe, cached, so every dispatched function agrees on the path it takes.
+// Run-time CPU dispatch shared by the checksum (checksum.c), float conversion (float_convert.c) and
+// skinny product (skinny.c) kernels: one probe, cached, so every dispatched function agrees on the path it takes.
 #include "ck_dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -22,4 +22,18 @@ int ck_checksum_dispatch_level(void) {
 #endif
     __atomic_store_n(&ck_level, level, __ATOMIC_RELAXED);
     return level;
+}
+
+static int ck_avx2_fma = -1;
+
+int ck_cpu_avx2_fma(void) {
+    int has = __atomic_load_n(&ck_avx2_fma, __ATOMIC_RELAXED);
+    if (has >= 0) return has;
+    has = 0;
+#if CK_X86
+    __builtin_cpu_init();
+    has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    __atomic_store_n(&ck_avx2_fma, has, __ATOMIC_RELAXED);
+    return has;
 }

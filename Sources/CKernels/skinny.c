@@ -2,6 +2,7 @@
 // weights of 4–32 MB), where dnnl_sgemm packs the weight into panels before using it once.
 // Each kernel streams the large operand once; the small one stays in the caches. One body,
 // compiled for AVX2 + FMA and for the baseline ISA, picked at run time (ck_skinny_*).
+#include "ck_dispatch.h"
 #include "ck_elementwise.h"
 
 #include <string.h>
@@ -94,34 +95,28 @@ INLINE void atb_rows(float *d, const float *y, size_t m, const float *x, size_t 
     }
 }
 
+// Runs CALL(R) over `rows` in groups of up to GROUP rows, R the group's row count as a constant (so
+// that the always-inline group kernels unroll their row loops); r0 is the group's first row.
+#define FOR_ROW_GROUPS(rows, CALL)                                                                       \
+    for (size_t r0 = 0; r0 < (rows); r0 += GROUP) {                                                      \
+        switch ((rows) - r0 < GROUP ? (rows) - r0 : GROUP) {                                             \
+        case 1: CALL(1); break;                                                                          \
+        case 2: CALL(2); break;                                                                          \
+        case 3: CALL(3); break;                                                                          \
+        default: CALL(4); break;                                                                         \
+        }                                                                                                \
+    }
+#define ABT_GROUP(R) abt_group(R, out + r0 * n, n, a + r0 * k, w, k, jb, je)
+#define AB_GROUP(R) ab_group(R, out + r0 * n, n, a + r0 * m, m, w, n, ib, ie)
+
 #define SKINNY_BODIES(SUFFIX, ATTR)                                                                      \
     ATTR static void abt_##SUFFIX(float *out, const float *a, const float *w, size_t rows, size_t k, size_t n, \
                                   size_t jb, size_t je) {                                                 \
-        for (size_t r0 = 0; r0 < rows; r0 += GROUP) {                                                     \
-            const size_t g = rows - r0 < GROUP ? rows - r0 : GROUP;                                       \
-            float *o = out + r0 * n;                                                                      \
-            const float *ar = a + r0 * k;                                                                 \
-            switch (g) {                                                                                  \
-            case 1: abt_group(1, o, n, ar, w, k, jb, je); break;                                          \
-            case 2: abt_group(2, o, n, ar, w, k, jb, je); break;                                          \
-            case 3: abt_group(3, o, n, ar, w, k, jb, je); break;                                          \
-            default: abt_group(4, o, n, ar, w, k, jb, je); break;                                         \
-            }                                                                                             \
-        }                                                                                                 \
+        FOR_ROW_GROUPS(rows, ABT_GROUP)                                                                   \
     }                                                                                                     \
     ATTR static void ab_##SUFFIX(float *out, const float *a, const float *w, size_t rows, size_t m, size_t n, \
                                  size_t ib, size_t ie) {                                                  \
-        for (size_t r0 = 0; r0 < rows; r0 += GROUP) {                                                     \
-            const size_t g = rows - r0 < GROUP ? rows - r0 : GROUP;                                       \
-            float *o = out + r0 * n;                                                                      \
-            const float *ar = a + r0 * m;                                                                 \
-            switch (g) {                                                                                  \
-            case 1: ab_group(1, o, n, ar, m, w, n, ib, ie); break;                                        \
-            case 2: ab_group(2, o, n, ar, m, w, n, ib, ie); break;                                        \
-            case 3: ab_group(3, o, n, ar, m, w, n, ib, ie); break;                                        \
-            default: ab_group(4, o, n, ar, m, w, n, ib, ie); break;                                       \
-            }                                                                                             \
-        }                                                                                                 \
+        FOR_ROW_GROUPS(rows, AB_GROUP)                                                                    \
     }                                                                                                     \
     ATTR static void atb_##SUFFIX(float *d, const float *y, const float *x, size_t rows, size_t m, size_t n, \
                                   size_t jb, size_t je) {                                                 \
@@ -133,38 +128,23 @@ SKINNY_BODIES(avx2, __attribute__((target("avx2,fma"))))
 #endif
 SKINNY_BODIES(base, )
 
-static int use_avx2(void) {
-#if CK_X86
-    static int level = -1;
-    int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
-    if (l < 0) {
-        __builtin_cpu_init();
-        l = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        __atomic_store_n(&level, l, __ATOMIC_RELAXED);
-    }
-    return l;
-#else
-    return 0;
-#endif
-}
-
 void ck_skinny_abt(float *out, const float *a, const float *w, size_t rows, size_t k, size_t n, size_t jb, size_t je) {
 #if CK_X86
-    if (use_avx2()) { abt_avx2(out, a, w, rows, k, n, jb, je); return; }
+    if (ck_cpu_avx2_fma()) { abt_avx2(out, a, w, rows, k, n, jb, je); return; }
 #endif
     abt_base(out, a, w, rows, k, n, jb, je);
 }
 
 void ck_skinny_ab(float *out, const float *a, const float *w, size_t rows, size_t m, size_t n, size_t ib, size_t ie) {
 #if CK_X86
-    if (use_avx2()) { ab_avx2(out, a, w, rows, m, n, ib, ie); return; }
+    if (ck_cpu_avx2_fma()) { ab_avx2(out, a, w, rows, m, n, ib, ie); return; }
 #endif
     ab_base(out, a, w, rows, m, n, ib, ie);
 }
 
 void ck_skinny_atb(float *d, const float *y, const float *x, size_t rows, size_t m, size_t n, size_t jb, size_t je) {
 #if CK_X86
-    if (use_avx2()) { atb_avx2(d, y, x, rows, m, n, jb, je); return; }
+    if (ck_cpu_avx2_fma()) { atb_avx2(d, y, x, rows, m, n, jb, je); return; }
 #endif
     atb_base(d, y, x, rows, m, n, jb, je);
 }

@@ -42,7 +42,7 @@ extension DNNLConvolution {
             case .forward: !g.transposed ? gemmMaximumPositions
                 : winogradS2Eligible(g, bf16: bf16, tuning: tuning) ? 0 : gemmMaximumPositionsTransposedForward
             case .backwardData: gemmMaximumPositions
-            case .backwardWeights: max(gemmMaximumPositions, tuning.gemmMaximumPositionsWeights)
+            case .backwardWeights: tuning.gemmMaximumPositionsWeights
             }
             return !bf16 && !cachedWeights && v.rows <= limit
         }
