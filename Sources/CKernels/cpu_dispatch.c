@@ -1,5 +1,5 @@
-// Run-time CPU dispatch shared by the checksum (checksum.c), float conversion (float_convert.c) and
-// skinny product (skinny.c) kernels: one probe, cached, so every dispatched function agrees on the path it takes.
+// Run-time CPU dispatch shared by the checksum (checksum.c), float conversion (float_convert.c),
+// skinny product (skinny.c) and Winograd (winograd.c, winograd_s2.c) kernels: one probe, cached, so every dispatched function agrees on the path it takes.
 #include "ck_dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -36,4 +36,30 @@ int ck_cpu_avx2_fma(void) {
 #endif
     __atomic_store_n(&ck_avx2_fma, has, __ATOMIC_RELAXED);
     return has;
+}
+
+static int ck_wino_best = -1;
+static _Thread_local int ck_wino_cap = -1;
+
+static int wino_best(void) {
+    int level = __atomic_load_n(&ck_wino_best, __ATOMIC_RELAXED);
+    if (level >= 0) return level;
+    level = 0;
+#if CK_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) level = 2;
+    else if (ck_cpu_avx2_fma()) level = 1;
+#endif
+    __atomic_store_n(&ck_wino_best, level, __ATOMIC_RELAXED);
+    return level;
+}
+
+int ck_wino_isa(void) {
+    const int best = wino_best();
+    return ck_wino_cap >= 0 && ck_wino_cap < best ? ck_wino_cap : best;
+}
+
+int ck_wino_cap_isa(int level) {
+    ck_wino_cap = level;
+    return ck_wino_isa();
 }

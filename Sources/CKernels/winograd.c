@@ -9,7 +9,7 @@
 // that the channel sums become n² independent GEMMs (DNNLConvolution+Winograd.swift).
 //
 // Every kernel works on 16 channels at a time (channel counts are multiples of 16) as one vector;
-// each is compiled twice, for AVX-512 and for the baseline ISA, and picked at run time.
+// each is compiled three times, for AVX-512, AVX2 + FMA and the baseline ISA, and picked at run time.
 #include "ck_elementwise.h"
 #include "winograd_vec.h"
 
@@ -18,7 +18,7 @@
 // A kernel set's names: S(BT) is BT_m2 under WM 2.
 #define S(name) CAT(name, CAT(_m, WM))
 #define IMPL(name) CAT(S(name), _impl)
-#define TWICE_X(name, params, args) TWICE(name, params, args)
+#define PER_ISA_X(name, params, args) PER_ISA(name, params, args)
 
 // The weight kernels visit input channels in blocks of 16, and within a block every 16 output
 // channels: each OIHW row is then read (or written) 1 KiB at a time, and each plane 32 KiB at a
@@ -42,8 +42,7 @@ size_t ck_wino_plane(size_t rows, size_t cols) {
 }
 
 // The public kernels run the set for output tile side m (3, or else 2).
-#define PICK_M(name, m) ((m) == 3 ? (avx512() ? name##_m3_avx512 : name##_m3_base) \
-                                  : (avx512() ? name##_m2_avx512 : name##_m2_base))
+#define PICK_M(name, m) ((m) == 3 ? WINO_PICK(name##_m3) : WINO_PICK(name##_m2))
 
 void ck_wino_input(size_t m, float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
                    size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {

@@ -174,55 +174,49 @@ INLINE void s2_weight_grad_impl(float *dw, const float *s, size_t cy, size_t cx,
             }
 }
 
-TWICE(s2_input, (float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
+PER_ISA(s2_input, (float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
                  size_t t_begin, size_t t_end, size_t base, size_t rows),
       (v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows))
-TWICE(s2_input_adjoint, (float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
+PER_ISA(s2_input_adjoint, (float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
                          size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows, size_t c_begin, size_t c_end,
                          int init),
       (x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init))
-TWICE(s2_output, (float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy, size_t th,
+PER_ISA(s2_output, (float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy, size_t th,
                   size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows),
       (y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows))
-TWICE(s2_grad_output, (float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
+PER_ISA(s2_grad_output, (float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
                        size_t t_begin, size_t t_end, size_t base, size_t rows),
       (z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows))
-TWICE(s2_weights, (float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end),
+PER_ISA(s2_weights, (float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end),
       (u, w, cy, cx, c_begin, c_end))
-TWICE(s2_weight_grad, (float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end),
+PER_ISA(s2_weight_grad, (float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end),
       (dw, s, cy, cx, c_begin, c_end))
 
 void ck_wino2_input(float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
                     size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    if (avx512()) s2_input_avx512(v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows);
-    else s2_input_base(v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows);
+    WINO_PICK(s2_input)(v, x, n, hy, wy, cx, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino2_input_adjoint(float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy, size_t cx,
                             size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows, size_t c_begin,
                             size_t c_end, int init) {
-    if (avx512()) s2_input_adjoint_avx512(x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init);
-    else s2_input_adjoint_base(x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init);
+    WINO_PICK(s2_input_adjoint)(x, p, bias, n, hy, wy, cx, th, tw, t_begin, t_end, rows, c_begin, c_end, init);
 }
 
 void ck_wino2_output(float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
                      size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    if (avx512()) s2_output_avx512(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
-    else s2_output_base(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
+    WINO_PICK(s2_output)(y, m, bias, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino2_grad_output(float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy, size_t th, size_t tw,
                           size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    if (avx512()) s2_grad_output_avx512(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
-    else s2_grad_output_base(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
+    WINO_PICK(s2_grad_output)(z, dy, n, hy, wy, cy, th, tw, t_begin, t_end, base, rows);
 }
 
 void ck_wino2_weights(float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
-    if (avx512()) s2_weights_avx512(u, w, cy, cx, c_begin, c_end);
-    else s2_weights_base(u, w, cy, cx, c_begin, c_end);
+    WINO_PICK(s2_weights)(u, w, cy, cx, c_begin, c_end);
 }
 
 void ck_wino2_weight_grad(float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
-    if (avx512()) s2_weight_grad_avx512(dw, s, cy, cx, c_begin, c_end);
-    else s2_weight_grad_base(dw, s, cy, cx, c_begin, c_end);
+    WINO_PICK(s2_weight_grad)(dw, s, cy, cx, c_begin, c_end);
 }

@@ -170,16 +170,16 @@ INLINE void IMPL(weight_grad)(float *dw, const float *s, size_t out_c, size_t in
         }
 }
 
-TWICE_X(S(input), (float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad, size_t th, size_t tw,
+PER_ISA_X(S(input), (float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad, size_t th, size_t tw,
               size_t t_begin, size_t t_end, size_t base, size_t rows), (v, x, n, h, w, c, pad, th, tw, t_begin, t_end, base, rows))
-TWICE_X(S(output), (float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k, size_t th,
+PER_ISA_X(S(output), (float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k, size_t th,
                size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows),
       (y, m, bias, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
-TWICE_X(S(grad_output), (float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k, size_t th, size_t tw,
+PER_ISA_X(S(grad_output), (float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k, size_t th, size_t tw,
                     size_t t_begin, size_t t_end, size_t base, size_t rows), (z, dy, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
-TWICE_X(S(weights), (float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end),
+PER_ISA_X(S(weights), (float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end),
       (u, w, out_c, in_c, flip, i_begin, i_end))
-TWICE_X(S(weight_grad), (float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end),
+PER_ISA_X(S(weight_grad), (float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end),
       (dw, s, out_c, in_c, i_begin, i_end))
 
 #undef WN

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ck_dispatch.h"
+
 #define LANES 16
 
 #define INLINE static inline __attribute__((always_inline))
@@ -65,15 +67,14 @@ typedef float v16 __attribute__((vector_size(64)));
 #define TRANSPOSE16(rows) \
     TRANSPOSE_STAGE(rows, 1) TRANSPOSE_STAGE(rows, 2) TRANSPOSE_STAGE(rows, 4) TRANSPOSE_STAGE(rows, 8)
 
-// Each kernel twice: AVX-512 and baseline, chosen once at run time.
-#define TWICE(name, params, args)                                                        \
-    __attribute__((target("avx512f"))) static void name##_avx512 params { name##_impl args; } \
+// Each kernel three times: AVX-512, AVX2 + FMA (the 16 channels as two ymm registers; the baseline
+// build spreads them over four xmm ones) and baseline, chosen at run time (WINO_PICK).
+#define PER_ISA(name, params, args)                                                             \
+    __attribute__((target("avx512f"))) static void name##_avx512 params { name##_impl args; }  \
+    __attribute__((target("avx2,fma"))) static void name##_avx2 params { name##_impl args; }   \
     static void name##_base params { name##_impl args; }
 
-static inline int avx512(void) {
-    static int level = -1;
-    if (level < 0) level = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return level;
-}
+// The build for this call: ck_wino_isa() (ck_dispatch.h; 2 AVX-512, 1 AVX2 + FMA, 0 baseline).
+#define WINO_PICK(name) (ck_wino_isa() == 2 ? name##_avx512 : ck_wino_isa() == 1 ? name##_avx2 : name##_base)
 
 #endif

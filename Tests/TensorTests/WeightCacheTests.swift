@@ -462,12 +462,23 @@ struct WeightCacheTests {
             #expect(C.path(conv32, pass, bf16: false, tuning: .avx2) == .winogradS2)
         }
         #expect(C.path(conv32, .backwardWeights, bf16: false, tuning: .avx2) == .gemm)
-        // Counted per image: at batch 4 an 8² layer (256 positions with the batch) keeps its kernels.
+        // AVX2 counts the batch (256 positions) but not below 8² per image: at batch 4 the 8² layers
+        // take the Winograd path (a transposed forward leaves its GEMM), the 4² ones keep their
+        // kernels even at batch 64; AVX-512 keeps both on theirs.
         let conv16At4 = try geometry(false, [4, 16, 16, 256], [512, 256, 4, 4])
-        #expect(C.path(conv16At4, .forward, bf16: false, tuning: .avx2) == .oneDNN)
-        #expect(C.path(conv16At4, .backwardData, bf16: false, tuning: .avx2) == .oneDNN)
         let deconv8At4 = try geometry(true, [4, 8, 8, 1024], [1024, 256, 4, 4])
-        #expect(C.path(deconv8At4, .forward, bf16: false, tuning: .avx2) == .gemm)
+        for pass in [C.Pass.forward, .backwardData] {
+            #expect(C.path(conv16At4, pass, bf16: false, tuning: .avx2) == .winogradS2)
+            #expect(C.path(deconv8At4, pass, bf16: false, tuning: .avx2) == .winogradS2)
+        }
+        #expect(C.path(conv16At4, .forward, bf16: false, tuning: .avx512) == .oneDNN)
+        #expect(C.path(deconv8At4, .forward, bf16: false, tuning: .avx512) == .gemm)
+        #expect(C.path(deconv8At4, .backwardWeights, bf16: false, tuning: .avx2) == .gemm)
+        let conv8At64 = try geometry(false, [64, 8, 8, 512], [512, 512, 4, 4])
+        #expect(!C.winogradS2Eligible(conv8At64, bf16: false, tuning: .avx2))
+        #expect(C.winogradS2Eligible(conv8At64, bf16: false, tuning: .avx512))
+        let conv16At1 = try geometry(false, [1, 16, 16, 256], [512, 256, 4, 4])
+        #expect(!C.winogradS2Eligible(conv16At1, bf16: false, tuning: .avx2))
         #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx512) == .oneDNN)
         #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx2) == .gemm)
         #expect(C.path(deconv16, .forward, bf16: false, cachedWeights: true, tuning: .avx512) == .phases)

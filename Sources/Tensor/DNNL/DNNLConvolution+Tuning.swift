@@ -10,10 +10,13 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// weights take the stride-2 Winograd path (``DNNLConvolution/winogradS2Eligible(_:bf16:cachedWeights:tuning:)``);
     /// training keeps ``DNNLConvolution/winogradS2MinimumPositions``.
     var winogradS2MinimumPositionsCached: Int
-    /// In training, small-side positions per image from which a layer takes the stride-2 Winograd
-    /// path whatever the batch (its forward and backward-data passes; a transposed layer's forward
-    /// leaves its GEMM for it); nil: only ``DNNLConvolution/winogradS2MinimumPositions`` (batch
-    /// included) counts.
+    /// Small-side positions (batch included) from which a layer in training takes the stride-2
+    /// Winograd path (its forward and backward-data passes; a transposed layer's forward leaves its
+    /// GEMM for it).
+    var winogradS2MinimumTrainingPositions: Int
+    /// With it, training also needs this many small-side positions per image: below 8² the tiles
+    /// of 3² outputs pad an image's side by half or more (4²: 6², F(3×3, 2×2) no cheaper than the
+    /// direct product). nil: no per-image limit.
     var winogradS2MinimumImagePositions: Int?
     /// The largest small side on which backward-weights of a 4×4 stride-2 layer runs as a GEMM.
     var gemmMaximumPositionsWeights: Int
@@ -29,6 +32,7 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// Measured on AVX-512 AMD EPYCs (stops 16–18): eval-mode 16² layers run as phase convolutions
     /// on cached weights (230 GF/s on `brgconv`), and sgemm takes every GEMM.
     static let avx512 = ConvolutionTuning(winogradS2MinimumPositionsCached: DNNLConvolution.winogradS2MinimumPositions,
+                                          winogradS2MinimumTrainingPositions: DNNLConvolution.winogradS2MinimumPositions,
                                           winogradS2MinimumImagePositions: nil,
                                           gemmMaximumPositionsWeights: DNNLConvolution.gemmMaximumPositions,
                                           transposedProductMinimumColumns: .max, skinnyRows: nil)
@@ -56,10 +60,16 @@ struct ConvolutionTuning: Sendable, Equatable {
     ///   forward 13.5 → 9–10.6, backward-data 14.2 → 10–11, against +14 ms of weight transforms
     ///   per step (streamed stores; 20.5 before them); steps alternating, unet_256 0.826 / 0.823 /
     ///   0.818 / 0.901 / 0.903 / 0.815 → 0.808 / 0.797 / 0.887 / 0.877 / 0.880 / 0.785 s, unet_128
-    ///   0.299 / 0.299 / 0.330 → 0.287 / 0.287 / 0.315 s. Counted per image: at batch 4 the 8²
-    ///   layers (256 positions with the batch) were slower on it (unet_128 0.890 / 0.938 →
-    ///   0.922 / 0.944 s).
-    static let avx2 = ConvolutionTuning(winogradS2MinimumPositionsCached: 256, winogradS2MinimumImagePositions: 256,
+    ///   0.299 / 0.299 / 0.330 → 0.287 / 0.287 / 0.315 s;
+    /// - training, from 256 positions with the batch (stop 21, once the Winograd transforms had
+    ///   AVX2 builds): the 8² layers at batch 4 too. unet_128 batch 4: 1024 → 256 transposed
+    ///   forward 41.0 → 21.1 ms, backward-data 29.3 (+2.0 reorder) → 22.6, against a 10 ms weight
+    ///   transform; steps 0.877 / 0.881 → 0.855 / 0.857 s alternating (peak RSS +60 MB).
+    ///   unet_256 batch 4: 1024 → 512 at 8² 151 → 108 ms, 512 → 512 at 16² 65 → 52 ms (transforms
+    ///   included), step 3.11 → 3.05 s, peak RSS 1932 → 1993 MB. With the transforms on the
+    ///   baseline ISA (SSE) it lost (0.890 / 0.938 → 0.922 / 0.944 s). Not below 8² per image.
+    static let avx2 = ConvolutionTuning(winogradS2MinimumPositionsCached: 256,
+                                        winogradS2MinimumTrainingPositions: 256, winogradS2MinimumImagePositions: 64,
                                         gemmMaximumPositionsWeights: 256,
                                         transposedProductMinimumColumns: 8192, skinnyRows: 2...4)
 

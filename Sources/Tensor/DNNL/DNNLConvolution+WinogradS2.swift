@@ -28,8 +28,9 @@ extension DNNLConvolution {
     /// Whether `g` (fp32) runs on the stride-2 Winograd path.
     /// With `cachedWeights` (eval-mode forward) the transformed weights are made once per weight
     /// version, and `tuning`'s ``ConvolutionTuning/winogradS2MinimumPositionsCached`` applies; in
-    /// training, a layer with ``ConvolutionTuning/winogradS2MinimumImagePositions`` small-side
-    /// positions per image qualifies too (AVX2: the 16² layers at batch 1).
+    /// training, ``ConvolutionTuning/winogradS2MinimumTrainingPositions`` and, where the tuning has
+    /// one, ``ConvolutionTuning/winogradS2MinimumImagePositions`` per image (AVX2: 256 and 8²,
+    /// so the 16² layers at batch 1 and the 8² ones from batch 4).
     static func winogradS2Eligible(_ g: ConvGeometry, bf16: Bool, cachedWeights: Bool = false,
                                    tuning: ConvolutionTuning = .current) -> Bool {
         guard !bf16, g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
@@ -37,8 +38,8 @@ extension DNNLConvolution {
         guard v.hx == 2 * v.hy, v.wx == 2 * v.wy, v.cx % 16 == 0, v.cy % 16 == 0 else { return false }
         guard min(v.cx, v.cy) >= winogradMinimumChannels else { return false }
         if cachedWeights { return v.rows >= tuning.winogradS2MinimumPositionsCached }
-        if let perImage = tuning.winogradS2MinimumImagePositions, v.hy * v.wy >= perImage { return true }
-        return v.rows >= winogradS2MinimumPositions
+        return v.rows >= tuning.winogradS2MinimumTrainingPositions
+            && v.hy * v.wy >= (tuning.winogradS2MinimumImagePositions ?? 0)
     }
 
     /// The weight as U (16 planes of [4·cx, cy]), cached per weight version. Call inside `rt.run`.
