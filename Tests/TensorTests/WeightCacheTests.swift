@@ -477,6 +477,11 @@ struct WeightCacheTests {
         let conv8At64 = try geometry(false, [64, 8, 8, 512], [512, 512, 4, 4])
         #expect(!C.winogradS2Eligible(conv8At64, bf16: false, tuning: .avx2))
         #expect(C.winogradS2Eligible(conv8At64, bf16: false, tuning: .avx512))
+        // …and only up to 4 Mi weights: unet_256's 1024 → 512 at 8² keeps its GEMM at batch 4.
+        let deconv8Wide = try geometry(true, [4, 8, 8, 1024], [1024, 512, 4, 4])
+        #expect(C.path(deconv8Wide, .forward, bf16: false, tuning: .avx2) == .gemm)
+        #expect(!C.winogradS2Eligible(deconv8Wide, bf16: false, tuning: .avx2))
+        #expect(C.winogradS2Eligible(try geometry(false, [4, 16, 16, 512], [512, 512, 4, 4]), bf16: false, tuning: .avx2))
         let conv16At1 = try geometry(false, [1, 16, 16, 256], [512, 256, 4, 4])
         #expect(!C.winogradS2Eligible(conv16At1, bf16: false, tuning: .avx2))
         #expect(C.path(deconv16, .backwardWeights, bf16: false, tuning: .avx512) == .oneDNN)

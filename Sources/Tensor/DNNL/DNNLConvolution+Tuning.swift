@@ -18,6 +18,10 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// of 3² outputs pad an image's side by half or more (4²: 6², F(3×3, 2×2) no cheaper than the
     /// direct product). nil: no per-image limit.
     var winogradS2MinimumImagePositions: Int?
+    /// With it, training takes the path only for weights of at most this many elements: the
+    /// transformed copy (4× the weights) lives from the forward pass to backward-data, and on the
+    /// innermost layers it would raise peak memory more than their speed-up is worth. nil: no limit.
+    var winogradS2MaximumTrainingWeights: Int?
     /// The largest small side on which backward-weights of a 4×4 stride-2 layer runs as a GEMM.
     var gemmMaximumPositionsWeights: Int
     /// From this many weight columns (X channels · 16) on, X = col2im(Y · W) computes the
@@ -33,7 +37,7 @@ struct ConvolutionTuning: Sendable, Equatable {
     /// on cached weights (230 GF/s on `brgconv`), and sgemm takes every GEMM.
     static let avx512 = ConvolutionTuning(winogradS2MinimumPositionsCached: DNNLConvolution.winogradS2MinimumPositions,
                                           winogradS2MinimumTrainingPositions: DNNLConvolution.winogradS2MinimumPositions,
-                                          winogradS2MinimumImagePositions: nil,
+                                          winogradS2MinimumImagePositions: nil, winogradS2MaximumTrainingWeights: nil,
                                           gemmMaximumPositionsWeights: DNNLConvolution.gemmMaximumPositions,
                                           transposedProductMinimumColumns: .max, skinnyRows: nil)
 
@@ -67,9 +71,13 @@ struct ConvolutionTuning: Sendable, Equatable {
     ///   transform; steps 0.877 / 0.881 → 0.855 / 0.857 s alternating (peak RSS +60 MB).
     ///   unet_256 batch 4: 1024 → 512 at 8² 151 → 108 ms, 512 → 512 at 16² 65 → 52 ms (transforms
     ///   included), step 3.11 → 3.05 s, peak RSS 1932 → 1993 MB. With the transforms on the
-    ///   baseline ISA (SSE) it lost (0.890 / 0.938 → 0.922 / 0.944 s). Not below 8² per image.
+    ///   baseline ISA (SSE) it lost (0.890 / 0.938 → 0.922 / 0.944 s). Not below 8² per image, and
+    ///   only up to 4 Mi weights (1024 → 256, 512 → 512): unet_256's 1024 → 512 at 8² would hold a
+    ///   134 MB transformed copy through the step, and with it batch 4 at 256² peaked at 2116 MB,
+    ///   1.03 of PyTorch's (before: 0.92–0.94).
     static let avx2 = ConvolutionTuning(winogradS2MinimumPositionsCached: 256,
                                         winogradS2MinimumTrainingPositions: 256, winogradS2MinimumImagePositions: 64,
+                                        winogradS2MaximumTrainingWeights: 4 << 20,
                                         gemmMaximumPositionsWeights: 256,
                                         transposedProductMinimumColumns: 8192, skinnyRows: 2...4)
 

@@ -29,8 +29,9 @@ extension DNNLConvolution {
     /// With `cachedWeights` (eval-mode forward) the transformed weights are made once per weight
     /// version, and `tuning`'s ``ConvolutionTuning/winogradS2MinimumPositionsCached`` applies; in
     /// training, ``ConvolutionTuning/winogradS2MinimumTrainingPositions`` and, where the tuning has
-    /// one, ``ConvolutionTuning/winogradS2MinimumImagePositions`` per image (AVX2: 256 and 8²,
-    /// so the 16² layers at batch 1 and the 8² ones from batch 4).
+    /// one, ``ConvolutionTuning/winogradS2MinimumImagePositions`` per image and
+    /// ``ConvolutionTuning/winogradS2MaximumTrainingWeights`` (AVX2: 256, 8² and 4 Mi weights, so
+    /// the 16² layers at batch 1 and the 8² ones up to 1024 → 256 from batch 4).
     static func winogradS2Eligible(_ g: ConvGeometry, bf16: Bool, cachedWeights: Bool = false,
                                    tuning: ConvolutionTuning = .current) -> Bool {
         guard !bf16, g.kh == 4, g.kw == 4, g.stride == 2, g.padding == 1 else { return false }
@@ -40,6 +41,7 @@ extension DNNLConvolution {
         if cachedWeights { return v.rows >= tuning.winogradS2MinimumPositionsCached }
         return v.rows >= tuning.winogradS2MinimumTrainingPositions
             && v.hy * v.wy >= (tuning.winogradS2MinimumImagePositions ?? 0)
+            && v.cx * v.cy * 16 <= (tuning.winogradS2MaximumTrainingWeights ?? .max)
     }
 
     /// The weight as U (16 planes of [4·cx, cy]), cached per weight version. Call inside `rt.run`.
