@@ -26,16 +26,23 @@ struct PrecisionOption: ParsableArguments {
     @Option(help: "Convolution arithmetic: fp32 (default), or bf16 (bf16 convolutions on AMX / AVX-512 BF16; weights, norms, losses and Adam stay fp32).")
     var precision: Precision?
 
-    /// --precision, else fp32; throws, naming the option, when this machine cannot compute in it
-    /// (bf16 without AVX-512). Read in `run()`, before any work: parsing stays the same on every machine.
+    /// --precision, else fp32; throws ``Unavailable``, naming the option, when this machine cannot
+    /// compute in it (bf16 without AVX-512). Read in `run()`, before any work: parsing stays the same
+    /// on every machine.
     var resolved: Precision {
         get throws {
             let chosen = precision ?? .fp32
             if let reason = chosen.unavailableReason {
-                throw ValidationError("--precision \(chosen.rawValue) is not available: \(reason).")
+                throw Unavailable(description: "--precision \(chosen.rawValue) is not available: \(reason).")
             }
             return chosen
         }
+    }
+
+    /// The refusal of a precision this machine lacks. Not a `ValidationError`: the command line is
+    /// well formed, so ArgumentParser prints only this message, without the usage block after it.
+    struct Unavailable: Error, CustomStringConvertible {
+        let description: String
     }
 }
 
