@@ -75,6 +75,10 @@ typedef float v16 __attribute__((vector_size(64)));
     static void name##_base params { name##_impl args; }
 
 // The build for this call: ck_wino_isa() (ck_dispatch.h; 2 AVX-512, 1 AVX2 + FMA, 0 baseline).
-#define WINO_PICK(name) (ck_wino_isa() == 2 ? name##_avx512 : ck_wino_isa() == 1 ? name##_avx2 : name##_base)
+#define WINO_PICK(name)                                                          \
+    ({                                                                           \
+        const int isa_ = ck_wino_isa();                                          \
+        isa_ == 2 ? name##_avx512 : isa_ == 1 ? name##_avx2 : name##_base;       \
+    })
 
 #endif

@@ -8,7 +8,7 @@
 /// 1 F16C + AVX2 + PCLMUL, 2 AVX-512F (+ PCLMUL). For logs and tests.
 int ck_checksum_dispatch_level(void);
 
-/// Whether this CPU has AVX2 and FMA (the skinny products' vector path, skinny.c). Probed once.
+/// Whether this CPU has AVX2 and FMA (the skinny products' and Winograd kernels' AVX2 builds). Probed once.
 int ck_cpu_avx2_fma(void);
 
 /// The vector build the Winograd transform kernels (winograd.c, winograd_s2.c) run on this thread:

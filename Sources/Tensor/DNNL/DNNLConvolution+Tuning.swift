@@ -8,7 +8,7 @@
 struct ConvolutionTuning: Sendable, Equatable {
     /// Small-side positions (batch included) from which eval-mode forward passes over cached
     /// weights take the stride-2 Winograd path (``DNNLConvolution/winogradS2Eligible(_:bf16:cachedWeights:tuning:)``);
-    /// training keeps ``DNNLConvolution/winogradS2MinimumPositions``.
+    /// training has its own limits below.
     var winogradS2MinimumPositionsCached: Int
     /// Small-side positions (batch included) from which a layer in training takes the stride-2
     /// Winograd path (its forward and backward-data passes; a transposed layer's forward leaves its

@@ -18,7 +18,8 @@ import CKernels
 /// - weights: `S = Vᵀ·Z`, the weight transform's adjoint.
 ///
 /// Only layers with at least ``winogradS2MinimumPositions`` positions on the small side (batch
-/// included) and ≥ ``winogradMinimumChannels`` channels a side: the transformed weights are 4× the
+/// included; the AVX-512 tuning's value, ``ConvolutionTuning`` has the AVX2 one) and
+/// ≥ ``winogradMinimumChannels`` channels a side: the transformed weights are 4× the
 /// weights, which pays only where each weight does enough work (unet_256 + patchgan_70 step, A/B
 /// in alternating runs: 0.574 → 0.511 s with 1024; 256 was slower than 1024, 4096 no better).
 /// Rounding ~1e-7 relative per tile.
