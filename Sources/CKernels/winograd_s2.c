@@ -21,7 +21,7 @@ static const float A4[4][3] = {{1, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 1}};  //
 /// Kernel tap (ky, kx) = (2j + 1 − a, 2i + 1 − b) of phase (a, b), as an index 4·ky + kx.
 #define PHASE_TAP(a, b, j, i) ((2 * (j) + 1 - (a)) * 4 + (2 * (i) + 1 - (b)))
 
-INLINE void s2_input_impl(float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx,
+INLINE void s2_input_impl(const int isa, float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx,
                           size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     const size_t cols = 4 * cx, plane = ck_wino_plane(rows, cols), hx = 2 * hy, wx = 2 * wy;
     const v16 zero = {0};
@@ -49,7 +49,7 @@ INLINE void s2_input_impl(float *v, const float *x, size_t n, size_t hy, size_t 
     }
 }
 
-INLINE void s2_input_adjoint_impl(float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy,
+INLINE void s2_input_adjoint_impl(const int isa, float *x, const float *p, const float *bias, size_t n, size_t hy, size_t wy,
                                   size_t cx, size_t th, size_t tw, size_t t_begin, size_t t_end, size_t rows,
                                   size_t c_begin, size_t c_end, int init) {
     const size_t cols = 4 * cx, plane = ck_wino_plane(rows, cols), hx = 2 * hy, wx = 2 * wy;
@@ -85,7 +85,7 @@ INLINE void s2_input_adjoint_impl(float *x, const float *p, const float *bias, s
     }
 }
 
-INLINE void s2_output_impl(float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
+INLINE void s2_output_impl(const int isa, float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
                            size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     const size_t plane = ck_wino_plane(rows, cy);
     const v16 zero = {0};
@@ -108,7 +108,7 @@ INLINE void s2_output_impl(float *y, const float *m, const float *bias, size_t n
     }
 }
 
-INLINE void s2_grad_output_impl(float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy,
+INLINE void s2_grad_output_impl(const int isa, float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy,
                                 size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     const size_t plane = ck_wino_plane(rows, cy);
     const v16 zero = {0};
@@ -131,14 +131,14 @@ INLINE void s2_grad_output_impl(float *z, const float *dy, size_t n, size_t hy, 
     }
 }
 
-INLINE void s2_weights_impl(float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
+INLINE void s2_weights_impl(const int isa, float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
     const size_t plane = ck_wino_plane(4 * cx, cy);
     for (size_t b0 = c_begin; b0 < c_end; b0 += 16)
         for (size_t k0 = 0; k0 < cy; k0 += LANES)
             for (size_t c = b0; c < b0 + 16 && c < c_end; c++) {
                 v16 taps[16];
                 for (int l = 0; l < LANES; l++) VLOAD(taps[l], w + ((k0 + (size_t)l) * cx + c) * 16);
-                TRANSPOSE16(taps)
+                TRANSPOSE16(taps, isa);
                 for (int a = 0; a < 2; a++)
                     for (int b = 0; b < 2; b++) {
                         v16 w2[2][2], r[4][2], o[4][4];
@@ -153,7 +153,7 @@ INLINE void s2_weights_impl(float *u, const float *w, size_t cy, size_t cx, size
     STREAM_FENCE();
 }
 
-INLINE void s2_weight_grad_impl(float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
+INLINE void s2_weight_grad_impl(const int isa, float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
     const size_t plane = ck_wino_plane(4 * cx, cy);
     for (size_t b0 = c_begin; b0 < c_end; b0 += 16)
         for (size_t k0 = 0; k0 < cy; k0 += LANES)
@@ -169,7 +169,7 @@ INLINE void s2_weight_grad_impl(float *dw, const float *s, size_t cy, size_t cx,
                         for (int j = 0; j < 2; j++)
                             for (int i = 0; i < 2; i++) taps[PHASE_TAP(a, b, j, i)] = o[j][i];
                     }
-                TRANSPOSE16(taps)
+                TRANSPOSE16(taps, isa);
                 for (int l = 0; l < LANES; l++) VSTORE(dw + ((k0 + (size_t)l) * cx + c) * 16, taps[l]);
             }
 }

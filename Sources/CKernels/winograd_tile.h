@@ -67,7 +67,7 @@ static const float S(GT)[4][6] = {
 #error "winograd_tile.h: WM must be 2 or 3"
 #endif
 
-INLINE void IMPL(input)(float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
+INLINE void IMPL(input)(const int isa, float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
                        size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     const size_t plane = ck_wino_plane(rows, c);
     const v16 zero = {0};
@@ -91,7 +91,7 @@ INLINE void IMPL(input)(float *v, const float *x, size_t n, size_t h, size_t w, 
     }
 }
 
-INLINE void IMPL(output)(float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
+INLINE void IMPL(output)(const int isa, float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
                         size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     const size_t plane = ck_wino_plane(rows, k);
     const v16 zero = {0};
@@ -115,7 +115,7 @@ INLINE void IMPL(output)(float *y, const float *m, const float *bias, size_t n, 
     }
 }
 
-INLINE void IMPL(grad_output)(float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
+INLINE void IMPL(grad_output)(const int isa, float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
                              size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
     // z = A · dY · Aᵀ (A = ATᵀ, WN × WM): the adjoint of the output transform.
     const size_t plane = ck_wino_plane(rows, k);
@@ -139,7 +139,7 @@ INLINE void IMPL(grad_output)(float *z, const float *dy, size_t n, size_t oh, si
     }
 }
 
-INLINE void IMPL(weights)(float *u, const float *w, size_t out_c, size_t in_c, int flip,
+INLINE void IMPL(weights)(const int isa, float *u, const float *w, size_t out_c, size_t in_c, int flip,
                          size_t i_begin, size_t i_end) {
     const size_t plane = ck_wino_plane(in_c, out_c);
     FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
@@ -147,7 +147,7 @@ INLINE void IMPL(weights)(float *u, const float *w, size_t out_c, size_t in_c, i
             v16 rows[16];
             for (int l = 0; l < LANES; l++)
                 VLOAD(rows[l], flip ? w + (ci * out_c + c0 + (size_t)l) * 16 : w + ((c0 + (size_t)l) * in_c + ci) * 16);
-            TRANSPOSE16(rows)
+            TRANSPOSE16(rows, isa);
             v16 kw[4][4], r[WN][4], o[WN][WN];
             for (int tap = 0; tap < 16; tap++) kw[tap / 4][tap % 4] = rows[flip ? 15 - tap : tap];
             LEFT(r, S(GM), kw, WN, 4, 4)
@@ -156,7 +156,7 @@ INLINE void IMPL(weights)(float *u, const float *w, size_t out_c, size_t in_c, i
         }
 }
 
-INLINE void IMPL(weight_grad)(float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {
+INLINE void IMPL(weight_grad)(const int isa, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {
     // dW = Gᵀ · S · G (the adjoint of the weight transform).
     const size_t plane = ck_wino_plane(in_c, out_c);
     FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
@@ -165,7 +165,7 @@ INLINE void IMPL(weight_grad)(float *dw, const float *s, size_t out_c, size_t in
             LEFT(r, S(GT), ss, 4, WN, WN)
             RIGHT_T(o, r, S(GT), 4, WN, 4)
             for (int tap = 0; tap < 16; tap++) rows[tap] = o[tap / 4][tap % 4];
-            TRANSPOSE16(rows)
+            TRANSPOSE16(rows, isa);
             for (int l = 0; l < LANES; l++) VSTORE(dw + ((c0 + (size_t)l) * in_c + ci) * 16, rows[l]);
         }
 }
