@@ -32,6 +32,15 @@ struct BenchStepOptions: ParsableArguments {
     @Option(help: Bounds.smallCount.help("With --profile: how many of the costliest oneDNN primitives to list."))
     var profileTop = 30
 
+    @Flag(help: """
+        --profile, and under each of the costliest entries on a GEMM-based path (Winograd, GEMM) \
+        its parts: transforms, GEMMs, im2col / col2im.
+        """)
+    var profileDetail = false
+
+    /// Whether to profile (--profile or --profile-detail).
+    var profiling: Bool { profile || profileDetail }
+
     @Flag(help: "Print only the JSON line (for scripts such as make bench-compare).")
     var json = false
 
@@ -208,7 +217,8 @@ struct BenchRunner {
         Profiler.isEnabled = false
         let stepFlops = Profiler.entries().reduce(0) { $0 + $1.flops }
         Profiler.reset()
-        Profiler.isEnabled = options.profile
+        Profiler.isEnabled = options.profiling
+        Profiler.isDetailed = options.profileDetail
 
         var times: [Double] = []
         var last: (lossD: Float, lossG: Float) = (0, 0)
@@ -233,7 +243,7 @@ struct BenchRunner {
         let reduceBytes = (after.bytes - reduced.bytes) / options.iters
         let pairsPerSecond = Double(world.size * options.batch) / median
         guard printing else { return }
-        if options.profile { printProfile(iterations: options.iters, stepSeconds: median) }
+        if options.profiling { printProfile(iterations: options.iters, stepSeconds: median) }
         if !options.json {
             print(String(format: "median %.4f s, min %.4f s per step; %.2f GFLOP (convolutions) per step, %.1f GF/s; peak RSS %.0f MB",
                          median, minimum, stepFlops / 1e9, stepFlops / median / 1e9, rssMB))
@@ -278,10 +288,15 @@ struct BenchRunner {
                   + Self.pad(rate, 6, right: true) + String(format: " %6.1f%%", v.seconds / n / stepSeconds * 100))
         }
         print("  " + Self.pad("not in the profile", 32) + String(format: " %8.1f", (stepSeconds - covered) * 1e3))
-        print("  costliest entries (ms/step, GF/s):")
+        print("  costliest entries (ms/step, GF/s\(options.profileDetail ? "; ▸ their parts, ms/step and share" : "")):")
+        let parts = Dictionary(grouping: Profiler.parts(), by: \.owner)
         for e in entries.prefix(options.profileTop) {
             let rate = e.flops > 0 ? String(format: "%6.1f", e.flops / e.seconds / 1e9) : "      "
             print(String(format: "  %8.2f ", e.seconds / n * 1e3) + rate + "  " + e.name)
+            for p in parts[e.name] ?? [] {
+                print(String(format: "  %8.2f         ▸ ", p.seconds / n * 1e3) + p.part
+                      + String(format: " (%.0f%%)", p.seconds / e.seconds * 100))
+            }
         }
     }
 

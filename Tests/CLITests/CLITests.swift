@@ -89,6 +89,17 @@ struct CLITests {
         }
     }
 
+    @Test("bench train --profile-detail profiles with parts; --profile alone without them")
+    func profileDetail() throws {
+        let detail = try #require(try Pix2PixCommand.parseAsRoot(["bench", "train", "--profile-detail"]) as? BenchTrainCommand)
+        #expect(detail.options.profiling && detail.options.profileDetail)
+        let plain = try #require(try Pix2PixCommand.parseAsRoot(["bench", "train", "--profile"]) as? BenchTrainCommand)
+        #expect(plain.options.profiling && !plain.options.profileDetail)
+        let none = try #require(try Pix2PixCommand.parseAsRoot(["bench", "train"]) as? BenchTrainCommand)
+        #expect(!none.options.profiling)
+        #expect(Pix2PixCommand.helpMessage(for: BenchTrainCommand.self).contains("--profile-detail"))
+    }
+
     /// The command type at a subcommand path (`["zoo", "publish"]`).
     static func command(path: [String]) -> ParsableCommand.Type? {
         var current: ParsableCommand.Type = Pix2PixCommand.self

@@ -79,55 +79,72 @@ extension DNNLConvolution {
 
     /// Y [rows, cy] = im2col(X) · Wᵀ, computed as Yᵀ = W · im2col(X)ᵀ and transposed (the weight
     /// as the untransposed A operand: ~40 % faster in dnnl_sgemm for 1024 × 8192 weights and 64 rows),
-    /// or on the skinny kernel for `tuning`'s few rows.
-    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning) throws -> Tensor {
+    /// or on the skinny kernel for `tuning`'s few rows. `label`: the profile entry, for its parts.
+    static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning,
+                           label: String) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
-        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        Profiler.part(label, "im2col") { ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy) }
         let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
         if tuning.skinny(v.rows) {
             let (yp, cp, wp) = (UncheckedSendable(y.pointer), UncheckedSendable(cols.pointer), UncheckedSendable(weight.pointer))
             let (rows, k, cy) = (v.rows, v.k, v.cy)
-            parallelRanges(cy, grain: 16) { b, e in ck_skinny_abt(yp.value, cp.value, wp.value, rows, k, cy, b, e) }
+            Profiler.part(label, "skinny GEMM") {
+                parallelRanges(cy, grain: 16) { b, e in ck_skinny_abt(yp.value, cp.value, wp.value, rows, k, cy, b, e) }
+            }
             return y
         }
         let yt = Tensor.empty([v.cy, v.rows])
-        try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
-        ck_transpose(y.pointer, yt.pointer, v.cy, v.rows)
+        try Profiler.part(label, "GEMM") {
+            try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
+        }
+        Profiler.part(label, "transpose") { ck_transpose(y.pointer, yt.pointer, v.cy, v.rows) }
         return y
     }
 
     /// X = col2im(Y · W): the product on the skinny kernel, transposed (Xᵀ = Wᵀ·Yᵀ) from
     /// ``ConvolutionTuning/transposedProductMinimumColumns`` weight columns on, else as it reads.
-    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning) throws -> Tensor {
+    static func gemmXFromY(_ v: GemmView, y: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning,
+                           label: String) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
         if tuning.skinny(v.rows) {
             let (cp, yp, wp) = (UncheckedSendable(cols.pointer), UncheckedSendable(y.pointer), UncheckedSendable(weight.pointer))
             let (rows, k, cy) = (v.rows, v.k, v.cy)
-            parallelRanges(k, grain: 16) { b, e in ck_skinny_ab(cp.value, yp.value, wp.value, rows, cy, k, b, e) }
+            Profiler.part(label, "skinny GEMM") {
+                parallelRanges(k, grain: 16) { b, e in ck_skinny_ab(cp.value, yp.value, wp.value, rows, cy, k, b, e) }
+            }
         } else if v.k >= tuning.transposedProductMinimumColumns {
             let colsT = Tensor.empty([v.k, v.rows])
-            try sgemm("T", "T", v.k, v.rows, v.cy, weight.pointer, v.k, y.pointer, v.cy, colsT.pointer, v.rows, op: op)
-            ck_transpose(cols.pointer, colsT.pointer, v.k, v.rows)
+            try Profiler.part(label, "GEMM") {
+                try sgemm("T", "T", v.k, v.rows, v.cy, weight.pointer, v.k, y.pointer, v.cy, colsT.pointer, v.rows, op: op)
+            }
+            Profiler.part(label, "transpose") { ck_transpose(cols.pointer, colsT.pointer, v.k, v.rows) }
         } else {
-            try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
+            try Profiler.part(label, "GEMM") {
+                try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
+            }
         }
         let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
-        ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        Profiler.part(label, "col2im") { ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy) }
         return x
     }
 
     /// dW [cy, cx·16] = Yᵀ · im2col(X).
-    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String, tuning: ConvolutionTuning) throws -> Tensor {
+    static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String, tuning: ConvolutionTuning,
+                                   label: String) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
-        ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy)
+        Profiler.part(label, "im2col") { ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy) }
         let w = Tensor.empty([v.cy, v.cx, 4, 4])
         if tuning.skinny(v.rows) {
             let (wp, yp, cp) = (UncheckedSendable(w.pointer), UncheckedSendable(y.pointer), UncheckedSendable(cols.pointer))
             let (rows, k, cy) = (v.rows, v.k, v.cy)
-            parallelRanges(cy, grain: 16) { b, e in ck_skinny_atb(wp.value, yp.value, cp.value, rows, cy, k, b, e) }
+            Profiler.part(label, "skinny GEMM") {
+                parallelRanges(cy, grain: 16) { b, e in ck_skinny_atb(wp.value, yp.value, cp.value, rows, cy, k, b, e) }
+            }
             return w
         }
-        try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
+        try Profiler.part(label, "GEMM") {
+            try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
+        }
         return w
     }
 
@@ -142,10 +159,11 @@ extension DNNLConvolution {
         let rt = try DNNLRuntime.shared()
         let v = GemmView(g)
         return try rt.run {
-            try Profiler.measure("\(g.key)|fwd|gemm", flops: g.flops) {
-                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName, tuning: tuning)
-                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName, tuning: tuning)
-                if let bias { addBias(out, bias) }
+            let label = "\(g.key)|fwd|gemm"
+            return try Profiler.measure(label, flops: g.flops) {
+                let out = g.transposed ? try gemmXFromY(v, y: input, weight: weight, op: g.opName, tuning: tuning, label: label)
+                                       : try gemmYFromX(v, x: input, weight: weight, op: g.opName, tuning: tuning, label: label)
+                if let bias { Profiler.part(label, "bias") { addBias(out, bias) } }
                 return out
             }
         }
@@ -156,9 +174,10 @@ extension DNNLConvolution {
         let rt = try DNNLRuntime.shared()
         let v = GemmView(g)
         return try rt.run {
-            try Profiler.measure("\(g.key)|bwd_data|gemm", flops: g.flops) {
-                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName, tuning: tuning)
-                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName, tuning: tuning)
+            let label = "\(g.key)|bwd_data|gemm"
+            return try Profiler.measure(label, flops: g.flops) {
+                g.transposed ? try gemmYFromX(v, x: gradOutput, weight: weight, op: g.opName, tuning: tuning, label: label)
+                             : try gemmXFromY(v, y: gradOutput, weight: weight, op: g.opName, tuning: tuning, label: label)
             }
         }
     }
@@ -168,9 +187,12 @@ extension DNNLConvolution {
         let rt = try DNNLRuntime.shared()
         let v = GemmView(g)
         return try rt.run {
-            try Profiler.measure("\(g.key)|bwd_weights|gemm", flops: g.flops) {
-                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName, tuning: tuning)
-                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName, tuning: tuning)
+            let label = "\(g.key)|bwd_weights|gemm"
+            return try Profiler.measure(label, flops: g.flops) {
+                let w = g.transposed ? try gemmWeightGradient(v, x: gradOutput, y: input, op: g.opName, tuning: tuning,
+                                                              label: label)
+                                     : try gemmWeightGradient(v, x: input, y: gradOutput, op: g.opName, tuning: tuning,
+                                                              label: label)
                 return (w, bias ? biasGradient(gradOutput, channels: g.outC) : nil)
             }
         }

@@ -170,17 +170,23 @@ extension DNNLConvolution {
                                   UncheckedSendable(m.pointer), UncheckedSendable(out.pointer))
             let b = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
             try forTileBlocks(t.count) { begin, end in
-                overTiles(begin, end) { tb, te in
-                    ck_wino_input(side, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
-                                  begin, rows)
+                Profiler.part(label, "input transform") {
+                    overTiles(begin, end) { tb, te in
+                        ck_wino_input(side, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
+                                      begin, rows)
+                    }
                 }
-                for e in 0..<vs.elements {
-                    try sgemm("N", "N", end - begin, g.outC, g.inC, v.pointer + e * vs.plane, g.inC,
-                              u.pointer + e * us.plane, g.outC, m.pointer + e * ms.plane, g.outC, op: g.opName)
+                try Profiler.part(label, "GEMMs") {
+                    for e in 0..<vs.elements {
+                        try sgemm("N", "N", end - begin, g.outC, g.inC, v.pointer + e * vs.plane, g.inC,
+                                  u.pointer + e * us.plane, g.outC, m.pointer + e * ms.plane, g.outC, op: g.opName)
+                    }
                 }
-                overTiles(begin, end) { tb, te in
-                    ck_wino_output(side, y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
-                                   begin, rows)
+                Profiler.part(label, "output transform") {
+                    overTiles(begin, end) { tb, te in
+                        ck_wino_output(side, y.value, mp.value, b.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb,
+                                       te, begin, rows)
+                    }
                 }
             }
         }
@@ -194,8 +200,9 @@ extension DNNLConvolution {
         let m = winogradTile(g)
         let t = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: m)
         let gradWeight = Tensor.empty(g.weightShape)
+        let label = "\(g.key)|bwd_weights|winograd"
         try rt.run {
-            try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
+            try Profiler.measure(label, flops: g.flops) {
                 let rows = min(t.count, winogradBlockTiles)
                 let (vs, zs, ss) = (WinogradPlanes(rows, g.inC, tile: m), WinogradPlanes(rows, g.outC, tile: m),
                                     WinogradPlanes(g.inC, g.outC, tile: m))
@@ -205,24 +212,30 @@ extension DNNLConvolution {
                                                UncheckedSendable(v.pointer), UncheckedSendable(z.pointer),
                                                UncheckedSendable(s.pointer), UncheckedSendable(gradWeight.pointer))
                 try forTileBlocks(t.count) { begin, end in
-                    overTiles(begin, end) { tb, te in
-                        ck_wino_input(m, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
-                                      begin, rows)
-                    }
-                    overTiles(begin, end) { tb, te in
-                        ck_wino_grad_output(m, zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb, te,
-                                            begin, rows)
+                    Profiler.part(label, "input transforms") {
+                        overTiles(begin, end) { tb, te in
+                            ck_wino_input(m, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb,
+                                          te, begin, rows)
+                        }
+                        overTiles(begin, end) { tb, te in
+                            ck_wino_grad_output(m, zp.value, dy.value, g.batch, g.outH, g.outW, g.outC, t.rows, t.columns, tb,
+                                                te, begin, rows)
+                        }
                     }
                     // S accumulates over the blocks.
-                    for e in 0..<vs.elements {
-                        try sgemm("T", "N", g.inC, g.outC, end - begin, v.pointer + e * vs.plane, g.inC,
-                                  z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC,
-                                  beta: begin == 0 ? 0 : 1, op: g.opName)
+                    try Profiler.part(label, "GEMMs") {
+                        for e in 0..<vs.elements {
+                            try sgemm("T", "N", g.inC, g.outC, end - begin, v.pointer + e * vs.plane, g.inC,
+                                      z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC,
+                                      beta: begin == 0 ? 0 : 1, op: g.opName)
+                        }
                     }
                 }
                 let (outC, inC) = (g.outC, g.inC)
-                parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
-                    ck_wino_weight_grad(m, dw.value, sp.value, outC, inC, begin, end)
+                Profiler.part(label, "weight-gradient transform") {
+                    parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
+                        ck_wino_weight_grad(m, dw.value, sp.value, outC, inC, begin, end)
+                    }
                 }
             }
         }

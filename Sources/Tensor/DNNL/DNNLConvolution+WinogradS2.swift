@@ -69,15 +69,21 @@ extension DNNLConvolution {
                                     UncheckedSendable(mt.pointer), UncheckedSendable(y.pointer))
             let bp = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
             try forTileBlocks(t.count) { begin, end in
-                overTiles(begin, end) { tb, te in
-                    ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, tb, te, begin, rows)
+                Profiler.part(label, "input transform") {
+                    overTiles(begin, end) { tb, te in
+                        ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, tb, te, begin, rows)
+                    }
                 }
-                for e in 0..<16 {
-                    try sgemm("N", "N", end - begin, v.cy, 4 * v.cx, vt.pointer + e * vPlane, 4 * v.cx, u.pointer + e * uPlane,
-                              v.cy, mt.pointer + e * mPlane, v.cy, op: g.opName)
+                try Profiler.part(label, "GEMMs") {
+                    for e in 0..<16 {
+                        try sgemm("N", "N", end - begin, v.cy, 4 * v.cx, vt.pointer + e * vPlane, 4 * v.cx,
+                                  u.pointer + e * uPlane, v.cy, mt.pointer + e * mPlane, v.cy, op: g.opName)
+                    }
                 }
-                overTiles(begin, end) { tb, te in
-                    ck_wino2_output(yp.value, mp.value, bp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                Profiler.part(label, "output transform") {
+                    overTiles(begin, end) { tb, te in
+                        ck_wino2_output(yp.value, mp.value, bp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                    }
                 }
             }
         }
@@ -98,18 +104,24 @@ extension DNNLConvolution {
                                     UncheckedSendable(pt.pointer), UncheckedSendable(x.pointer))
             let bp = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
             try forTileBlocks(t.count) { begin, end in
-                overTiles(begin, end) { tb, te in
-                    ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                Profiler.part(label, "grad-output transform") {
+                    overTiles(begin, end) { tb, te in
+                        ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                    }
                 }
-                for e in 0..<16 {
-                    try sgemm("N", "T", end - begin, 4 * v.cx, v.cy, zt.pointer + e * zPlane, v.cy, u.pointer + e * uPlane,
-                              v.cy, pt.pointer + e * pPlane, 4 * v.cx, op: g.opName)
+                try Profiler.part(label, "GEMMs") {
+                    for e in 0..<16 {
+                        try sgemm("N", "T", end - begin, 4 * v.cx, v.cy, zt.pointer + e * zPlane, v.cy, u.pointer + e * uPlane,
+                                  v.cy, pt.pointer + e * pPlane, 4 * v.cx, op: g.opName)
+                    }
                 }
                 // The first block also sets X to the bias (or zero); later blocks add to it.
                 let (n, hy, wy, cx, tileRows, columns, first) = (v.n, v.hy, v.wy, v.cx, t.rows, t.columns, begin == 0)
-                parallelRanges(cx, grain: 16) { cb, ce in
-                    ck_wino2_input_adjoint(xp.value, pp.value, bp.value, n, hy, wy, cx, tileRows, columns, begin, end, rows,
-                                           cb, ce, first ? 1 : 0)
+                Profiler.part(label, "input adjoint transform") {
+                    parallelRanges(cx, grain: 16) { cb, ce in
+                        ck_wino2_input_adjoint(xp.value, pp.value, bp.value, n, hy, wy, cx, tileRows, columns, begin, end, rows,
+                                               cb, ce, first ? 1 : 0)
+                    }
                 }
             }
         }
@@ -121,7 +133,8 @@ extension DNNLConvolution {
     static func winogradS2WeightGradient(_ g: ConvGeometry, x: Tensor, y: Tensor) throws -> Tensor {
         let v = GemmView(g), t = WinogradTiles(batch: v.n, height: v.hy, width: v.wy, tile: 3)
         let dw = Tensor.empty(g.weightShape)
-        try Profiler.measure("\(g.key)|bwd_weights|winograd", flops: g.flops) {
+        let label = "\(g.key)|bwd_weights|winograd"
+        try Profiler.measure(label, flops: g.flops) {
             let rows = min(t.count, winogradBlockTiles)
             let (vPlane, zPlane, sPlane) = (ck_wino_plane(rows, 4 * v.cx), ck_wino_plane(rows, v.cy),
                                             ck_wino_plane(4 * v.cx, v.cy))
@@ -132,20 +145,27 @@ extension DNNLConvolution {
                                              UncheckedSendable(vt.pointer), UncheckedSendable(zt.pointer),
                                              UncheckedSendable(st.pointer), UncheckedSendable(dw.pointer))
             try forTileBlocks(t.count) { begin, end in
-                overTiles(begin, end) { tb, te in
-                    ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, tb, te, begin, rows)
-                }
-                overTiles(begin, end) { tb, te in
-                    ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                Profiler.part(label, "input transforms") {
+                    overTiles(begin, end) { tb, te in
+                        ck_wino2_input(vp.value, xp.value, v.n, v.hy, v.wy, v.cx, t.rows, t.columns, tb, te, begin, rows)
+                    }
+                    overTiles(begin, end) { tb, te in
+                        ck_wino2_grad_output(zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
+                    }
                 }
                 // S accumulates over the blocks.
-                for e in 0..<16 {
-                    try sgemm("T", "N", 4 * v.cx, v.cy, end - begin, vt.pointer + e * vPlane, 4 * v.cx, zt.pointer + e * zPlane,
-                              v.cy, st.pointer + e * sPlane, v.cy, beta: begin == 0 ? 0 : 1, op: g.opName)
+                try Profiler.part(label, "GEMMs") {
+                    for e in 0..<16 {
+                        try sgemm("T", "N", 4 * v.cx, v.cy, end - begin, vt.pointer + e * vPlane, 4 * v.cx,
+                                  zt.pointer + e * zPlane, v.cy, st.pointer + e * sPlane, v.cy, beta: begin == 0 ? 0 : 1,
+                                  op: g.opName)
+                    }
                 }
             }
             let (cy, cx) = (v.cy, v.cx)
-            parallelRanges(cx, grain: 16) { begin, end in ck_wino2_weight_grad(dwp.value, sp.value, cy, cx, begin, end) }
+            Profiler.part(label, "weight-gradient transform") {
+                parallelRanges(cx, grain: 16) { begin, end in ck_wino2_weight_grad(dwp.value, sp.value, cy, cx, begin, end) }
+            }
         }
         return dw
     }

@@ -16,8 +16,18 @@ public enum Profiler {
         public var flops: Double
     }
 
+    /// A share of one entry's time: `part` (e.g. `GEMMs`, `input transform`) of the entry `owner`.
+    public struct Part: Sendable {
+        public var owner: String
+        public var part: String
+        public var seconds: Double
+        public var calls: Int
+    }
+
     nonisolated(unsafe) private static var enabled = false
+    nonisolated(unsafe) private static var detailed = false
     nonisolated(unsafe) private static var table: [String: Entry] = [:]
+    nonisolated(unsafe) private static var partTable: [String: Part] = [:]
     private static let lock = NSLock()
 
     /// Whether ops record their time. Set it before timing; reading it is cheap.
@@ -26,15 +36,29 @@ public enum Profiler {
         set { lock.lock(); enabled = newValue; lock.unlock() }
     }
 
-    /// Clears every entry.
+    /// Whether, while ``isEnabled``, the GEMM-based convolution paths also record the parts of their
+    /// entries (``parts()``): transforms, GEMMs, im2col / col2im. Kept apart from the entries, so
+    /// that the totals per entry and per category stay what they are without it.
+    public static var isDetailed: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return detailed }
+        set { lock.lock(); detailed = newValue; lock.unlock() }
+    }
+
+    /// Clears every entry and part.
     public static func reset() {
-        lock.lock(); table = [:]; lock.unlock()
+        lock.lock(); table = [:]; partTable = [:]; lock.unlock()
     }
 
     /// The entries, most time first.
     public static func entries() -> [Entry] {
         lock.lock(); defer { lock.unlock() }
         return table.values.sorted { $0.seconds > $1.seconds }
+    }
+
+    /// The parts recorded under ``isDetailed``, by owner, then most time first.
+    public static func parts() -> [Part] {
+        lock.lock(); defer { lock.unlock() }
+        return partTable.values.sorted { ($0.owner, -$0.seconds) < ($1.owner, -$1.seconds) }
     }
 
     /// Adds one call of `seconds` (and `flops`) to `name`.
@@ -52,6 +76,21 @@ public enum Profiler {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try body()
         add(name(), seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, flops: flops)
+        return result
+    }
+
+    /// Runs `body`, charging its wall time to part `part` of the entry `owner` when profiling is on
+    /// and ``isDetailed``. Call it inside the ``measure(_:flops:_:)`` of `owner`.
+    @inline(__always)
+    public static func part<R>(_ owner: @autoclosure () -> String, _ part: String, _ body: () throws -> R) rethrows -> R {
+        guard enabled && detailed else { return try body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try body()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let name = owner()
+        lock.lock(); defer { lock.unlock() }
+        partTable["\(name)\u{1F}\(part)", default: Part(owner: name, part: part, seconds: 0, calls: 0)].seconds += seconds
+        partTable["\(name)\u{1F}\(part)"]!.calls += 1
         return result
     }
 }
