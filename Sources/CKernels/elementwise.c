@@ -129,11 +129,11 @@ void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, siz
     }
 }
 
-void ck_transpose(float *dst, const float *src, size_t rows, size_t cols) {
+void ck_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t c_begin, size_t c_end) {
     // 32 × 32 blocks: both sides stay in L1 while a block moves.
     for (size_t r0 = 0; r0 < rows; r0 += 32)
-    for (size_t c0 = 0; c0 < cols; c0 += 32) {
-        const size_t r1 = r0 + 32 < rows ? r0 + 32 : rows, c1 = c0 + 32 < cols ? c0 + 32 : cols;
+    for (size_t c0 = c_begin; c0 < c_end; c0 += 32) {
+        const size_t r1 = r0 + 32 < rows ? r0 + 32 : rows, c1 = c0 + 32 < c_end ? c0 + 32 : c_end;
         for (size_t c = c0; c < c1; c++)
             for (size_t r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c];
     }
@@ -142,11 +142,12 @@ void ck_transpose(float *dst, const float *src, size_t rows, size_t cols) {
 // im2col / col2im for 4×4, stride-2, padding-1 convolutions on NHWC tensors: row r = (n, oy, ox)
 // of the [n·hy·wy, c·16] matrix holds x[n, 2oy − 1 + ky, 2ox − 1 + kx, ci] at column ci·16 + ky·4 + kx
 // (PyTorch's OIHW weight flattened to [out, in·16] multiplies it directly).
-void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy) {
-    for (size_t img = 0; img < n; img++)
-    for (size_t oy = 0; oy < hy; oy++)
-    for (size_t ox = 0; ox < wy; ox++) {
-        float *row = cols + ((img * hy + oy) * wy + ox) * c * 16;
+void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy,
+                      size_t r_begin, size_t r_end) {
+    (void)n;
+    for (size_t r = r_begin; r < r_end; r++) {
+        const size_t img = r / (hy * wy), oy = (r / wy) % hy, ox = r % wy;
+        float *row = cols + r * c * 16;
         for (int ky = 0; ky < 4; ky++) {
             const long iy = 2 * (long)oy - 1 + ky;
             for (int kx = 0; kx < 4; kx++) {
@@ -161,21 +162,27 @@ void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t w
     }
 }
 
-void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy) {
-    memset(x, 0, n * hx * wx * c * sizeof(float));
-    for (size_t img = 0; img < n; img++)
-    for (size_t oy = 0; oy < hy; oy++)
-    for (size_t ox = 0; ox < wy; ox++) {
-        const float *row = cols + ((img * hy + oy) * wy + ox) * c * 16;
-        for (int ky = 0; ky < 4; ky++) {
-            const long iy = 2 * (long)oy - 1 + ky;
-            if (iy < 0 || iy >= (long)hx) continue;
-            for (int kx = 0; kx < 4; kx++) {
-                const long ix = 2 * (long)ox - 1 + kx;
-                if (ix < 0 || ix >= (long)wx) continue;
-                float *px = x + ((img * hx + (size_t)iy) * wx + (size_t)ix) * c;
-                const float *s = row + ky * 4 + kx;
-                for (size_t ci = 0; ci < c; ci++) px[ci] += s[ci * 16];
+void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy,
+                      size_t r_begin, size_t r_end) {
+    // Gathered per input element (each thread owns whole rows of x): element (iy, ix) is read by
+    // tap ky of output row oy where 2·oy − 1 + ky = iy, i.e. ky of the parity of iy + 1, two per axis.
+    // Taps in descending order visit oy, ox ascending: the sums add in the order of the scatter this
+    // replaced (same bits).
+    (void)n;
+    for (size_t r = r_begin; r < r_end; r++) {
+        const size_t img = r / hx, iy = r % hx;
+        for (size_t ix = 0; ix < wx; ix++) {
+            float *px = x + (r * wx + ix) * c;
+            for (size_t ci = 0; ci < c; ci++) px[ci] = 0.0f;
+            for (int ky = 3 - (int)(iy % 2); ky >= 0; ky -= 2) {
+                const long oy = ((long)iy + 1 - ky) / 2;
+                if (oy < 0 || oy >= (long)hy) continue;
+                for (int kx = 3 - (int)(ix % 2); kx >= 0; kx -= 2) {
+                    const long ox = ((long)ix + 1 - kx) / 2;
+                    if (ox < 0 || ox >= (long)wy) continue;
+                    const float *s = cols + ((img * hy + (size_t)oy) * wy + (size_t)ox) * c * 16 + ky * 4 + kx;
+                    for (size_t ci = 0; ci < c; ci++) px[ci] += s[ci * 16];
+                }
             }
         }
     }

@@ -67,13 +67,18 @@ void ck_skinny_abt(float *out, const float *a, const float *w, size_t rows, size
 void ck_skinny_ab(float *out, const float *a, const float *w, size_t rows, size_t m, size_t n, size_t ib, size_t ie);
 /// d [m, n] with d[j, i] = Σ_r y[r, j]·x[r, i] (y [rows, m], x [rows, n]) for j in [jb, je).
 void ck_skinny_atb(float *d, const float *y, const float *x, size_t rows, size_t m, size_t n, size_t jb, size_t je);
-/// dst [cols, rows] = the transpose of row-major src [rows, cols].
-void ck_transpose(float *dst, const float *src, size_t rows, size_t cols);
+/// dst [cols, rows] = the transpose of row-major src [rows, cols]; dst rows (src columns)
+/// [c_begin, c_end) only, so that threads can split the columns.
+void ck_transpose(float *dst, const float *src, size_t rows, size_t cols, size_t c_begin, size_t c_end);
 /// im2col for a 4×4, stride-2, padding-1 convolution, NHWC input x [n, hx, wx, c] and output
-/// size hy × wy: cols [n·hy·wy, c·16], column ci·16 + ky·4 + kx (zero outside the input).
-void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
-/// The adjoint of ck_im2col_k4s2p1: x = Σ of the cols entries that read each input element.
-void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy);
+/// size hy × wy: cols [n·hy·wy, c·16], column ci·16 + ky·4 + kx (zero outside the input); rows
+/// [r_begin, r_end) of cols only.
+void ck_im2col_k4s2p1(float *cols, const float *x, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy,
+                      size_t r_begin, size_t r_end);
+/// The adjoint of ck_im2col_k4s2p1: x = Σ of the cols entries that read each input element,
+/// gathered per element of x; rows [r_begin, r_end) of the n·hx rows of x only.
+void ck_col2im_k4s2p1(float *x, const float *cols, size_t n, size_t hx, size_t wx, size_t c, size_t hy, size_t wy,
+                      size_t r_begin, size_t r_end);
 /// A convolution with few output channels as a GEMM over input channels: given z [n·ih·iw, oc,
 /// kh·kw] (z[r, o, t] = Σ_c x[r, c]·w[o, c, t], NHWC rows), writes out [n, oh, ow, oc] =
 /// bias + Σ over the taps t = ky·kw + kx of z at input position (oy·s − p + ky, ox·s − p + kx)

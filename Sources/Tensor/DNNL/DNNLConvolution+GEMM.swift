@@ -83,7 +83,7 @@ extension DNNLConvolution {
     static func gemmYFromX(_ v: GemmView, x: Tensor, weight: Tensor, op: String, tuning: ConvolutionTuning,
                            label: String) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
-        Profiler.part(label, "im2col") { ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy) }
+        im2col(v, cols: cols, x: x, label: label)
         let y = Tensor.empty([v.n, v.hy, v.wy, v.cy])
         if tuning.skinny(v.rows) {
             let (yp, cp, wp) = (UncheckedSendable(y.pointer), UncheckedSendable(cols.pointer), UncheckedSendable(weight.pointer))
@@ -97,7 +97,7 @@ extension DNNLConvolution {
         try Profiler.part(label, "GEMM") {
             try sgemm("N", "T", v.cy, v.rows, v.k, weight.pointer, v.k, cols.pointer, v.k, yt.pointer, v.rows, op: op)
         }
-        Profiler.part(label, "transpose") { ck_transpose(y.pointer, yt.pointer, v.cy, v.rows) }
+        transpose(y, yt, rows: v.cy, cols: v.rows, label: label)
         return y
     }
 
@@ -117,14 +117,19 @@ extension DNNLConvolution {
             try Profiler.part(label, "GEMM") {
                 try sgemm("T", "T", v.k, v.rows, v.cy, weight.pointer, v.k, y.pointer, v.cy, colsT.pointer, v.rows, op: op)
             }
-            Profiler.part(label, "transpose") { ck_transpose(cols.pointer, colsT.pointer, v.k, v.rows) }
+            transpose(cols, colsT, rows: v.k, cols: v.rows, label: label)
         } else {
             try Profiler.part(label, "GEMM") {
                 try sgemm("N", "N", v.rows, v.k, v.cy, y.pointer, v.cy, weight.pointer, v.k, cols.pointer, v.k, op: op)
             }
         }
         let x = Tensor.empty([v.n, v.hx, v.wx, v.cx])
-        Profiler.part(label, "col2im") { ck_col2im_k4s2p1(x.pointer, cols.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy) }
+        Profiler.part(label, "col2im") {
+            let (xp, cp) = (UncheckedSendable(x.pointer), UncheckedSendable(cols.pointer))
+            parallelRanges(v.n * v.hx, grain: max(1, (1 << 14) / max(1, v.wx * v.cx))) { b, e in
+                ck_col2im_k4s2p1(xp.value, cp.value, v.n, v.hx, v.wx, v.cx, v.hy, v.wy, b, e)
+            }
+        }
         return x
     }
 
@@ -132,7 +137,7 @@ extension DNNLConvolution {
     static func gemmWeightGradient(_ v: GemmView, x: Tensor, y: Tensor, op: String, tuning: ConvolutionTuning,
                                    label: String) throws -> Tensor {
         let cols = Tensor.empty([v.rows, v.k])
-        Profiler.part(label, "im2col") { ck_im2col_k4s2p1(cols.pointer, x.pointer, v.n, v.hx, v.wx, v.cx, v.hy, v.wy) }
+        im2col(v, cols: cols, x: x, label: label)
         let w = Tensor.empty([v.cy, v.cx, 4, 4])
         if tuning.skinny(v.rows) {
             let (wp, yp, cp) = (UncheckedSendable(w.pointer), UncheckedSendable(y.pointer), UncheckedSendable(cols.pointer))
@@ -146,6 +151,28 @@ extension DNNLConvolution {
             try sgemm("T", "N", v.cy, v.k, v.rows, y.pointer, v.cy, cols.pointer, v.k, w.pointer, v.k, op: op)
         }
         return w
+    }
+
+    /// cols = im2col(X), the rows split across the threads (they were one thread's: 0.5–1 ms a
+    /// layer in unet_256).
+    static func im2col(_ v: GemmView, cols: Tensor, x: Tensor, label: String) {
+        Profiler.part(label, "im2col") {
+            let (cp, xp) = (UncheckedSendable(cols.pointer), UncheckedSendable(x.pointer))
+            parallelRanges(v.rows, grain: max(1, (1 << 14) / v.k)) { b, e in
+                ck_im2col_k4s2p1(cp.value, xp.value, v.n, v.hx, v.wx, v.cx, v.hy, v.wy, b, e)
+            }
+        }
+    }
+
+    /// dst [cols, rows] = srcᵀ (src [rows, cols]), the columns split across the threads in blocks of 32.
+    static func transpose(_ dst: Tensor, _ src: Tensor, rows: Int, cols: Int, label: String) {
+        Profiler.part(label, "transpose") {
+            let (dp, sp) = (UncheckedSendable(dst.pointer), UncheckedSendable(src.pointer))
+            let blocks = (cols + 31) / 32
+            parallelRanges(blocks, grain: max(1, (1 << 14) / max(1, rows * 32))) { b, e in
+                ck_transpose(dp.value, sp.value, rows, cols, b * 32, min(cols, e * 32))
+            }
+        }
     }
 
     static func addBias(_ out: Tensor, _ bias: Tensor) {
