@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
-"""Derives the Winograd F(2×2, 4×4) and F(3×3, 4×4) matrices in Sources/CKernels/winograd_tile.h. Dev-only.
+"""Derives the Winograd matrices of our kernels and compares interpolation points. Dev-only.
 
-    python3 scripts/winograd_matrices.py        # needs numpy
+    python3 scripts/winograd_matrices.py             # 4×4 kernels (winograd_tile.h); needs numpy
+    python3 scripts/winograd_matrices.py --kernel 2  # 2×2 kernels: the stride-2 phases (winograd_s2.c)
 
-For interpolation points p0..p3 and ∞ (Toom-Cook), Aᵀ and G follow from the points; Bᵀ is solved
+For interpolation points p0..p(n−2) and ∞ (Toom-Cook), Aᵀ and G follow from the points; Bᵀ is solved
 from the bilinear identity Σ_t A[t][i]·G[t][k]·Bᵀ[t][j] = [j == i + k] (exact: the residual is
-printed). For each candidate point set it prints the fp32 error of one 5×5 tile against float64
-direct correlation; F(2×2, 4×4) uses (0, 1, −1, ½) (tied best with (0, 1, −1, −2), ~3e-6 worst,
-4e-7 mean, and with a Bᵀ of halves), F(3×3, 4×4) uses (0, 1, −1, 2, −½) (2.4e-6 worst, 5.4e-7
-mean); it prints both sets of matrices.
+printed). For each candidate point set it prints the fp32 error of one n×n tile against float64
+direct correlation.
+
+4×4 kernels: F(2×2, 4×4) uses (0, 1, −1, ½) (tied best with (0, 1, −1, −2), ~3e-6 worst, 4e-7
+mean, and with a Bᵀ of halves), F(3×3, 4×4) uses (0, 1, −1, 2, −½) (2.4e-6 worst, 5.4e-7 mean).
+2×2 kernels (each input phase of a 4×4 stride-2 layer): F(3×3, 2×2) with (0, 1, −1) is what
+winograd_s2.c interpolates at (~3e-7 worst, 1e-7 mean; its matrices differ from these by signs
+(the Bᵀ solved here absorbs them)); F(4×4, 2×2), the candidate for fewer products per
+output (25 per 16 instead of 16 per 9) and no padding at power-of-two sides: best with
+(0, 1, −1, −2), 1.8e-6 worst and 4.0e-7 mean (the other sets 2.9–5.1e-6 worst), the class of the
+4×4-kernel ones above.
 """
 from fractions import Fraction
 
@@ -43,15 +51,15 @@ def matrices(points, m=2, r=4):
 
 
 def tile_error(at, g, bt, trials=200):
-    m = at.shape[0]
-    n = m + 3
+    m, r = at.shape[0], g.shape[1]
+    n = m + r - 1
     rng = np.random.default_rng(0)
     worst, total = 0.0, 0.0
     at32, g32, bt32 = at.astype(np.float32), g.astype(np.float32), bt.astype(np.float32)
     for _ in range(trials):
         d = rng.standard_normal((n, n)).astype(np.float32)
-        w = rng.standard_normal((4, 4)).astype(np.float32)
-        ref = np.array([[(d[i:i + 4, j:j + 4].astype(np.float64) * w).sum() for j in range(m)] for i in range(m)])
+        w = rng.standard_normal((r, r)).astype(np.float32)
+        ref = np.array([[(d[i:i + r, j:j + r].astype(np.float64) * w).sum() for j in range(m)] for i in range(m)])
         y = at32 @ ((g32 @ w @ g32.T) * (bt32 @ d @ bt32.T)) @ at32.T
         err = np.abs(y - ref).max() / np.abs(ref).max()
         worst, total = max(worst, err), total + err
@@ -59,17 +67,27 @@ def tile_error(at, g, bt, trials=200):
 
 
 if __name__ == "__main__":
-    candidates = {
-        2: [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 0.5, -0.5, 1), (0, 1, -1, -0.5), (0, 2, -2, 1)],
-        3: [(0, 1, -1, 0.5, -0.5), (0, 1, -1, 2, -2), (0, 1, -1, 2, 0.5), (0, 1, -1, -2, 0.5), (0, 1, -1, 0.5, -2),
-            (0, 1, -1, 2, -0.5)],
-    }
-    chosen = {2: (0, 1, -1, 0.5), 3: (0, 1, -1, 2, -0.5)}
+    import sys
+
+    r = 2 if sys.argv[1:] == ["--kernel", "2"] else 4
+    if r == 4:
+        candidates = {
+            2: [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 0.5, -0.5, 1), (0, 1, -1, -0.5), (0, 2, -2, 1)],
+            3: [(0, 1, -1, 0.5, -0.5), (0, 1, -1, 2, -2), (0, 1, -1, 2, 0.5), (0, 1, -1, -2, 0.5), (0, 1, -1, 0.5, -2),
+                (0, 1, -1, 2, -0.5)],
+        }
+        chosen = {2: (0, 1, -1, 0.5), 3: (0, 1, -1, 2, -0.5)}
+    else:
+        candidates = {
+            3: [(0, 1, -1), (0, 1, 0.5), (0, 1, -1 / 2)],
+            4: [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 1, -1, -0.5), (0, 0.5, -0.5, 1)],
+        }
+        chosen = {3: (0, 1, -1), 4: (0, 1, -1, -2)}
     np.set_printoptions(precision=6, suppress=True)
     for m, sets in candidates.items():
         for points in sets:
-            at, g, bt, residual = matrices(points, m=m)
+            at, g, bt, residual = matrices(points, m=m, r=r)
             worst, mean = tile_error(at, g, bt)
-            print(f"F({m}x{m}, 4x4) points {points}: residual {residual:.1e}, fp32 relative error max {worst:.2e} mean {mean:.2e}")
-        at, g, bt, _ = matrices(chosen[m], m=m)
-        print(f"F({m}x{m}, 4x4) with {chosen[m]}:\nAT =\n", at, "\nG =\n", g, "\nBT =\n", bt)
+            print(f"F({m}x{m}, {r}x{r}) points {points}: residual {residual:.1e}, fp32 relative error max {worst:.2e} mean {mean:.2e}")
+        at, g, bt, _ = matrices(chosen[m], m=m, r=r)
+        print(f"F({m}x{m}, {r}x{r}) with {chosen[m]}:\nAT =\n", at, "\nG =\n", g, "\nBT =\n", bt)
