@@ -4,6 +4,7 @@
 //   p -= (lr / bc1) · m / (sqrt(v) · (1/sqrt(bc2)) + eps)
 // The vector path uses the same operations in the same order (IEEE sqrt and division, no FMA
 // contraction), so it matches the scalar loop bit for bit.
+#include "ck_dispatch.h"
 #include "ck_elementwise.h"
 #include <immintrin.h>
 #include <math.h>
@@ -35,8 +36,8 @@ static void adam_avx512(float *p, const float *g, float *m, float *v, size_t n,
 
 void ck_adam_auto(float *p, const float *g, float *m, float *v, size_t n,
                   float lr, float b1, float b2, float eps, float bc1, float bc2, float weight_decay) {
-    static int level = -1;
-    if (level < 0) level = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    if (level == 1) adam_avx512(p, g, m, v, n, lr, b1, b2, eps, bc1, bc2, weight_decay);
+    // The shared cached probe (cpu_dispatch.c): a function-local static written here by two
+    // threads at the first step was a data race, if a benign one.
+    if (ck_cpu_avx512f()) adam_avx512(p, g, m, v, n, lr, b1, b2, eps, bc1, bc2, weight_decay);
     else ck_adam(p, g, m, v, n, lr, b1, b2, eps, bc1, bc2, weight_decay);
 }

@@ -1,6 +1,6 @@
 // Run-time CPU dispatch shared by the checksum (checksum.c), float conversion (float_convert.c),
-// skinny product (skinny.c) and Winograd (winograd.c, winograd_s2.c) kernels: each probe runs once
-// and is cached, so every dispatched function agrees on the path it takes.
+// skinny product (skinny.c), Winograd (winograd.c, winograd_s2.c) and Adam (adam.c) kernels: each
+// probe runs once and is cached, so every dispatched function agrees on the path it takes.
 #include "ck_dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -35,6 +35,15 @@ static int probe_avx2_fma(void) {
 #endif
 }
 
+static int probe_avx512f(void) {
+#if CK_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
 static int probe_wino_best(void) {
 #if CK_X86
     __builtin_cpu_init();
@@ -43,12 +52,14 @@ static int probe_wino_best(void) {
     return ck_cpu_avx2_fma();
 }
 
-static int ck_level = -1, ck_avx2_fma = -1, ck_wino_best = -1;
+static int ck_level = -1, ck_avx2_fma = -1, ck_avx512f = -1, ck_wino_best = -1;
 static _Thread_local int ck_wino_cap = -1;
 
 int ck_checksum_dispatch_level(void) { return cached(&ck_level, probe_checksum_level); }
 
 int ck_cpu_avx2_fma(void) { return cached(&ck_avx2_fma, probe_avx2_fma); }
+
+int ck_cpu_avx512f(void) { return cached(&ck_avx512f, probe_avx512f); }
 
 int ck_wino_isa(void) {
     const int best = cached(&ck_wino_best, probe_wino_best);
