@@ -87,10 +87,10 @@ public enum Profiler {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try body()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let name = owner()
+        let name = owner(), key = "\(name)\u{1F}\(part)"
         lock.lock(); defer { lock.unlock() }
-        partTable["\(name)\u{1F}\(part)", default: Part(owner: name, part: part, seconds: 0, calls: 0)].seconds += seconds
-        partTable["\(name)\u{1F}\(part)"]!.calls += 1
+        partTable[key, default: Part(owner: name, part: part, seconds: 0, calls: 0)].seconds += seconds
+        partTable[key]!.calls += 1
         return result
     }
 }
