@@ -383,17 +383,22 @@ struct WeightCacheTests {
         try Self.expectMatchesDirect(g, seed: 1400 + UInt64(padding), "\(g)")
     }
 
-    @Test("4×4 stride-2 layers by Winograd F(3×3, 2×2) over input phases match oneDNN in all three passes (conv and transposed, sizes not multiples of 3)",
-          arguments: [(false, [2, 64, 64, 64], 96), (true, [1, 32, 34, 128], 64), (false, [1, 66, 64, 80], 64),
-                      (true, [2, 32, 32, 64], 64), (false, [2, 128, 100, 64], 64), (true, [2, 64, 50, 64], 64)])
-    // The last two: 748 tiles, two blocks (winogradBlockTiles).
-    func winogradStride2Layers(transposed: Bool, input: [Int], outC: Int) throws {
+    @Test("4×4 stride-2 layers by Winograd F(m×m, 2×2) over input phases match oneDNN in all three passes (conv and transposed, both tile sides, sides not multiples of the tile)",
+          arguments: [(false, [2, 64, 64, 64], 96, 4), (true, [1, 32, 34, 128], 64, 4), (false, [1, 66, 64, 80], 64, 4),
+                      (true, [2, 32, 32, 64], 64, 4), (false, [2, 128, 100, 64], 64, 4), (true, [2, 64, 50, 64], 64, 4),
+                      (false, [2, 160, 128, 64], 64, 4), (false, [3, 42, 42, 64], 80, 3), (true, [4, 21, 21, 64], 64, 3),
+                      (false, [5, 36, 36, 64], 64, 3)])
+    // The small side picks the tile: multiples of 4 (and 33 × 32) take F(4×4, 2×2); 21² and 18² have
+    // fewer transformed elements with F(3×3). [2, 160, 128] (640 F(4×4) tiles) runs in two blocks
+    // (winogradBlockTiles). Every case has ≥ 1024 small-side positions (eligible on both tunings).
+    func winogradStride2Layers(transposed: Bool, input: [Int], outC: Int, tile: Int) throws {
         let inC = input[3]
         let g = try ConvGeometry(transposed: transposed, op: "winograd-s2", input: input,
                                  weight: transposed ? [inC, outC, 4, 4] : [outC, inC, 4, 4], bias: [outC],
                                  stride: 2, padding: 1)
         #expect(DNNLConvolution.winogradS2Eligible(g, bf16: false))
         #expect(!DNNLConvolution.winogradS2Eligible(g, bf16: true))
+        #expect(DNNLConvolution.winogradS2Tile(DNNLConvolution.GemmView(g)) == tile)
         try Self.expectMatchesDirect(g, seed: 1600 + UInt64(outC), "\(g)")
     }
 
@@ -445,6 +450,12 @@ struct WeightCacheTests {
         #expect(C.winogradTile(try #require(C.flippedGeometry(batch16))) == 3)
         let stride1At8 = try geometry(false, [1, 8, 8, 256], [512, 256, 4, 4], stride: 1)
         #expect(C.winogradTile(stride1At8) == 2)
+        // Stride-2 Winograd: F(4×4, 2×2) on power-of-two sides up to 1 Mi weights, F(3×3) above
+        // (the 6.25× transformed copy would raise peak memory) and where 3×3 tiles fit better.
+        #expect(C.winogradS2Tile(C.GemmView(down)) == 4)
+        #expect(C.winogradS2Tile(C.GemmView(try geometry(true, [1, 32, 32, 512], [512, 128, 4, 4]))) == 4)  // 1 Mi
+        #expect(C.winogradS2Tile(C.GemmView(try geometry(false, [1, 32, 32, 256], [512, 256, 4, 4]))) == 3)  // 2 Mi
+        #expect(C.winogradS2Tile(C.GemmView(try geometry(false, [1, 42, 42, 64], [128, 64, 4, 4]))) == 3)    // 21²
         #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At8))) == 2)
         // unet_256's 1024 → 256 at 16²: the forward pass (oneDNN's slow transposed kernel) as a GEMM,
         // the other two on oneDNN's kernels.

@@ -61,27 +61,30 @@ struct WinogradBuildsTests {
             }
         }
 
-        // Stride 2, F(3×3, 2×2) over the phases: 2 images, Y 5×4, X 10×8; 32 X, 48 Y channels.
+        // Stride 2, F(m×m, 2×2) over the phases, m = 3 and 4: 2 images, Y 5×4, X 10×8 (edge tiles
+        // cut off for both m); 32 X, 48 Y channels.
         let (hy, wy, cx, cy) = (5, 4, 32, 48)
-        let (th, tw) = ((hy + 2) / 3, (wy + 2) / 3)
-        let tiles = n * th * tw
-        let x = input(n * 4 * hy * wy * cx), dy = input(n * hy * wy * cy), biasX = input(cx), biasY = input(cy)
-        let p = input(16 * ck_wino_plane(tiles, 4 * cx)), mm = input(16 * ck_wino_plane(tiles, cy))
-        let wt = input(cy * cx * 16), s = input(16 * ck_wino_plane(4 * cx, cy))
-        let v = output(16 * ck_wino_plane(tiles, 4 * cx)), xa = output(n * 4 * hy * wy * cx)
-        let y = output(n * hy * wy * cy), z = output(16 * ck_wino_plane(tiles, cy))
-        let u = output(16 * ck_wino_plane(4 * cx, cy)), dw = output(cy * cx * 16)
-        ck_wino2_input(v.pointer, x.pointer, n, hy, wy, cx, th, tw, 0, tiles, 0, tiles)
-        // Two channel ranges, as threads split them.
-        ck_wino2_input_adjoint(xa.pointer, p.pointer, biasX.pointer, n, hy, wy, cx, th, tw, 0, tiles, tiles, 0, 16, 1)
-        ck_wino2_input_adjoint(xa.pointer, p.pointer, biasX.pointer, n, hy, wy, cx, th, tw, 0, tiles, tiles, 16, cx, 1)
-        ck_wino2_output(y.pointer, mm.pointer, biasY.pointer, n, hy, wy, cy, th, tw, 0, tiles, 0, tiles)
-        ck_wino2_grad_output(z.pointer, dy.pointer, n, hy, wy, cy, th, tw, 0, tiles, 0, tiles)
-        ck_wino2_weights(u.pointer, wt.pointer, cy, cx, 0, cx)
-        ck_wino2_weight_grad(dw.pointer, s.pointer, cy, cx, 0, cx)
-        for (name, b) in [("input", v), ("input_adjoint", xa), ("output", y), ("grad_output", z),
-                          ("weights", u), ("weight_grad", dw)] {
-            result["F(3×3, 2×2) s2 \(name)"] = b.values
+        for m in [3, 4] {
+            let (th, tw, planes) = ((hy + m - 1) / m, (wy + m - 1) / m, (m + 1) * (m + 1))
+            let tiles = n * th * tw
+            let x = input(n * 4 * hy * wy * cx), dy = input(n * hy * wy * cy), biasX = input(cx), biasY = input(cy)
+            let p = input(planes * ck_wino_plane(tiles, 4 * cx)), mm = input(planes * ck_wino_plane(tiles, cy))
+            let wt = input(cy * cx * 16), s = input(planes * ck_wino_plane(4 * cx, cy))
+            let v = output(planes * ck_wino_plane(tiles, 4 * cx)), xa = output(n * 4 * hy * wy * cx)
+            let y = output(n * hy * wy * cy), z = output(planes * ck_wino_plane(tiles, cy))
+            let u = output(planes * ck_wino_plane(4 * cx, cy)), dw = output(cy * cx * 16)
+            ck_wino2_input(m, v.pointer, x.pointer, n, hy, wy, cx, th, tw, 0, tiles, 0, tiles)
+            // Two channel ranges, as threads split them.
+            ck_wino2_input_adjoint(m, xa.pointer, p.pointer, biasX.pointer, n, hy, wy, cx, th, tw, 0, tiles, tiles, 0, 16, 1)
+            ck_wino2_input_adjoint(m, xa.pointer, p.pointer, biasX.pointer, n, hy, wy, cx, th, tw, 0, tiles, tiles, 16, cx, 1)
+            ck_wino2_output(m, y.pointer, mm.pointer, biasY.pointer, n, hy, wy, cy, th, tw, 0, tiles, 0, tiles)
+            ck_wino2_grad_output(m, z.pointer, dy.pointer, n, hy, wy, cy, th, tw, 0, tiles, 0, tiles)
+            ck_wino2_weights(m, u.pointer, wt.pointer, cy, cx, 0, cx)
+            ck_wino2_weight_grad(m, dw.pointer, s.pointer, cy, cx, 0, cx)
+            for (name, b) in [("input", v), ("input_adjoint", xa), ("output", y), ("grad_output", z),
+                              ("weights", u), ("weight_grad", dw)] {
+                result["F(\(m)×\(m), 2×2) s2 \(name)"] = b.values
+            }
         }
         return result
     }
@@ -94,7 +97,7 @@ struct WinogradBuildsTests {
         #expect((best == 2) == (ck_cpu_avx512f() == 1) && (best >= 1) == (ck_cpu_avx2_fma() == 1 || best == 2))
         #expect(ck_wino_cap_isa(0) == 0)
         let baseline = Self.outputs()
-        #expect(baseline.count == 18)
+        #expect(baseline.count == 24)
         // Something was written: the kernels are not all no-ops.
         for (name, values) in baseline { #expect(values.contains { $0 != 0 }, "\(name) wrote nothing") }
         guard best > 0 else { return }

@@ -114,11 +114,12 @@ extension DNNLConvolution {
     /// a 512-channel layer) whatever the batch and image size.
     static let winogradBlockTiles = 512
 
-    /// Calls `body(begin, end)` for consecutive blocks of at most ``winogradBlockTiles`` of `count` tiles.
-    static func forTileBlocks(_ count: Int, _ body: (Int, Int) throws -> Void) rethrows {
+    /// Calls `body(begin, end)` for consecutive blocks of at most `block` (default
+    /// ``winogradBlockTiles``) of `count` tiles.
+    static func forTileBlocks(_ count: Int, block: Int = winogradBlockTiles, _ body: (Int, Int) throws -> Void) rethrows {
         var begin = 0
         while begin < count {
-            let end = min(count, begin + winogradBlockTiles)
+            let end = min(count, begin + block)
             try body(begin, end)
             begin = end
         }
