@@ -64,6 +64,6 @@ void ck_wino_weights(size_t m, float *u, const float *w, size_t out_c, size_t in
     PICK_M(weights, m)(u, w, out_c, in_c, flip, i_begin, i_end);
 }
 
-void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {
-    PICK_M(weight_grad, m)(dw, s, out_c, in_c, i_begin, i_end);
+void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t k_begin, size_t k_end) {
+    PICK_M(weight_grad, m)(dw, s, out_c, in_c, k_begin, k_end);
 }

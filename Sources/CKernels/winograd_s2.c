@@ -58,6 +58,6 @@ void ck_wino2_weights(size_t m, float *u, const float *w, size_t cy, size_t cx, 
     PICK_M(weights, m)(u, w, cy, cx, c_begin, c_end);
 }
 
-void ck_wino2_weight_grad(size_t m, float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
-    PICK_M(weight_grad, m)(dw, s, cy, cx, c_begin, c_end);
+void ck_wino2_weight_grad(size_t m, float *dw, const float *s, size_t cy, size_t cx, size_t k_begin, size_t k_end) {
+    PICK_M(weight_grad, m)(dw, s, cy, cx, k_begin, k_end);
 }

@@ -159,17 +159,22 @@ INLINE void IMPL(weights)(const int isa, float *u, const float *w, size_t out_c,
     STREAM_FENCE();
 }
 
-INLINE void IMPL(weight_grad)(const int isa, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end) {
-    // dW = Gᵀ · S · G (the adjoint of the weight transform).
-    const size_t plane = ck_wino_plane(in_c, out_c);
-    FOR_BLOCKS(ci, c0, i_begin, i_end, out_c) {
+// dW = Gᵀ · S · G (the adjoint of the weight transform), from S transposed per plane, Sᵀ
+// [out_c][in_c] (the GEMM computes Zᵀ·V): the 16 lanes run along the input channels, so each step
+// reads one 64-byte piece of one row per plane, the rows in order, and writes the 16 taps of 16
+// consecutive input channels (1 KiB) of dW. Read as S [in_c][out_c] every step gathered its lines
+// from 25–36 plane rows and wrote 16 rows of dW: patchgan_70's 256 → 512 layer, 2 threads, 7.9 → ~4 ms.
+INLINE void IMPL(weight_grad)(const int isa, float *dw, const float *s, size_t out_c, size_t in_c, size_t k_begin, size_t k_end) {
+    const size_t plane = ck_wino_plane(out_c, in_c);
+    for (size_t k = k_begin; k < k_end; k++)
+        for (size_t i0 = 0; i0 < in_c; i0 += LANES) {
             v16 ss[WN][WN], r[4][WN], o[4][4], rows[16];
-            for (int e = 0; e < WE; e++) VLOAD(ss[e / WN][e % WN], s + (size_t)e * plane + ci * out_c + c0);
+            for (int e = 0; e < WE; e++) VLOAD(ss[e / WN][e % WN], s + (size_t)e * plane + k * in_c + i0);
             LEFT(r, S(GT), ss, 4, WN, WN)
             RIGHT_T(o, r, S(GT), 4, WN, 4)
             for (int tap = 0; tap < 16; tap++) rows[tap] = o[tap / 4][tap % 4];
             TRANSPOSE16(rows, isa);
-            for (int l = 0; l < LANES; l++) VSTORE(dw + ((c0 + (size_t)l) * in_c + ci) * 16, rows[l]);
+            for (int l = 0; l < LANES; l++) VSTORE(dw + (k * in_c + i0 + (size_t)l) * 16, rows[l]);
         }
 }
 
@@ -182,8 +187,8 @@ PER_ISA_X(S(grad_output), (float *z, const float *dy, size_t n, size_t oh, size_
                     size_t t_begin, size_t t_end, size_t base, size_t rows), (z, dy, n, oh, ow, k, th, tw, t_begin, t_end, base, rows))
 PER_ISA_X(S(weights), (float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end),
       (u, w, out_c, in_c, flip, i_begin, i_end))
-PER_ISA_X(S(weight_grad), (float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end),
-      (dw, s, out_c, in_c, i_begin, i_end))
+PER_ISA_X(S(weight_grad), (float *dw, const float *s, size_t out_c, size_t in_c, size_t k_begin, size_t k_end),
+      (dw, s, out_c, in_c, k_begin, k_end))
 
 #undef WN
 #undef WE

@@ -43,7 +43,7 @@ struct WinogradBuildsTests {
             let (th, tw) = ((oh + m - 1) / m, (ow + m - 1) / m)
             let tiles = n * th * tw
             let x = input(n * h * w * c), dy = input(n * oh * ow * k), bias = input(k)
-            let mm = input(planes * ck_wino_plane(tiles, k)), s = input(planes * ck_wino_plane(c, k))
+            let mm = input(planes * ck_wino_plane(tiles, k)), s = input(planes * ck_wino_plane(k, c))
             let wt = input(k * c * 16)
             let v = output(planes * ck_wino_plane(tiles, c)), y = output(n * oh * ow * k)
             let z = output(planes * ck_wino_plane(tiles, k))
@@ -54,7 +54,9 @@ struct WinogradBuildsTests {
             ck_wino_grad_output(m, z.pointer, dy.pointer, n, oh, ow, k, th, tw, 0, tiles, 0, tiles)
             ck_wino_weights(m, u.pointer, wt.pointer, k, c, 0, 0, c)
             ck_wino_weights(m, uf.pointer, wt.pointer, c, k, 1, 0, k)
-            ck_wino_weight_grad(m, dw.pointer, s.pointer, k, c, 0, c)
+            // Two ranges of output channels, as threads split them.
+            ck_wino_weight_grad(m, dw.pointer, s.pointer, k, c, 0, 7)
+            ck_wino_weight_grad(m, dw.pointer, s.pointer, k, c, 7, k)
             for (name, b) in [("input", v), ("output", y), ("grad_output", z), ("weights", u),
                               ("weights flipped", uf), ("weight_grad", dw)] {
                 result["F(\(m)×\(m), 4×4) \(name)"] = b.values
@@ -69,7 +71,7 @@ struct WinogradBuildsTests {
             let tiles = n * th * tw
             let x = input(n * 4 * hy * wy * cx), dy = input(n * hy * wy * cy), biasX = input(cx), biasY = input(cy)
             let p = input(planes * ck_wino_plane(tiles, 4 * cx)), mm = input(planes * ck_wino_plane(tiles, cy))
-            let wt = input(cy * cx * 16), s = input(planes * ck_wino_plane(4 * cx, cy))
+            let wt = input(cy * cx * 16), s = input(planes * ck_wino_plane(cy, 4 * cx))
             let v = output(planes * ck_wino_plane(tiles, 4 * cx)), xa = output(n * 4 * hy * wy * cx)
             let y = output(n * hy * wy * cy), z = output(planes * ck_wino_plane(tiles, cy))
             let u = output(planes * ck_wino_plane(4 * cx, cy)), dw = output(cy * cx * 16)
@@ -80,7 +82,9 @@ struct WinogradBuildsTests {
             ck_wino2_output(m, y.pointer, mm.pointer, biasY.pointer, n, hy, wy, cy, th, tw, 0, tiles, 0, tiles)
             ck_wino2_grad_output(m, z.pointer, dy.pointer, n, hy, wy, cy, th, tw, 0, tiles, 0, tiles)
             ck_wino2_weights(m, u.pointer, wt.pointer, cy, cx, 0, cx)
-            ck_wino2_weight_grad(m, dw.pointer, s.pointer, cy, cx, 0, cx)
+            // Two ranges of Y channels, as threads split them.
+            ck_wino2_weight_grad(m, dw.pointer, s.pointer, cy, cx, 0, 20)
+            ck_wino2_weight_grad(m, dw.pointer, s.pointer, cy, cx, 20, cy)
             for (name, b) in [("input", v), ("input_adjoint", xa), ("output", y), ("grad_output", z),
                               ("weights", u), ("weight_grad", dw)] {
                 result["F(\(m)×\(m), 2×2) s2 \(name)"] = b.values

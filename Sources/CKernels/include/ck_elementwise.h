@@ -111,13 +111,15 @@ void ck_wino_grad_output(size_t m, float *z, const float *dy, size_t n, size_t o
 /// stride-1 backward-data kernel of OIHW w [in_c, out_c, 4, 4] (channels swapped, taps flipped).
 /// Input channels [i_begin, i_end) only. `u` must be 64-byte aligned (streamed stores).
 void ck_wino_weights(size_t m, float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
-/// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from s [25][in_c][out_c].
-void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t i_begin, size_t i_end);
+/// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from Sᵀ [25][out_c][in_c]
+/// (each plane the transpose of S [in_c][out_c]); output channels [k_begin, k_end).
+void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t k_begin, size_t k_end);
 /// Winograd F(m×m, 2×2), m = 3 or 4, for 4×4, stride-2, padding-1 layers through their four input
 /// phases (winograd_s2.c): X the large side NHWC [n, 2hy, 2wy, cx], Y the small side [n, hy, wy, cy],
 /// W [cy][cx][4][4]; tiles of m×m Y outputs (th × tw per image); E = (m + 1)² planes (16 or 25),
-/// phase (a, b) of X in columns (2a + b)·cx + c of v / p / u / s. Channel counts are multiples of
-/// 16. Tile blocks as for ck_wino_input (tile t in row t − base of planes of `rows` rows).
+/// phase (a, b) of X in columns (2a + b)·cx + c of v / p / u and of the rows of s (stored as Sᵀ).
+/// Channel counts are multiples of 16. Tile blocks as for ck_wino_input (tile t in row t − base of
+/// planes of `rows` rows).
 /// v [E][rows][4cx] from x.
 void ck_wino2_input(size_t m, float *v, const float *x, size_t n, size_t hy, size_t wy, size_t cx, size_t th, size_t tw,
                     size_t t_begin, size_t t_end, size_t base, size_t rows);
@@ -136,8 +138,9 @@ void ck_wino2_grad_output(size_t m, float *z, const float *dy, size_t n, size_t 
 /// u [E][4cx][cy] from w; input channels [c_begin, c_end) of the X side. `u` must be 64-byte
 /// aligned (streamed stores).
 void ck_wino2_weights(size_t m, float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end);
-/// The weight transform's adjoint: dw [cy][cx][4][4] from s [E][4cx][cy]; channels [c_begin, c_end).
-void ck_wino2_weight_grad(size_t m, float *dw, const float *s, size_t cy, size_t cx, size_t c_begin, size_t c_end);
+/// The weight transform's adjoint: dw [cy][cx][4][4] from Sᵀ [E][cy][4cx] (each plane the
+/// transpose of S [4cx][cy]); Y channels [k_begin, k_end).
+void ck_wino2_weight_grad(size_t m, float *dw, const float *s, size_t cy, size_t cx, size_t k_begin, size_t k_end);
 /// Scatters phase (a, b), NHWC [n, h, w, c], into NHWC dst [n, 2h, 2w, c] at rows 2m + a, columns 2l + b. Only phase rows
 /// [row_begin, row_end) of the n·h are copied (threads split them).
 void ck_interleave_phase(float *dst, const float *phase, size_t n, size_t h, size_t w, size_t c, int a, int b,

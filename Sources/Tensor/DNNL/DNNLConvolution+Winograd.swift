@@ -18,8 +18,8 @@ import CKernels
 ///   weight version), `Y = Aᵀ M A`;
 /// - backward-data (stride 1): the same over the flipped, channel-swapped weights, transformed
 ///   straight from the OIHW weight;
-/// - backward-weights: `S[e] = V[e]ᵀ · Z[e]` with `Z = A dY Aᵀ` (the output transform's adjoint),
-///   then `dW = Gᵀ S G`.
+/// - backward-weights: `S[e] = V[e]ᵀ · Z[e]` (computed transposed, `Sᵀ = Zᵀ·V`) with `Z = A dY Aᵀ`
+///   (the output transform's adjoint), then `dW = Gᵀ S G`.
 ///
 /// Rounding differs from the direct convolution's (the transforms add and scale by ½, ⅓ and
 /// 1/15): relative errors ~1e-6 per tile for both tile sides, checked against oneDNN's kernels in
@@ -206,7 +206,7 @@ extension DNNLConvolution {
             try Profiler.measure(label, flops: g.flops) {
                 let rows = min(t.count, winogradBlockTiles)
                 let (vs, zs, ss) = (WinogradPlanes(rows, g.inC, tile: m), WinogradPlanes(rows, g.outC, tile: m),
-                                    WinogradPlanes(g.inC, g.outC, tile: m))
+                                    WinogradPlanes(g.outC, g.inC, tile: m))
                 let v = rt.scratch(0, count: vs.count), z = rt.scratch(1, count: zs.count)
                 let s = rt.scratch(2, count: ss.count)
                 let (x, dy, vp, zp, sp, dw) = (UncheckedSendable(input.pointer), UncheckedSendable(gradOutput.pointer),
@@ -223,18 +223,19 @@ extension DNNLConvolution {
                                                 te, begin, rows)
                         }
                     }
-                    // S accumulates over the blocks.
+                    // Sᵀ = Zᵀ·V (the weight-gradient transform reads S transposed: `ck_wino_weight_grad`)
+                    // accumulates over the blocks.
                     try Profiler.part(label, "GEMMs") {
                         for e in 0..<vs.elements {
-                            try sgemm("T", "N", g.inC, g.outC, end - begin, v.pointer + e * vs.plane, g.inC,
-                                      z.pointer + e * zs.plane, g.outC, s.pointer + e * ss.plane, g.outC,
+                            try sgemm("T", "N", g.outC, g.inC, end - begin, z.pointer + e * zs.plane, g.outC,
+                                      v.pointer + e * vs.plane, g.inC, s.pointer + e * ss.plane, g.inC,
                                       beta: begin == 0 ? 0 : 1, op: g.opName)
                         }
                     }
                 }
                 let (outC, inC) = (g.outC, g.inC)
                 Profiler.part(label, "weight-gradient transform") {
-                    parallelRanges(inC, grain: max(1, (1 << 15) / (outC * 16))) { begin, end in
+                    parallelRanges(outC, grain: max(1, (1 << 15) / (inC * 16))) { begin, end in
                         ck_wino_weight_grad(m, dw.value, sp.value, outC, inC, begin, end)
                     }
                 }

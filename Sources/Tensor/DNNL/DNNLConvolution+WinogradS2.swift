@@ -17,7 +17,7 @@ import CKernels
 /// - Y → X (convolution backward-data, transposed-convolution forward): the output transform's
 ///   adjoint of Y, `P = Z·Uᵀ`, the input transform's adjoint (overlapping tiles add up; threads
 ///   split channels);
-/// - weights: `S = Vᵀ·Z`, the weight transform's adjoint.
+/// - weights: `S = Vᵀ·Z` (computed transposed, `Sᵀ = Zᵀ·V`), the weight transform's adjoint.
 ///
 /// Only layers with at least ``winogradS2MinimumPositions`` positions on the small side (batch
 /// included; the AVX-512 tuning's value, ``ConvolutionTuning`` has the AVX2 one) and
@@ -183,7 +183,7 @@ extension DNNLConvolution {
         try Profiler.measure(label, flops: g.flops) {
             let block = winogradS2BlockTiles(m), rows = min(t.count, block)
             let (vPlane, zPlane, sPlane) = (ck_wino_plane(rows, 4 * v.cx), ck_wino_plane(rows, v.cy),
-                                            ck_wino_plane(4 * v.cx, v.cy))
+                                            ck_wino_plane(v.cy, 4 * v.cx))
             let rt = try DNNLRuntime.shared()
             let vt = rt.scratch(0, count: planes * vPlane), zt = rt.scratch(1, count: planes * zPlane)
             let st = rt.scratch(2, count: planes * sPlane)
@@ -199,18 +199,19 @@ extension DNNLConvolution {
                         ck_wino2_grad_output(m, zp.value, yp.value, v.n, v.hy, v.wy, v.cy, t.rows, t.columns, tb, te, begin, rows)
                     }
                 }
-                // S accumulates over the blocks.
+                // Sᵀ = Zᵀ·V (the weight-gradient transform reads S transposed: `ck_wino2_weight_grad`)
+                // accumulates over the blocks.
                 try Profiler.part(label, "GEMMs") {
                     for e in 0..<planes {
-                        try sgemm("T", "N", 4 * v.cx, v.cy, end - begin, vt.pointer + e * vPlane, 4 * v.cx,
-                                  zt.pointer + e * zPlane, v.cy, st.pointer + e * sPlane, v.cy, beta: begin == 0 ? 0 : 1,
+                        try sgemm("T", "N", v.cy, 4 * v.cx, end - begin, zt.pointer + e * zPlane, v.cy,
+                                  vt.pointer + e * vPlane, 4 * v.cx, st.pointer + e * sPlane, 4 * v.cx, beta: begin == 0 ? 0 : 1,
                                   op: g.opName)
                     }
                 }
             }
             let (cy, cx) = (v.cy, v.cx)
             Profiler.part(label, "weight-gradient transform") {
-                parallelRanges(cx, grain: 16) { begin, end in ck_wino2_weight_grad(m, dwp.value, sp.value, cy, cx, begin, end) }
+                parallelRanges(cy, grain: 4) { begin, end in ck_wino2_weight_grad(m, dwp.value, sp.value, cy, cx, begin, end) }
             }
         }
         return dw
