@@ -89,51 +89,12 @@ INLINE void IMPL2(input_adjoint)(const int isa, float *x, const float *p, const 
     }
 }
 
-INLINE void IMPL2(output)(const int isa, float *y, const float *m, const float *bias, size_t n, size_t hy, size_t wy, size_t cy,
-                           size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    const size_t plane = ck_wino_plane(rows, cy);
-    const v16 zero = {0};
-    for (size_t t = t_begin; t < t_end; t++) {
-        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
-        for (size_t k0 = 0; k0 < cy; k0 += LANES) {
-            v16 mm[SN][SN], r[SM][SN], o[SM][SM], bv = zero;
-            for (int e = 0; e < SE; e++) VLOAD(mm[e / SN][e % SN], m + (size_t)e * plane + (t - base) * cy + k0);
-            LEFT(r, S2(AT), mm, SM, SN, SN)
-            RIGHT_T(o, r, S2(AT), SM, SN, SM)
-            if (bias) VLOAD(bv, bias + k0);
-            for (int i = 0; i < SM; i++)
-                for (int j = 0; j < SM; j++) {
-                    const size_t oy = SM * ty + (size_t)i, ox = SM * tx + (size_t)j;
-                    if (oy >= hy || ox >= wy) continue;
-                    const v16 out = o[i][j] + bv;
-                    VSTORE(y + ((img * hy + oy) * wy + ox) * cy + k0, out);
-                }
-        }
-    }
-}
-
-INLINE void IMPL2(grad_output)(const int isa, float *z, const float *dy, size_t n, size_t hy, size_t wy, size_t cy,
-                                size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    const size_t plane = ck_wino_plane(rows, cy);
-    const v16 zero = {0};
-    for (size_t t = t_begin; t < t_end; t++) {
-        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
-        for (size_t k0 = 0; k0 < cy; k0 += LANES) {
-            v16 g[SM][SM], r[SN][SM], o[SN][SN];
-            for (int i = 0; i < SM; i++)
-                for (int j = 0; j < SM; j++) {
-                    const size_t oy = SM * ty + (size_t)i, ox = SM * tx + (size_t)j;
-                    if (oy < hy && ox < wy)
-                        VLOAD(g[i][j], dy + ((img * hy + oy) * wy + ox) * cy + k0);
-                    else
-                        g[i][j] = zero;
-                }
-            LEFT(r, S2(A), g, SN, SM, SM)
-            RIGHT_T(o, r, S2(A), SN, SM, SN)
-            for (int e = 0; e < SE; e++) VSTORE(z + (size_t)e * plane + (t - base) * cy + k0, o[e / SN][e % SN]);
-        }
-    }
-}
+#define OUT_M SM
+#define OUT_N SN
+#define OUT_AT S2(AT)
+#define OUT_A S2(A)
+#define OUT_IMPL(name) IMPL2(name)
+#include "winograd_output.h"
 
 INLINE void IMPL2(weights)(const int isa, float *u, const float *w, size_t cy, size_t cx, size_t c_begin, size_t c_end) {
     const size_t plane = ck_wino_plane(4 * cx, cy);

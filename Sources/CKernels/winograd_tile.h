@@ -91,53 +91,12 @@ INLINE void IMPL(input)(const int isa, float *v, const float *x, size_t n, size_
     }
 }
 
-INLINE void IMPL(output)(const int isa, float *y, const float *m, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
-                        size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    const size_t plane = ck_wino_plane(rows, k);
-    const v16 zero = {0};
-    for (size_t t = t_begin; t < t_end; t++) {
-        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
-        for (size_t k0 = 0; k0 < k; k0 += LANES) {
-            v16 mm[WN][WN], r[WM][WN], o[WM][WM];
-            for (int e = 0; e < WE; e++) VLOAD(mm[e / WN][e % WN], m + (size_t)e * plane + (t - base) * k + k0);
-            LEFT(r, S(AT), mm, WM, WN, WN)
-            RIGHT_T(o, r, S(AT), WM, WN, WM)
-            v16 b = zero;
-            if (bias) VLOAD(b, bias + k0);
-            for (int i = 0; i < WM; i++)
-                for (int j = 0; j < WM; j++) {
-                    const size_t oy = WM * ty + i, ox = WM * tx + j;
-                    if (oy >= oh || ox >= ow) continue;
-                    const v16 out = o[i][j] + b;
-                    VSTORE(y + ((img * oh + oy) * ow + ox) * k + k0, out);
-                }
-        }
-    }
-}
-
-INLINE void IMPL(grad_output)(const int isa, float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
-                             size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {
-    // z = A · dY · Aᵀ (A = ATᵀ, WN × WM): the adjoint of the output transform.
-    const size_t plane = ck_wino_plane(rows, k);
-    const v16 zero = {0};
-    for (size_t t = t_begin; t < t_end; t++) {
-        const size_t img = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
-        for (size_t k0 = 0; k0 < k; k0 += LANES) {
-            v16 g[WM][WM], r[WN][WM], o[WN][WN];
-            for (int i = 0; i < WM; i++)
-                for (int j = 0; j < WM; j++) {
-                    const size_t oy = WM * ty + i, ox = WM * tx + j;
-                    if (oy < oh && ox < ow)
-                        VLOAD(g[i][j], dy + ((img * oh + oy) * ow + ox) * k + k0);
-                    else
-                        g[i][j] = zero;
-                }
-            LEFT(r, S(A), g, WN, WM, WM)
-            RIGHT_T(o, r, S(A), WN, WM, WN)
-            for (int e = 0; e < WE; e++) VSTORE(z + (size_t)e * plane + (t - base) * k + k0, o[e / WN][e % WN]);
-        }
-    }
-}
+#define OUT_M WM
+#define OUT_N WN
+#define OUT_AT S(AT)
+#define OUT_A S(A)
+#define OUT_IMPL(name) IMPL(name)
+#include "winograd_output.h"
 
 INLINE void IMPL(weights)(const int isa, float *u, const float *w, size_t out_c, size_t in_c, int flip,
                          size_t i_begin, size_t i_end) {
