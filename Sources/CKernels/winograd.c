@@ -1,10 +1,11 @@
 // Winograd F(m×m, 4×4) transforms for stride-1 4×4 convolutions (NHWC activations, PyTorch OIHW
-// weights), for output tiles of m = 2 and m = 3 (winograd_tile.h, included once per m; the matrices
+// weights), for output tiles of m = 2, 3 and 4 (winograd_tile.h, included once per m; the matrices
 // come from scripts/winograd_matrices.py):
 //   Y = Aᵀ [(G W Gᵀ) ⊙ (Bᵀ D B)] A   for an n×n input tile D (n = m + 3), a 4×4 kernel W and an
 //   m×m output tile.
-// F(2×2, 4×4) interpolates at 0, 1, −1, ½, ∞; F(3×3, 4×4) at 0, 1, −1, 2, −½, ∞ (the smallest fp32
-// error of the sets the script tries for each: 2.9e-6 / 2.4e-6 worst, 4.0e-7 / 5.4e-7 mean per tile).
+// F(2×2, 4×4) interpolates at 0, 1, −1, ½, ∞; F(3×3, 4×4) at 0, 1, −1, 2, −½, ∞; F(4×4, 4×4) at 0, 1,
+// −1, 2, −½, −2, ∞ (the smallest fp32 error of the sets the script tries for each: 2.9e-6 / 2.4e-6 /
+// 4.1e-6 worst, 4.0e-7 / 5.4e-7 / 1.2e-6 mean per tile).
 // Element e = n·i + j of a transformed tile is stored in plane e of an [n²][rows][cols] array, so
 // that the channel sums become n² independent GEMMs (DNNLConvolution+Winograd.swift).
 //
@@ -34,6 +35,9 @@
 #define WM 3
 #include "winograd_tile.h"
 #undef WM
+#define WM 4
+#include "winograd_tile.h"
+#undef WM
 
 size_t ck_wino_plane(size_t rows, size_t cols) {
     // One cache line more than the plane: with power-of-two planes (256 × 512 floats) the 25 or 36
@@ -41,8 +45,8 @@ size_t ck_wino_plane(size_t rows, size_t cols) {
     return rows * cols + 16;
 }
 
-// The public kernels run the set for output tile side m (3, or else 2).
-#define PICK_M(name, m) ((m) == 3 ? WINO_PICK(name##_m3) : WINO_PICK(name##_m2))
+// The public kernels run the set for output tile side m (4, 3, or else 2).
+#define PICK_M(name, m) ((m) == 4 ? WINO_PICK(name##_m4) : (m) == 3 ? WINO_PICK(name##_m3) : WINO_PICK(name##_m2))
 
 void ck_wino_input(size_t m, float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
                    size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows) {

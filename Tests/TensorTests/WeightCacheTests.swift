@@ -363,11 +363,14 @@ struct WeightCacheTests {
         try Self.expectMatchesDirect(g, seed: 1300 + UInt64(weight[0]), "\(g)")
     }
 
-    @Test("stride-1 4×4 convolutions by Winograd F(2×2, 4×4) and F(3×3, 4×4) match oneDNN in all three passes (paddings 0–3, odd sizes, two blocks)",
+    @Test("stride-1 4×4 convolutions by Winograd F(2×2, 4×4), F(3×3, 4×4) and F(4×4, 4×4) match oneDNN in all three passes (paddings 0–3, odd sizes, two blocks)",
           arguments: [([2, 9, 8, 64], 80, 1, 2, 3), ([1, 12, 11, 96], 64, 2, 3, 3), ([2, 6, 7, 64], 64, 0, 3, 3),
                       ([1, 5, 5, 64], 128, 3, 2, 3),
-                      ([130, 5, 5, 64], 64, 1, 2, 3),   // 520 F(2×2) tiles over 4², and 520 F(3×3) over 5²: two blocks each (winogradBlockTiles)
-                      ([9, 17, 17, 64], 64, 1, 3, 3),   // 16² outputs: F(3×3) (0.81 of F(2×2)'s elements, 324 tiles)
+                      ([520, 3, 3, 64], 64, 1, 2, 3),   // 520 F(2×2) tiles over 2², and 520 F(3×3) over 3²: two blocks each (winogradBlockTiles)
+                      ([130, 5, 5, 64], 64, 1, 4, 3),   // 130 F(4×4) tiles over 4² (0.49 of F(2×2)'s elements); 520 F(3×3) over 5²
+                      ([9, 17, 17, 64], 64, 1, 4, 3),   // 16² outputs: F(4×4) (144 tiles, 0.60 of F(3×3)'s elements)
+                      ([4, 16, 16, 64], 64, 1, 3, 4),   // unet_128's D layer at batch 4: F(3×3) over 15², F(4×4) over 16²
+                      ([6, 33, 33, 64], 64, 1, 4, 3),   // 384 F(4×4) tiles over 32²: two blocks (winogradBlockTiles(tile: 4) = 376)
                       ([2, 50, 50, 64], 64, 1, 3, 3)])  // 578 F(3×3) tiles over 49²: two blocks
     // The last two arguments: the tile side the rule picks for the forward (and backward-weights) pass
     // and for backward-data (the flipped convolution over the input's size): both kernel sets run.
@@ -438,16 +441,19 @@ struct WeightCacheTests {
             #expect(C.path(down, pass, bf16: false) == .winogradS2)
             #expect(C.path(inner, pass, bf16: false) == .gemm)
         }
-        // F(3×3, 4×4) at 31² (forward, backward-weights) and 32² (backward-data); unet_128's 15² layer
-        // takes F(3×3) forward but F(2×2) for backward-data over 16² (6×6 tiles would cover 18²).
-        #expect(C.winogradTile(stride1) == 3)
-        #expect(C.winogradTile(try #require(C.flippedGeometry(stride1))) == 3)
-        // At batch 16 (576 tiles) F(3×3) for that one too; unet_64's 8² layer keeps F(2×2) (9 tiles).
+        // F(4×4, 4×4) at 31² (forward, backward-weights) and 32² (backward-data): 0.72 of F(3×3)'s
+        // elements. unet_128's 15² layer keeps F(3×3) forward (F(4×4) has 0.87 of its elements) and
+        // takes F(4×4) for backward-data over 16² (0.49 of F(2×2)'s, 16 tiles; 6×6 tiles would cover 18²).
+        #expect(C.winogradTile(stride1) == 4)
+        #expect(C.winogradTile(try #require(C.flippedGeometry(stride1))) == 4)
         let stride1At16 = try geometry(false, [1, 16, 16, 256], [512, 256, 4, 4], stride: 1)
         #expect(C.winogradTile(stride1At16) == 3)
-        #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At16))) == 2)
+        #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At16))) == 4)
         let batch16 = try geometry(false, [16, 16, 16, 256], [512, 256, 4, 4], stride: 1)
-        #expect(C.winogradTile(try #require(C.flippedGeometry(batch16))) == 3)
+        #expect(C.winogradTile(batch16) == 3)
+        #expect(C.winogradTile(try #require(C.flippedGeometry(batch16))) == 4)
+        // unet_64's 8² layer keeps F(2×2): F(4×4) would have 4 tiles (GEMMs of 4 rows, and its
+        // weight transforms cost more than they save).
         let stride1At8 = try geometry(false, [1, 8, 8, 256], [512, 256, 4, 4], stride: 1)
         #expect(C.winogradTile(stride1At8) == 2)
         // Stride-2 Winograd: F(4×4, 2×2) on power-of-two sides up to 1 Mi weights, F(3×3) above

@@ -89,29 +89,30 @@ void ck_tap_gather(float *out, const float *z, const float *bias, size_t n, size
 /// position a tap reads it from, zero elsewhere (each (position, tap) is read by at most one output).
 void ck_tap_scatter(float *d, const float *dy, size_t n, size_t ih, size_t iw,
                     size_t oh, size_t ow, size_t oc, size_t kh, size_t kw, size_t stride, size_t pad);
-/// Winograd F(2×2, 4×4) transforms (winograd.c) for a stride-1 4×4 convolution; channel counts
-/// are multiples of 16. Tiles t = (img, ty, tx) of 2×2 outputs, th × tw per image; planes e = 0..24,
+/// Winograd F(m×m, 4×4) transforms (winograd.c), m = 2, 3 or 4 (the first argument), for a stride-1
+/// 4×4 convolution; channel counts are multiples of 16. Tiles t = (img, ty, tx) of m×m outputs,
+/// th × tw per image; E = (m + 3)² planes e = 0..E−1 (25, 36, 49),
 /// each a row-major [rows][cols] matrix, plane e starting at e · ck_wino_plane(rows, cols). The
 /// tile kernels handle tiles [t_begin, t_end) of a block of consecutive tiles stored from row 0
 /// (tile t in row t − base) of planes of `rows` rows, so that large layers go in blocks.
-/// Floats from one plane of a transformed [25][rows][cols] array to the next (a little more than
+/// Floats from one plane of a transformed [E][rows][cols] array to the next (a little more than
 /// rows · cols, so that the planes do not alias in the caches).
 size_t ck_wino_plane(size_t rows, size_t cols);
-/// Input: v [25][n·th·tw][c] = Bᵀ·D·B of the 5×5 patch at (2ty − pad, 2tx − pad) of NHWC x
+/// Input: v [E][n·th·tw][c] = Bᵀ·D·B of the (m + 3)² patch at (m·ty − pad, m·tx − pad) of NHWC x
 /// [n, h, w, c] (zero outside); tiles [t_begin, t_end) only.
 void ck_wino_input(size_t m, float *v, const float *x, size_t n, size_t h, size_t w, size_t c, size_t pad,
                    size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
-/// Output: NHWC y [n, oh, ow, k] = Aᵀ·M·A (+ bias, may be NULL) from m [25][n·th·tw][k].
+/// Output: NHWC y [n, oh, ow, k] = Aᵀ·M·A (+ bias, may be NULL) from m [E][n·th·tw][k].
 void ck_wino_output(size_t m, float *y, const float *mm, const float *bias, size_t n, size_t oh, size_t ow, size_t k,
                     size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
-/// The output transform's adjoint: z [25][n·th·tw][k] = A·dY·Aᵀ of each 2×2 tile of NHWC dy.
+/// The output transform's adjoint: z [E][n·th·tw][k] = A·dY·Aᵀ of each m×m tile of NHWC dy.
 void ck_wino_grad_output(size_t m, float *z, const float *dy, size_t n, size_t oh, size_t ow, size_t k,
                          size_t th, size_t tw, size_t t_begin, size_t t_end, size_t base, size_t rows);
-/// Weights: u [25][in_c][out_c] = G·W·Gᵀ for OIHW w [out_c, in_c, 4, 4]; with flip, for the
+/// Weights: u [E][in_c][out_c] = G·W·Gᵀ for OIHW w [out_c, in_c, 4, 4]; with flip, for the
 /// stride-1 backward-data kernel of OIHW w [in_c, out_c, 4, 4] (channels swapped, taps flipped).
 /// Input channels [i_begin, i_end) only. `u` must be 64-byte aligned (streamed stores).
 void ck_wino_weights(size_t m, float *u, const float *w, size_t out_c, size_t in_c, int flip, size_t i_begin, size_t i_end);
-/// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from Sᵀ [25][out_c][in_c]
+/// The weight transform's adjoint: OIHW dw [out_c, in_c, 4, 4] = Gᵀ·S·G from Sᵀ [E][out_c][in_c]
 /// (each plane the transpose of S [in_c][out_c]); output channels [k_begin, k_end).
 void ck_wino_weight_grad(size_t m, float *dw, const float *s, size_t out_c, size_t in_c, size_t k_begin, size_t k_end);
 /// Winograd F(m×m, 2×2), m = 3 or 4, for 4×4, stride-2, padding-1 layers through their four input

@@ -1,7 +1,7 @@
 import Base
 import CKernels
 
-/// Stride-1 4×4 convolutions by Winograd's minimal filtering F(2×2, 4×4) or F(3×3, 4×4) (fp32).
+/// Stride-1 4×4 convolutions by Winograd's minimal filtering F(2×2, 4×4), F(3×3, 4×4) or F(4×4, 4×4) (fp32).
 ///
 /// patchgan_70's fourth layer (256 → 512 channels, 32² → 31²) is the costliest of the training
 /// step: three forward calls, three backward-data calls (run as forward convolutions over flipped
@@ -10,8 +10,9 @@ import CKernels
 /// tile from a 5×5 input tile with 25 multiplies per channel pair instead of 64, so the channel
 /// sums become 25 GEMMs of [tiles × inC]·[inC × outC] holding 2.4× fewer FLOPs than the direct
 /// convolution at 31² (6 400 products per channel pair against 15 376). F(3×3, 4×4) computes 3×3
-/// tiles from 6×6 ones: 36 GEMMs, 4 356 products at 31² (3.5× fewer); ``winogradTile(_:)`` picks
-/// the tile side per pass. Plus transforms that are linear in the activations (`ck_wino_*` in
+/// tiles from 6×6 ones: 36 GEMMs, 4 356 products at 31² (3.5× fewer); F(4×4, 4×4) 4×4 tiles from
+/// 7×7 ones: 49 GEMMs, 3 136 products at 31² (4.9× fewer); ``winogradTile(_:)`` picks the tile
+/// side per pass. Plus transforms that are linear in the activations (`ck_wino_*` in
 /// winograd.c, one kernel set per tile side):
 ///
 /// - forward: `V = Bᵀ D B` per input tile, `M[e] = V[e] · U[e]` with `U = G W Gᵀ` (cached per
@@ -21,9 +22,9 @@ import CKernels
 /// - backward-weights: `S[e] = V[e]ᵀ · Z[e]` (computed transposed, `Sᵀ = Zᵀ·V`) with `Z = A dY Aᵀ`
 ///   (the output transform's adjoint), then `dW = Gᵀ S G`.
 ///
-/// Rounding differs from the direct convolution's (the transforms add and scale by ½, ⅓ and
-/// 1/15): relative errors ~1e-6 per tile for both tile sides, checked against oneDNN's kernels in
-/// `WeightCacheTests` (both sets, all three passes).
+/// Rounding differs from the direct convolution's (the transforms add and scale by ½, ⅓, 1/15 and
+/// 1/45): relative errors 2–4e-6 worst, 0.4–1.2e-6 mean per tile for the three tile sides, checked
+/// against oneDNN's kernels in `WeightCacheTests` (all three sets, all three passes).
 extension DNNLConvolution {
     /// Channel counts below this stay on oneDNN (the transforms' share grows as the GEMMs shrink).
     static let winogradMinimumChannels = 64
@@ -66,7 +67,9 @@ extension DNNLConvolution {
     /// The output tile side m of the F(m×m, 4×4) kernels that run `g` (forward over its output):
     /// 3 when its tiles hold at most ``winogradLargeTileShare`` of F(2×2, 4×4)'s transformed
     /// elements, or at most ``winogradLargeTileShareMany`` with at least ``winogradManyTiles``
-    /// tiles; else 2.
+    /// tiles; else 2. Then 4 instead where F(4×4, 4×4)'s tiles hold at most
+    /// ``winogradLargestTileShare`` of the chosen side's elements and number at least
+    /// ``winogradLargestTileMinimumTiles``.
     ///
     /// F(3×3, 4×4) takes 36 multiplies per 9 outputs against 25 per 4 (1.56× fewer), but its
     /// tiles cover the image in steps of 3 (waste where the side is not a multiple of 3), its
@@ -77,15 +80,24 @@ extension DNNLConvolution {
     /// 7.6 → 5.7 ms (0.56), backward-weights 9.3 → 8.8 ms. Backward-data over 16² outputs (0.81:
     /// 6×6 tiles cover 18²) depends on the batch: 8.3 → 9.3 ms at batch 1 (36 tiles), 119 → 98 ms
     /// at batch 16 (576 tiles); unet_128 at batch 4 (144 tiles) 0.382 → 0.378 s per step; unet_64
-    /// (7² / 8², 0.81, 9 tiles) 0.072 → 0.076 s with F(3×3), so F(2×2) there. F(4×4, 4×4) was
-    /// also measured: 5–15 % faster than F(3×3) at 31², slower at 15², with twice the rounding
-    /// error; not kept.
+    /// (7² / 8², 0.81, 9 tiles) 0.072 → 0.076 s with F(3×3), so F(2×2) there.
+    ///
+    /// F(4×4, 4×4) (49 per 16 outputs, twice F(3×3)'s rounding error, 49 planes of transformed
+    /// weights) covers 32² and 16² without waste. AVX2 AMD EPYC, 2 threads, the layer's entries per
+    /// training step, F(4×4) forced on every pass against the rule before it: at unet_256's 31² / 32²
+    /// (0.72 of F(3×3)'s elements, 64 tiles) forward 52.9 → 38.5 ms, backward-data 53.1 → 38.4,
+    /// backward-weights 40.9 → 32.8; over unet_128's 16² backward-data (0.49 of F(2×2)'s, 16 tiles)
+    /// 19.2 → 13.7 ms, at batch 4 (0.60 of F(3×3)'s, 64 tiles) 60.6 → 39.0; but unet_128's 15²
+    /// forward (0.87 of F(3×3)'s) 12.5 → 13.4 ms and backward-weights 13.0 → 16.3 (its
+    /// weight-gradient transform reads 49 planes: 5.2 → 7.2 ms), and unet_64's 7² / 8² layer (4
+    /// tiles) slower in all three passes (backward-weights 7.7 → 13.5 ms).
     static func winogradTile(_ g: ConvGeometry) -> Int {
-        let small = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: 2)
-        let large = WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: 3)
-        let share = Double(large.count * winogradElements(3)) / Double(small.count * winogradElements(2))
-        if share <= winogradLargeTileShare { return 3 }
-        return share <= winogradLargeTileShareMany && large.count >= winogradManyTiles ? 3 : 2
+        func tiles(_ side: Int) -> Int { WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: side).count }
+        func elements(_ side: Int) -> Double { Double(tiles(side) * winogradElements(side)) }
+        let share = elements(3) / elements(2)
+        let side = share <= winogradLargeTileShare || (share <= winogradLargeTileShareMany && tiles(3) >= winogradManyTiles) ? 3 : 2
+        let largest = elements(4) / elements(side) <= winogradLargestTileShare && tiles(4) >= winogradLargestTileMinimumTiles
+        return largest ? 4 : side
     }
 
     /// See ``winogradTile(_:)``.
@@ -94,6 +106,10 @@ extension DNNLConvolution {
     static let winogradLargeTileShareMany = 0.85
     /// See ``winogradTile(_:)``.
     static let winogradManyTiles = 128
+    /// See ``winogradTile(_:)``.
+    static let winogradLargestTileShare = 0.75
+    /// See ``winogradTile(_:)``.
+    static let winogradLargestTileMinimumTiles = 16
 
     /// `weight` (OIHW of `g`, or with `backwardData` of the convolution whose stride-1
     /// backward-data `g` is) as U = G W Gᵀ, planes [inC, outC] of `g`, cached per weight version.
@@ -113,6 +129,12 @@ extension DNNLConvolution {
     /// Tiles per block on the Winograd paths: bounds the transformed buffers (~13 MB for a block of
     /// a 512-channel layer) whatever the batch and image size.
     static let winogradBlockTiles = 512
+
+    /// Tiles per block of F(m×m, 4×4): ``winogradBlockTiles`` for up to 36 planes, and as many fewer
+    /// for 49 (376) as keep the transformed buffers (planes × tiles) at their F(3×3, 4×4) size.
+    static func winogradBlockTiles(tile: Int) -> Int {
+        tile <= 3 ? winogradBlockTiles : winogradBlockTiles * winogradElements(3) / winogradElements(tile) / 8 * 8
+    }
 
     /// Calls `body(begin, end)` for consecutive blocks of at most `block` (default
     /// ``winogradBlockTiles``) of `count` tiles.
@@ -163,14 +185,14 @@ extension DNNLConvolution {
         let out = Tensor.empty(g.outputShape)
         try Profiler.measure(label, flops: g.flops) {
             let rt = try DNNLRuntime.shared()
-            let rows = min(t.count, winogradBlockTiles)
+            let block = winogradBlockTiles(tile: side), rows = min(t.count, block)
             let (vs, ms, us) = (WinogradPlanes(rows, g.inC, tile: side), WinogradPlanes(rows, g.outC, tile: side),
                                 WinogradPlanes(g.inC, g.outC, tile: side))
             let v = rt.scratch(0, count: vs.count), m = rt.scratch(1, count: ms.count)
             let (x, vp, mp, y) = (UncheckedSendable(input.pointer), UncheckedSendable(v.pointer),
                                   UncheckedSendable(m.pointer), UncheckedSendable(out.pointer))
             let b = UncheckedSendable(bias.map { UnsafePointer($0.pointer) })
-            try forTileBlocks(t.count) { begin, end in
+            try forTileBlocks(t.count, block: block) { begin, end in
                 Profiler.part(label, "input transform") {
                     overTiles(begin, end) { tb, te in
                         ck_wino_input(side, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb, te,
@@ -204,7 +226,7 @@ extension DNNLConvolution {
         let label = "\(g.key)|bwd_weights|winograd"
         try rt.run {
             try Profiler.measure(label, flops: g.flops) {
-                let rows = min(t.count, winogradBlockTiles)
+                let block = winogradBlockTiles(tile: m), rows = min(t.count, block)
                 let (vs, zs, ss) = (WinogradPlanes(rows, g.inC, tile: m), WinogradPlanes(rows, g.outC, tile: m),
                                     WinogradPlanes(g.outC, g.inC, tile: m))
                 let v = rt.scratch(0, count: vs.count), z = rt.scratch(1, count: zs.count)
@@ -212,7 +234,7 @@ extension DNNLConvolution {
                 let (x, dy, vp, zp, sp, dw) = (UncheckedSendable(input.pointer), UncheckedSendable(gradOutput.pointer),
                                                UncheckedSendable(v.pointer), UncheckedSendable(z.pointer),
                                                UncheckedSendable(s.pointer), UncheckedSendable(gradWeight.pointer))
-                try forTileBlocks(t.count) { begin, end in
+                try forTileBlocks(t.count, block: block) { begin, end in
                     Profiler.part(label, "input transforms") {
                         overTiles(begin, end) { tb, te in
                             ck_wino_input(m, vp.value, x.value, g.batch, g.inH, g.inW, g.inC, g.padding, t.rows, t.columns, tb,

@@ -75,12 +75,12 @@ enum DNNLConvolution {
     enum Path {
         /// Few output channels: GEMMs over the input channels (DNNLConvolution+Narrow.swift).
         case taps
-        /// fp32 stride-1 4×4: Winograd F(2×2, 4×4) (DNNLConvolution+Winograd.swift).
+        /// fp32 stride-1 4×4: Winograd F(m×m, 4×4), m = 2, 3 or 4 (DNNLConvolution+Winograd.swift).
         case winograd
         /// 4×4 stride-2, weight-bound or producing a narrow side: im2col / col2im + SGEMM
         /// (DNNLConvolution+GEMM.swift).
         case gemm
-        /// fp32 4×4 stride-2 with enough positions: Winograd F(3×3, 2×2) over input phases
+        /// fp32 4×4 stride-2 with enough positions: Winograd F(m×m, 2×2), m = 3 or 4, over input phases
         /// (DNNLConvolution+WinogradS2.swift).
         case winogradS2
         /// Stride-1 backward-data as a forward convolution over flipped weights (DNNLConvolution+Flipped.swift).
