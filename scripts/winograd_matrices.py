@@ -10,7 +10,8 @@ printed). For each candidate point set it prints the fp32 error of one n×n tile
 direct correlation.
 
 4×4 kernels: F(2×2, 4×4) uses (0, 1, −1, ½) (tied best with (0, 1, −1, −2), ~3e-6 worst, 4e-7
-mean, and with a Bᵀ of halves), F(3×3, 4×4) uses (0, 1, −1, 2, −½) (2.4e-6 worst, 5.4e-7 mean).
+mean, and with a Bᵀ of halves), F(3×3, 4×4) uses (0, 1, −1, 2, −½) (2.4e-6 worst, 5.4e-7 mean),
+F(4×4, 4×4) uses (0, 1, −1, 2, −½, −2) (4.1e-6 worst, 1.2e-6 mean; the other sets 4.1–7.9e-6 worst).
 2×2 kernels (each input phase of a 4×4 stride-2 layer): F(3×3, 2×2) with (0, 1, −1) is what
 winograd_s2.c interpolates at (~3e-7 worst, 1e-7 mean; its matrices differ from these by signs
 (the Bᵀ solved here absorbs them)); F(4×4, 2×2), the candidate for fewer products per
@@ -75,8 +76,10 @@ if __name__ == "__main__":
             2: [(0, 1, -1, 2), (0, 1, -1, 0.5), (0, 1, -1, -2), (0, 0.5, -0.5, 1), (0, 1, -1, -0.5), (0, 2, -2, 1)],
             3: [(0, 1, -1, 0.5, -0.5), (0, 1, -1, 2, -2), (0, 1, -1, 2, 0.5), (0, 1, -1, -2, 0.5), (0, 1, -1, 0.5, -2),
                 (0, 1, -1, 2, -0.5)],
+            4: [(0, 1, -1, 2, -2, 0.5), (0, 1, -1, 2, -0.5, 0.5), (0, 1, -1, 0.5, -0.5, 2), (0, 1, -1, 2, -2, -0.5),
+                (0, 1, -1, 0.5, -0.5, -2), (0, 1, -1, 2, -0.5, -2), (0, 1, -1, 0.5, -2, -0.5)],
         }
-        chosen = {2: (0, 1, -1, 0.5), 3: (0, 1, -1, 2, -0.5)}
+        chosen = {2: (0, 1, -1, 0.5), 3: (0, 1, -1, 2, -0.5), 4: (0, 1, -1, 2, -0.5, -2)}
     else:
         candidates = {
             3: [(0, 1, -1), (0, 1, 0.5), (0, 1, -1 / 2)],
