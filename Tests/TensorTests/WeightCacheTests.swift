@@ -369,9 +369,9 @@ struct WeightCacheTests {
                       ([520, 3, 3, 64], 64, 1, 2, 3),   // 520 F(2×2) tiles over 2², and 520 F(3×3) over 3²: two blocks each (winogradBlockTiles)
                       ([130, 5, 5, 64], 64, 1, 4, 3),   // 130 F(4×4) tiles over 4² (0.49 of F(2×2)'s elements); 520 F(3×3) over 5²
                       ([9, 17, 17, 64], 64, 1, 4, 3),   // 16² outputs: F(4×4) (144 tiles, 0.60 of F(3×3)'s elements)
-                      ([4, 16, 16, 64], 64, 1, 3, 4),   // unet_128's D layer at batch 4: F(3×3) over 15², F(4×4) over 16²
+                      ([3, 16, 16, 64], 64, 1, 3, 4),   // F(3×3) over 15² (F(4×4): 0.87 of its elements, 48 tiles), F(4×4) over 16²
                       ([6, 33, 33, 64], 64, 1, 4, 3),   // 384 F(4×4) tiles over 32²: two blocks (winogradBlockTiles(tile: 4) = 376)
-                      ([2, 50, 50, 64], 64, 1, 3, 3)])  // 578 F(3×3) tiles over 49²: two blocks
+                      ([60, 10, 10, 64], 64, 1, 3, 4)]) // 540 F(3×3) tiles over 9², 540 F(4×4) over 10²: two blocks each
     // The last two arguments: the tile side the rule picks for the forward (and backward-weights) pass
     // and for backward-data (the flipped convolution over the input's size): both kernel sets run.
     func winogradLayers(input: [Int], outC: Int, padding: Int, forwardTile: Int, backwardDataTile: Int) throws {
@@ -442,15 +442,16 @@ struct WeightCacheTests {
             #expect(C.path(inner, pass, bf16: false) == .gemm)
         }
         // F(4×4, 4×4) at 31² (forward, backward-weights) and 32² (backward-data): 0.72 of F(3×3)'s
-        // elements. unet_128's 15² layer keeps F(3×3) forward (F(4×4) has 0.87 of its elements) and
-        // takes F(4×4) for backward-data over 16² (0.49 of F(2×2)'s, 16 tiles; 6×6 tiles would cover 18²).
+        // elements. unet_128's 15² layer keeps F(3×3) forward at batch 1 (F(4×4) has 0.87 of its
+        // elements, 16 tiles) and takes F(4×4) for backward-data over 16² (0.49 of F(2×2)'s, 16
+        // tiles; 6×6 tiles would cover 18²); at batch 16 (256 tiles) F(4×4) for both.
         #expect(C.winogradTile(stride1) == 4)
         #expect(C.winogradTile(try #require(C.flippedGeometry(stride1))) == 4)
         let stride1At16 = try geometry(false, [1, 16, 16, 256], [512, 256, 4, 4], stride: 1)
         #expect(C.winogradTile(stride1At16) == 3)
         #expect(C.winogradTile(try #require(C.flippedGeometry(stride1At16))) == 4)
         let batch16 = try geometry(false, [16, 16, 16, 256], [512, 256, 4, 4], stride: 1)
-        #expect(C.winogradTile(batch16) == 3)
+        #expect(C.winogradTile(batch16) == 4)
         #expect(C.winogradTile(try #require(C.flippedGeometry(batch16))) == 4)
         // unet_64's 8² layer keeps F(2×2): F(4×4) would have 4 tiles (GEMMs of 4 rows, and its
         // weight transforms cost more than they save).

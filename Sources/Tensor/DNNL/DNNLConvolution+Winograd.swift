@@ -69,7 +69,8 @@ extension DNNLConvolution {
     /// elements, or at most ``winogradLargeTileShareMany`` with at least ``winogradManyTiles``
     /// tiles; else 2. Then 4 instead where F(4×4, 4×4)'s tiles hold at most
     /// ``winogradLargestTileShare`` of the chosen side's elements and number at least
-    /// ``winogradLargestTileMinimumTiles``.
+    /// ``winogradLargestTileMinimumTiles``, or at most ``winogradLargestTileShareMany`` with at
+    /// least ``winogradLargestTileManyTiles``.
     ///
     /// F(3×3, 4×4) takes 36 multiplies per 9 outputs against 25 per 4 (1.56× fewer), but its
     /// tiles cover the image in steps of 3 (waste where the side is not a multiple of 3), its
@@ -88,15 +89,20 @@ extension DNNLConvolution {
     /// (0.72 of F(3×3)'s elements, 64 tiles) forward 52.9 → 38.5 ms, backward-data 53.1 → 38.4,
     /// backward-weights 40.9 → 32.8; over unet_128's 16² backward-data (0.49 of F(2×2)'s, 16 tiles)
     /// 19.2 → 13.7 ms, at batch 4 (0.60 of F(3×3)'s, 64 tiles) 60.6 → 39.0; but unet_128's 15²
-    /// forward (0.87 of F(3×3)'s) 12.5 → 13.4 ms and backward-weights 13.0 → 16.3 (its
+    /// forward (0.87 of F(3×3)'s, 16 tiles) 12.5 → 13.4 ms and backward-weights 13.0 → 16.3 (its
     /// weight-gradient transform reads 49 planes: 5.2 → 7.2 ms), and unet_64's 7² / 8² layer (4
-    /// tiles) slower in all three passes (backward-weights 7.7 → 13.5 ms).
+    /// tiles) slower in all three passes (backward-weights 7.7 → 13.5 ms). With many tiles the
+    /// 0.87 pays: at batch 4 (64 tiles) forward 43.9 → 39.3 ms, backward-weights 35.0 → 33.7;
+    /// whole steps alternating (F(4×4) at ≤ 0.9 from 64 tiles): unet_128 at batch 4
+    /// 0.700 / 0.822 / 0.697 → 0.682 / 0.692 / 0.684 s, at batch 16 2.42 / 2.44 → 2.33 / 2.34.
     static func winogradTile(_ g: ConvGeometry) -> Int {
         func tiles(_ side: Int) -> Int { WinogradTiles(batch: g.batch, height: g.outH, width: g.outW, tile: side).count }
         func elements(_ side: Int) -> Double { Double(tiles(side) * winogradElements(side)) }
         let share = elements(3) / elements(2)
         let side = share <= winogradLargeTileShare || (share <= winogradLargeTileShareMany && tiles(3) >= winogradManyTiles) ? 3 : 2
-        let largest = elements(4) / elements(side) <= winogradLargestTileShare && tiles(4) >= winogradLargestTileMinimumTiles
+        let largestShare = elements(4) / elements(side)
+        let largest = (largestShare <= winogradLargestTileShare && tiles(4) >= winogradLargestTileMinimumTiles)
+            || (largestShare <= winogradLargestTileShareMany && tiles(4) >= winogradLargestTileManyTiles)
         return largest ? 4 : side
     }
 
@@ -110,6 +116,10 @@ extension DNNLConvolution {
     static let winogradLargestTileShare = 0.75
     /// See ``winogradTile(_:)``.
     static let winogradLargestTileMinimumTiles = 16
+    /// See ``winogradTile(_:)``.
+    static let winogradLargestTileShareMany = 0.9
+    /// See ``winogradTile(_:)``.
+    static let winogradLargestTileManyTiles = 64
 
     /// `weight` (OIHW of `g`, or with `backwardData` of the convolution whose stride-1
     /// backward-data `g` is) as U = G W Gᵀ, planes [inC, outC] of `g`, cached per weight version.
