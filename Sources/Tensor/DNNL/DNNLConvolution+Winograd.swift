@@ -146,9 +146,10 @@ extension DNNLConvolution {
         tile <= 3 ? winogradBlockTiles : winogradBlockTiles * winogradElements(3) / winogradElements(tile) / 8 * 8
     }
 
-    /// Calls `body(begin, end)` for consecutive blocks of at most `block` (default
-    /// ``winogradBlockTiles``) of `count` tiles.
-    static func forTileBlocks(_ count: Int, block: Int = winogradBlockTiles, _ body: (Int, Int) throws -> Void) rethrows {
+    /// Calls `body(begin, end)` for consecutive blocks of at most `block` of `count` tiles (the
+    /// tile side's block, ``winogradBlockTiles(tile:)`` or ``winogradS2BlockTiles(_:)``: the
+    /// caller's scratch buffers hold that many).
+    static func forTileBlocks(_ count: Int, block: Int, _ body: (Int, Int) throws -> Void) rethrows {
         var begin = 0
         while begin < count {
             let end = min(count, begin + block)
