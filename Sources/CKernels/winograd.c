@@ -21,9 +21,9 @@
 #define IMPL(name) CAT(S(name), _impl)
 #define PER_ISA_X(name, params, args) PER_ISA(name, params, args)
 
-// The weight kernels visit input channels in blocks of 16, and within a block every 16 output
-// channels: each OIHW row is then read (or written) 1 KiB at a time, and each plane 32 KiB at a
-// time, instead of one 64-byte line of hundreds of rows (or planes) per input channel (~3× slower).
+// The weight transform visits input channels in blocks of 16, and within a block every 16 output
+// channels: each OIHW row is then read 1 KiB at a time, and each plane written 32 KiB at a time,
+// instead of one 64-byte line of hundreds of rows (or planes) per input channel (~3× slower).
 #define FOR_BLOCKS(ci, c0, begin, end, out_c)                                              \
     for (size_t b0_ = (begin); b0_ < (end); b0_ += 16)                                     \
         for (size_t c0 = 0; c0 < (out_c); c0 += LANES)                                     \

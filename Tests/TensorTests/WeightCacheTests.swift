@@ -457,6 +457,9 @@ struct WeightCacheTests {
         // weight transforms cost more than they save).
         let stride1At8 = try geometry(false, [1, 8, 8, 256], [512, 256, 4, 4], stride: 1)
         #expect(C.winogradTile(stride1At8) == 2)
+        // Blocks: as many tiles as keep the planes at F(3×3)'s size with 512 tiles.
+        #expect([2, 3, 4].map { C.winogradBlockTiles(tile: $0) } == [512, 512, 376])
+        #expect([3, 4].map { C.winogradS2BlockTiles($0) } == [512, 320])
         // Stride-2 Winograd: F(4×4, 2×2) on power-of-two sides up to 1 Mi weights, F(3×3) above
         // (the 6.25× transformed copy would raise peak memory) and where 3×3 tiles fit better.
         #expect(C.winogradS2Tile(C.GemmView(down)) == 4)

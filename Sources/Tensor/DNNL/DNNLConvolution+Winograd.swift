@@ -140,10 +140,17 @@ extension DNNLConvolution {
     /// a 512-channel layer) whatever the batch and image size.
     static let winogradBlockTiles = 512
 
+    /// Tiles per block of a kernel set with `planes` transformed elements per tile:
+    /// ``winogradBlockTiles``, or as many fewer (a multiple of 8) as keep the transformed buffers
+    /// (planes × tiles) at the size `reference` planes take with ``winogradBlockTiles`` tiles.
+    static func winogradBlockTiles(planes: Int, reference: Int) -> Int {
+        min(winogradBlockTiles, winogradBlockTiles * reference / planes / 8 * 8)
+    }
+
     /// Tiles per block of F(m×m, 4×4): ``winogradBlockTiles`` for up to 36 planes, and as many fewer
-    /// for 49 (376) as keep the transformed buffers (planes × tiles) at their F(3×3, 4×4) size.
+    /// for 49 (376) as keep the transformed buffers at their F(3×3, 4×4) size.
     static func winogradBlockTiles(tile: Int) -> Int {
-        tile <= 3 ? winogradBlockTiles : winogradBlockTiles * winogradElements(3) / winogradElements(tile) / 8 * 8
+        winogradBlockTiles(planes: winogradElements(tile), reference: winogradElements(3))
     }
 
     /// Calls `body(begin, end)` for consecutive blocks of at most `block` of `count` tiles (the

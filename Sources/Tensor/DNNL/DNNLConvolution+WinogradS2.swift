@@ -84,7 +84,7 @@ extension DNNLConvolution {
     /// Tiles per block of F(m×m, 2×2): ``winogradBlockTiles`` for 16 planes, and as many fewer for
     /// 25 (320) as keep the transformed buffers (planes × tiles) at their F(3×3, 2×2) size.
     static func winogradS2BlockTiles(_ tile: Int) -> Int {
-        winogradBlockTiles * winogradS2Elements(3) / winogradS2Elements(tile) / 8 * 8
+        winogradBlockTiles(planes: winogradS2Elements(tile), reference: winogradS2Elements(3))
     }
 
     /// The weight as U ((m + 1)² planes of [4·cx, cy]), cached per weight version and tile side.
