@@ -121,28 +121,12 @@ struct BenchTrainCommand: ParsableCommand {
             try d.broadcastState(over: world)
         }
 
+        // The trainer's own step (what `pix2pix train` runs), with the reference's settings.
+        let trainer = Pix2PixStep(model: model, generatorOptimizer: optG, discriminatorOptimizer: optD)
+        trainer.gradientAllReduce = reducer
         func step() throws -> (lossD: Float, lossG: Float) {
-            try Precision.with(precision) {
-                let fake = try g(a)
-                // D step: fake detached, D's parameters trainable.
-                d.setRequiresGrad(true)
-                optD.zeroGrad()
-                let predFake = try d(model.discriminatorInput(a: a, b: fake.detached()))
-                let predReal = try d(model.discriminatorInput(a: a, b: b))
-                let lossD = (try Loss.bceWithLogits(predFake, label: 0) + (try Loss.bceWithLogits(predReal, label: 1))) * 0.5
-                try lossD.backward()
-                try reducer?.average(optD.parameters)
-                optD.step()
-                // G step: D frozen (no weight gradients for D).
-                d.setRequiresGrad(false)
-                optG.zeroGrad()
-                let predFake2 = try d(model.discriminatorInput(a: a, b: fake))
-                let lossG = try Loss.bceWithLogits(predFake2, label: 1) + (try Loss.l1(fake, b)) * 100
-                try lossG.backward()
-                try reducer?.average(optG.parameters)
-                optG.step()
-                return (lossD.item, lossG.item)
-            }
+            let losses = try Precision.with(precision) { try trainer.run(a: a, b: b) }
+            return ((losses.dFake + losses.dReal) * 0.5, losses.gGAN + losses.gL1)
         }
         var runner = BenchRunner(options: options, title: "train \(options.generator) + \(options.discriminator)", size: size)
         runner.world = world

@@ -25,6 +25,24 @@ struct TrainerTests {
         #expect(first.dReal > 0 && first.dFake > 0 && first.gGAN > 0)
     }
 
+    @Test("no gradient outlives a step: both networks' are freed after their optimizer steps")
+    func gradientsFreedAfterStep() throws {
+        let model = try Pix2PixModel(generator: "unet_64", discriminator: "patchgan_16",
+                                     generatorOverrides: ["ngf": 4], discriminatorOverrides: ["ndf": 4], seed: 2)
+        let step = try Pix2PixStep(model: model)
+        var rng = RandomGenerator(seed: 3)
+        let a = Tensor.uniform([1, 64, 64, 3], low: -1, high: 1, using: &rng)
+        let b = Tensor.uniform([1, 64, 64, 3], low: -1, high: 1, using: &rng)
+        let before = model.generator.stateDict().mapValues(\.scalars)
+        try step.run(a: a, b: b)
+        // Both networks were updated (each parameter took a step), and hold no gradient now.
+        #expect(model.generator.stateDict().mapValues(\.scalars) != before)
+        #expect(step.generatorOptimizer.exportState().0.steps.count == model.generator.namedParameters().count)
+        #expect(step.discriminatorOptimizer.exportState().0.steps.count == model.discriminator.namedParameters().count)
+        let held = (model.generator.namedParameters() + model.discriminator.namedParameters()).filter { $0.tensor.grad != nil }
+        #expect(held.isEmpty, "gradients still held: \(held.map(\.key))")
+    }
+
     @Test("the L1-only objective trains no discriminator; gan uses an unconditional D")
     func objectives() throws {
         let dir = try TrainingData.temporaryDirectory("objectives")
