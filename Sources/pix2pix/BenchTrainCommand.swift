@@ -81,7 +81,8 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Seconds per pix2pix training step (median and min), GF/s and peak RSS.",
         discussion: """
-            One step is the reference's optimize_parameters: fake = G(A); D step on \
+            One step is the trainer's own (what `pix2pix train` runs), the reference's optimize_parameters: \
+            fake = G(A); D step on \
             0.5·(BCE(D(A, fake.detach()), 0) + BCE(D(A, B), 1)); G step on BCE(D(A, fake), 1) + 100·L1(fake, B) \
             with D frozen; Adam (lr 2e-4, β 0.5, 0.999) for each. benchmarks/torch_reference.py runs the same \
             step in PyTorch; `make bench-compare` runs both alternately and prints the ratios.
