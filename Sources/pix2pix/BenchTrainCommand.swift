@@ -110,9 +110,6 @@ struct BenchTrainCommand: ParsableCommand {
         let model = try Pix2PixModel(options: options.trainingOptions)
         let g = model.generator, d = model.discriminator
         g.train(); d.train()
-        let adamSettings = Adam.Hyperparameters(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
-        let optG = try Adam(module: g, adamSettings)
-        let optD = try Adam(module: d, adamSettings)
         var rng = RandomGenerator(seed: 7)
         let a = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
         let b = Tensor.uniform([options.batch, size, size, 3], low: -1, high: 1, using: &rng)
@@ -122,8 +119,9 @@ struct BenchTrainCommand: ParsableCommand {
             try d.broadcastState(over: world)
         }
 
-        // The trainer's own step (what `pix2pix train` runs), with the reference's settings.
-        let trainer = Pix2PixStep(model: model, generatorOptimizer: optG, discriminatorOptimizer: optD)
+        // The trainer's own step (what `pix2pix train` runs) with its defaults, the reference's
+        // settings: Adam lr 2e-4, β (0.5, 0.999) for each network, λ = 100, vanilla GAN.
+        let trainer = try Pix2PixStep(model: model)
         trainer.gradientAllReduce = reducer
         func step() throws -> (lossD: Float, lossG: Float) {
             let losses = try Precision.with(precision) { try trainer.run(a: a, b: b) }

@@ -114,7 +114,7 @@ public final class Pix2PixStep {
             try lossD.backward()
             try gradientAllReduce?.average(discriminatorOptimizer.parameters)
             discriminatorOptimizer.step()
-            discriminatorOptimizer.zeroGrad()  // see below
+            discriminatorOptimizer.zeroGrad()  // freed now, not at the next D step (as G's below)
             losses.dFake = lossFake.item
             losses.dReal = lossReal.item
             d.setRequiresGrad(false)
