@@ -51,6 +51,9 @@ let package = Package(
         .systemLibrary(name: "CImageCodecs", pkgConfig: "libpng16",
                        providers: [.apt(["libpng-dev", "libturbojpeg0-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        // tcmalloc replaces malloc in the pix2pix executable (not in the libraries: the host application picks its
+        // allocator): a training step's tensors leave fewer holes in its heap than in glibc's (Docs: Performance).
+        .systemLibrary(name: "CTCMalloc", pkgConfig: "libtcmalloc_minimal", providers: [.apt(["libgoogle-perftools-dev"])]),
         // Vectorised elementwise kernels, conversions and checksums in C (run-time CPU dispatch).
         .target(name: "CKernels", cSettings: cKernelFlags, linkerSettings: [.linkedLibrary("m")]),
 
@@ -85,7 +88,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "pix2pix", dependencies: [
-            "Base", "Distributed", "Export", "Serve", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
+            "Base", "CTCMalloc", "Distributed", "Export", "Serve", "Zoo", "Pix2Pix", "NN", "Tensor", "Checkpoint", "Imaging", "SeedNetworks", "TorchImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -189,7 +189,7 @@ struct BenchRunner {
         if !options.json && printing {
             let ranks = world.isDistributed ? ", \(world.size) ranks (mpirun), \(reducer?.precision.rawValue ?? "fp32") all-reduce" : ""
             print("pix2pix bench \(title): \(size)², batch \(options.batch)\(world.isDistributed ? " per rank" : ""), \(options.precision.rawValue), "
-                  + "\(Threads.count) threads\(world.isDistributed ? " per rank" : "")\(ranks), \(OneDNNInfo.summary)")
+                  + "\(Threads.count) threads\(world.isDistributed ? " per rank" : "")\(ranks), oneDNN \(OneDNNInfo.version), \(OneDNNInfo.instructionSet), \(ProcessAllocator.name)")
             fflush(nil)
         }
         for _ in 0..<options.warmup { _ = try step() }
@@ -243,6 +243,7 @@ struct BenchRunner {
             String(format: "\"gf_per_s\": %.2f", stepFlops / median / 1e9), String(format: "\"peak_rss_mb\": %.1f", rssMB),
             String(format: "\"losses\": [%.5f, %.5f]", Double(last.lossD), Double(last.lossG)),
             "\"onednn\": \"\(OneDNNInfo.version)\"", "\"isa\": \"\(OneDNNInfo.instructionSet)\"",
+            "\"allocator\": \"\(ProcessAllocator.name)\"",
         ] + (world.isDistributed ? ["\"ranks\": \(world.size)", String(format: "\"pairs_per_s\": %.3f", pairsPerSecond),
                                     String(format: "\"allreduce_s\": %.6f", reduceSeconds), "\"allreduce_bytes\": \(reduceBytes)",
                                     "\"allreduce_precision\": \"\(reducer?.precision.rawValue ?? "fp32")\""] : []) + extraFields
