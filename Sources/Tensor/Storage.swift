@@ -27,7 +27,10 @@ public final class TensorStorage: @unchecked Sendable {
     /// allocates and frees the same activation and gradient sizes every time, so each step would
     /// page-fault (and zero) hundreds of megabytes anew: on a VM that cost ~20 % of a unet_256
     /// step. With mmap and trimming raised, freed blocks return to malloc's free lists and the next
-    /// step reuses them. Applied once, before the first tensor buffer is allocated.
+    /// step reuses them. Applied once, before the first tensor buffer is allocated. This is glibc's
+    /// setting, for applications that embed the library on glibc's malloc; the `pix2pix`
+    /// executable runs on tcmalloc, whose `mallopt` changes nothing and which keeps freed spans
+    /// for reuse itself.
     static let heapConfigured: Bool = {
         ck_heap_keep_freed_blocks() == 1
     }()

@@ -9,7 +9,7 @@ import Foundation
 /// same order every time; glibc's heap leaves holes between them that the next requests do not fit
 /// (unet_256 at batch 4, 256²: a 1.80 GB heap around at most 1.43 GB of live tensors), tcmalloc's
 /// page heap far fewer (peak RSS 1.50 GB, the same step time). The library modules do not link it:
-/// an application that embeds them keeps its own allocator. (Docs: Performance, "Memory".)
+/// an application that embeds them keeps its own allocator. (Docs: Performance, "The allocator: tcmalloc".)
 enum ProcessAllocator {
     /// "tcmalloc" when tcmalloc owns the blocks `malloc` returns, else "system" (another allocator
     /// preloaded ahead of it with `LD_PRELOAD`, or a link that lost it). Benchmarks record it.
